@@ -1,0 +1,61 @@
+import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import { Inject, Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import { ApiKeyService, IdentityApiModule, IdentityModule } from '@gpupool/identity';
+import {
+  APP_CONFIG,
+  AppConfig,
+  AuditModule,
+  ConfigModule,
+  DatabaseModule,
+  HealthModule,
+  InputValidationPipe,
+  LoggingModule,
+  MetricsModule,
+  QueuesModule,
+  RolesGuard,
+} from '@gpupool/platform';
+import { AuditResolver } from './audit.resolver';
+import { graphqlOptions } from './graphql.config';
+import { API_SCALARS } from './resolvers';
+
+@Injectable()
+class BootstrapAdmin implements OnApplicationBootstrap {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly keys: ApiKeyService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.BOOTSTRAP_ADMIN_KEY) await this.keys.ensureBootstrapAdmin(this.config.BOOTSTRAP_ADMIN_KEY);
+  }
+}
+
+@Module({
+  imports: [
+    ConfigModule,
+    LoggingModule,
+    DatabaseModule,
+    QueuesModule,
+    AuditModule,
+    HealthModule,
+    MetricsModule,
+    IdentityModule,
+    IdentityApiModule,
+    GraphQLModule.forRootAsync<ApolloDriverConfig>({
+      driver: ApolloDriver,
+      imports: [IdentityModule],
+      inject: [APP_CONFIG, ApiKeyService],
+      useFactory: graphqlOptions,
+    }),
+  ],
+  providers: [
+    ...API_SCALARS,
+    AuditResolver,
+    BootstrapAdmin,
+    { provide: APP_GUARD, useClass: RolesGuard },
+    { provide: APP_PIPE, useClass: InputValidationPipe },
+  ],
+})
+export class ApiModule {}

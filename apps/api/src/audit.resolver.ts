@@ -1,0 +1,67 @@
+import { Args, Context, Field, ID, Int, ObjectType, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import DataLoader from 'dataloader';
+import { ApiKeyService, PrincipalModel } from '@gpupool/identity';
+import {
+  AuditEvent,
+  AuditService,
+  Connection,
+  connectionTypes,
+  loaderFor,
+  pagedComplexity,
+  pageSize,
+  RequestContext,
+  Role,
+  Roles,
+  toConnection,
+} from '@gpupool/platform';
+
+@ObjectType('AuditEvent')
+export class AuditEventModel {
+  @Field(() => ID) id: string;
+  @Field() action: string;
+  @Field() entity: string;
+  @Field(() => String, { nullable: true }) entityId: string | null;
+  @Field(() => String, { nullable: true, description: 'JSON text' }) before: string | null;
+  @Field(() => String, { nullable: true, description: 'JSON text' }) after: string | null;
+  @Field(() => String, { nullable: true }) reason: string | null;
+  @Field(() => Date) at: Date;
+  actorId: string;
+}
+
+const AuditEventConnection = connectionTypes(AuditEventModel, 'AuditEvent');
+
+const json = (value: unknown) => (value == null ? null : JSON.stringify(value));
+
+@Resolver(() => AuditEventModel)
+export class AuditResolver {
+  constructor(
+    private readonly audit: AuditService,
+    private readonly keys: ApiKeyService,
+  ) {}
+
+  @Query(() => AuditEventConnection, { description: 'newest first', complexity: pagedComplexity })
+  @Roles(Role.ADMIN)
+  async auditEvents(
+    @Args('first', { type: () => Int, defaultValue: 50 }) first: number,
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+    @Args('entity', { type: () => String, nullable: true }) entity: string | null,
+  ): Promise<Connection<AuditEventModel>> {
+    const page = await this.audit.list(pageSize(first), after, entity);
+    return toConnection({
+      ...page,
+      nodes: page.nodes.map((e: AuditEvent) => ({ ...e, before: json(e.before), after: json(e.after) })),
+      cursorOf: (node) => page.cursorOf(node as unknown as AuditEvent),
+    });
+  }
+
+  @ResolveField(() => PrincipalModel)
+  actor(@Parent() event: AuditEventModel, @Context() context: RequestContext): Promise<PrincipalModel> {
+    const loader = loaderFor(context, 'principal', () =>
+      new DataLoader<string, PrincipalModel>(async (ids) => {
+        const byId = new Map((await this.keys.principalsByIds(ids)).map((p) => [p.id, p]));
+        return ids.map((id) => byId.get(id) ?? new Error(`principal ${id} is missing`));
+      }),
+    );
+    return loader.load(event.actorId);
+  }
+}

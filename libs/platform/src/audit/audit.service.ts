@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuthPrincipal } from '../auth/principal';
+import { decodeCursor, encodeCursor, Page } from '../graphql/pagination';
+import { AuditEvent } from './audit-event.entity';
+
+export interface AuditRecord {
+  action: string;
+  entity: string;
+  entityId?: string | null;
+  before?: unknown;
+  after?: unknown;
+  reason?: string | null;
+}
+
+/** JSON-safe copy: Decimals and Dates become strings, so before/after read exactly as shown. */
+function snapshot(value: unknown): unknown {
+  return value === undefined ? null : JSON.parse(JSON.stringify(value));
+}
+
+@Injectable()
+export class AuditService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Records a change inside the caller's transaction, so the change and its audit commit together. */
+  async record(em: EntityManager, actor: AuthPrincipal, record: AuditRecord): Promise<void> {
+    await em.insert(AuditEvent, {
+      actorId: actor.id,
+      action: record.action,
+      entity: record.entity,
+      entityId: record.entityId ?? null,
+      before: snapshot(record.before),
+      after: snapshot(record.after),
+      reason: record.reason ?? null,
+    });
+  }
+
+  /** Newest first, keyset-paginated. */
+  async list(first: number, after?: string | null, entity?: string | null): Promise<Page<AuditEvent>> {
+    const cursor = decodeCursor(after);
+    const query = this.dataSource.getRepository(AuditEvent).createQueryBuilder('e');
+    if (entity) query.where('e.entity = :entity', { entity });
+    const totalCount = await query.clone().getCount();
+    if (cursor) query.andWhere('(e.at, e.id) < (:at, :id)', cursor);
+    const rows = await query.orderBy('e.at', 'DESC').addOrderBy('e.id', 'DESC').take(first + 1).getMany();
+    return {
+      nodes: rows.slice(0, first),
+      hasNextPage: rows.length > first,
+      totalCount,
+      cursorOf: (event) => encodeCursor({ at: event.at, id: event.id }),
+    };
+  }
+}

@@ -1,0 +1,26 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Global, Module } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { DEFAULT_JOB_OPTIONS, QueueName } from './queue-names';
+import { redisOptions } from './redis-options';
+
+const queues = Object.values(QueueName).map((name) => BullModule.registerQueue({ name }));
+
+/** BullMQ on the configured Redis; every queue registered once, shared by api and worker. */
+@Global()
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        connection: redisOptions(config.REDIS_URL, { maxRetriesPerRequest: null }),
+        prefix: config.QUEUE_PREFIX,
+        defaultJobOptions: DEFAULT_JOB_OPTIONS,
+      }),
+    }),
+    ...queues,
+  ],
+  exports: queues,
+})
+export class QueuesModule {}

