@@ -70,18 +70,18 @@ export class PrincipalResolver {
 
 @Resolver(() => PartnerModel)
 export class PartnerResolver {
-  constructor(private readonly partners: PartnerService) {}
+  constructor(private readonly partnerService: PartnerService) {}
 
   @Query(() => [PartnerModel], { description: 'a partner sees only itself' })
   @Roles(...ALL)
   partners(@CurrentPrincipal() principal: AuthPrincipal): Promise<Partner[]> {
-    return this.partners.list(principal);
+    return this.partnerService.list(principal);
   }
 
   @Mutation(() => PartnerModel)
   @Roles(Role.ADMIN, Role.OPERATOR)
   createPartner(@CurrentPrincipal() actor: AuthPrincipal, @Args('input') input: CreatePartnerInput): Promise<Partner> {
-    return this.partners.create(actor, input);
+    return this.partnerService.create(actor, input);
   }
 
   @ResolveField(() => Decimal)

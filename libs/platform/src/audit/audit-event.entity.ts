@@ -11,8 +11,8 @@ export class AuditEvent {
   @Column('text') action: string;
   @Column('text') entity: string;
   @Column('text', { nullable: true }) entityId: string | null;
-  @Column('jsonb', { nullable: true }) before: unknown;
-  @Column('jsonb', { nullable: true }) after: unknown;
+  @Column('jsonb', { nullable: true }) before: object | null;
+  @Column('jsonb', { nullable: true }) after: object | null;
   @Column('text', { nullable: true }) reason: string | null;
   @CreateDateColumn({ type: 'timestamptz', precision: 3 }) at: Date;
 }

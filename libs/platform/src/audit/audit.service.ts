@@ -15,8 +15,8 @@ export interface AuditRecord {
 }
 
 /** JSON-safe copy: Decimals and Dates become strings, so before/after read exactly as shown. */
-function snapshot(value: unknown): unknown {
-  return value === undefined ? null : JSON.parse(JSON.stringify(value));
+function snapshot(value: unknown): object | null {
+  return value == null ? null : (JSON.parse(JSON.stringify(value)) as object);
 }
 
 @Injectable()

@@ -46,7 +46,7 @@ export function allowRoles(...roles: Role[]): FieldMiddleware {
   return async (ctx: MiddlewareContext, next: NextFn) => {
     const principal = principalOf(ctx.context as RequestContext);
     if (!roles.includes(principal.role)) {
-      throw new ForbiddenError(`Field ${ctx.info.parentType.name}.${ctx.info.fieldName} is not shown to role ${principal.role}`);
+      throw new ForbiddenError(`Field ${ctx.info?.parentType.name}.${ctx.info?.fieldName} is not shown to role ${principal.role}`);
     }
     return next();
   };

@@ -5,7 +5,6 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { redisOptions } from '../queues/redis-options';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -25,15 +24,13 @@ export class HealthController implements OnModuleDestroy {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.redis = new Redis(
-      redisOptions(config.REDIS_URL, {
-        lazyConnect: true,
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 0,
-        connectTimeout: CHECK_TIMEOUT_MS,
-        retryStrategy: () => 500,
-      }),
-    );
+    this.redis = new Redis(config.REDIS_URL, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: CHECK_TIMEOUT_MS,
+      retryStrategy: () => 500,
+    });
     this.redis.on('error', () => undefined);
     this.redis.connect().catch(() => undefined);
   }

@@ -2,8 +2,8 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { MatchTrigger } from './match-trigger';
 import { DEFAULT_JOB_OPTIONS, QueueName } from './queue-names';
-import { redisOptions } from './redis-options';
 
 const queues = Object.values(QueueName).map((name) => BullModule.registerQueue({ name }));
 
@@ -14,13 +14,14 @@ const queues = Object.values(QueueName).map((name) => BullModule.registerQueue({
     BullModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
-        connection: redisOptions(config.REDIS_URL, { maxRetriesPerRequest: null }),
+        connection: { url: config.REDIS_URL, maxRetriesPerRequest: null },
         prefix: config.QUEUE_PREFIX,
         defaultJobOptions: DEFAULT_JOB_OPTIONS,
       }),
     }),
     ...queues,
   ],
-  exports: queues,
+  providers: [MatchTrigger],
+  exports: [...queues, MatchTrigger],
 })
 export class QueuesModule {}

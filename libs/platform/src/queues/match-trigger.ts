@@ -1,0 +1,28 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { JobName, MatchMarketJob, QueueName } from './queue-names';
+
+/**
+ * Asks for a match run of markets whose book or supply changed. Call it after the change has
+ * committed. At most one run per market waits while another is active (BullMQ deduplication
+ * with keepLastIfActive), so bursts collapse. A failed enqueue (Redis down) is logged, not
+ * thrown: the change is already committed and the periodic sweep matches the market later.
+ */
+@Injectable()
+export class MatchTrigger {
+  private readonly logger = new Logger(MatchTrigger.name);
+
+  constructor(@InjectQueue(QueueName.MATCHING) private readonly queue: Queue<MatchMarketJob>) {}
+
+  async request(marketIds: Iterable<string>): Promise<void> {
+    const unique = [...new Set(marketIds)];
+    await Promise.all(
+      unique.map((marketId) =>
+        this.queue
+          .add(JobName.MATCH_MARKET, { marketId }, { deduplication: { id: `match:${marketId}`, keepLastIfActive: true } })
+          .catch((error: unknown) => this.logger.warn({ marketId, err: error }, 'match run not queued; the sweep will catch up')),
+      ),
+    );
+  }
+}
