@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { INestApplication, INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { ApiModule } from '../../apps/api/src/api.module';
+import { configureApi } from '../../apps/api/src/configure-api';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { createTestDatabase, TestDatabase } from './database';
 import { GraphQLResponse, postGraphQL } from './graphql-client';
@@ -12,6 +13,8 @@ export interface StackOptions {
   worker?: boolean;
   /** Extra environment for the apps (e.g. REDIS_URL through a proxy). */
   env?: Record<string, string>;
+  /** Rewrites the app's DATABASE_URL (e.g. through a proxy); the test database itself is unchanged. */
+  databaseVia?: (url: string) => string;
 }
 
 /** What an api + worker on a fresh database looks like to a test. */
@@ -21,6 +24,8 @@ export interface TestStack {
   db: TestDatabase;
   env: Record<string, string>;
   dataSource: DataSource;
+  /** A provider of the api app, e.g. a domain service to set up state inside a test's own transaction. */
+  get: <T>(type: Type<T>) => T;
   gql: <T = Record<string, any>>(key: string | undefined, query: string, variables?: Record<string, unknown>) => Promise<GraphQLResponse<T>>;
   close: () => Promise<void>;
 }
@@ -54,8 +59,10 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const db = await createTestDatabase();
   const adminKey = `admin-${randomBytes(16).toString('hex')}`;
   const env = stackEnv(db, adminKey, options.env);
+  if (options.databaseVia) env.DATABASE_URL = options.databaseVia(db.url);
   Object.assign(process.env, env);
   const api: INestApplication = await NestFactory.create(ApiModule, { logger: false });
+  configureApi(api);
   await api.listen(0, '127.0.0.1');
   const worker: INestApplicationContext | undefined = options.worker
     ? await NestFactory.createApplicationContext(WorkerModule, { logger: false }).then((w) => w.init())
@@ -67,6 +74,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     db,
     env,
     dataSource: api.get(DataSource),
+    get: (type) => api.get(type),
     gql: (key, query, variables) => postGraphQL(url, key, query, variables),
     close: async () => {
       await worker?.close();

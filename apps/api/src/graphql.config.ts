@@ -11,6 +11,7 @@ import {
   ErrorCode,
   formatGraphQLError,
   operationComplexity,
+  RateLimiter,
   RequestContext,
   tooComplexError,
 } from '@gpupool/platform';
@@ -29,6 +30,12 @@ function unauthenticated(): GraphQLError {
   });
 }
 
+function rateLimited(): GraphQLError {
+  return new GraphQLError('Too many requests for this API key; slow down and retry in a second', {
+    extensions: { code: ErrorCode.RATE_LIMITED, http: { status: 429 } },
+  });
+}
+
 /**
  * Apollo options: auth in the context, error masking, CSRF prevention, no batching, depth and
  * complexity limits on HTTP and on graphql-ws alike (Apollo's rules do not reach subscriptions).
@@ -36,6 +43,7 @@ function unauthenticated(): GraphQLError {
 export function graphqlOptions(config: AppConfig, keys: ApiKeyService): ApolloDriverConfig {
   const validationRules = [depthLimit(config.GRAPHQL_MAX_DEPTH)];
   let schema: GraphQLSchema | undefined;
+  const limiter = new RateLimiter(config.RATE_LIMIT_PER_SECOND);
 
   return {
     autoSchemaFile: true,
@@ -53,6 +61,7 @@ export function graphqlOptions(config: AppConfig, keys: ApiKeyService): ApolloDr
       if ('req' in arg && arg.req) {
         const principal = await keys.authenticate(bearerToken(arg.req.headers.authorization));
         if (!principal) throw unauthenticated();
+        if (!limiter.take(principal.id)) throw rateLimited();
         return { principal, requestId: String(arg.req.id ?? randomUUID()), loaders: new Map() };
       }
       const principal = (arg as WsContext).extra.principal;

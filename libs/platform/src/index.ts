@@ -25,3 +25,4 @@ export * from './validation/decimal.validators';
 export * from './graphql/complexity.plugin';
 export * from './validation/input-validation.pipe';
 export * from './queues/match-trigger';
+export * from './auth/rate-limiter';

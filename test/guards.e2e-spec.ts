@@ -1,0 +1,30 @@
+import { codesOf } from './support/graphql-client';
+import { startStack, TestStack } from './support/stack';
+
+describe('rate limit and queue dashboard', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { RATE_LIMIT_PER_SECOND: '5' } });
+  });
+  afterAll(() => stack.close());
+
+  it('answers RATE_LIMITED (429) past the per-key rate, and other keys are unaffected', async () => {
+    const results = await Promise.all(Array.from({ length: 12 }, () => stack.gql(stack.adminKey, '{ me { role } }')));
+    const limited = results.filter((r) => codesOf(r).includes('RATE_LIMITED'));
+    expect(results.length - limited.length).toBeLessThanOrEqual(6);
+    expect(limited.length).toBeGreaterThanOrEqual(6);
+    expect(limited[0].status).toBe(429);
+    const stranger = await stack.gql('gpk_unknown', '{ me { role } }');
+    expect(codesOf(stranger)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('serves the queue dashboard to ADMIN only with a key', async () => {
+    await new Promise((r) => setTimeout(r, 1100));
+    const anonymous = await fetch(`${stack.url}/queues`);
+    expect(anonymous.status).toBe(401);
+    const admin = await fetch(`${stack.url}/queues/api/queues`, { headers: { authorization: `Bearer ${stack.adminKey}` } });
+    expect(admin.status).toBe(200);
+    const body = (await admin.json()) as { queues: { name: string }[] };
+    expect(body.queues.map((q) => q.name).sort()).toEqual(['matching', 'reports', 'settlement', 'sweeps']);
+  });
+});
