@@ -61,11 +61,11 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const env = stackEnv(db, adminKey, options.env);
   if (options.databaseVia) env.DATABASE_URL = options.databaseVia(db.url);
   Object.assign(process.env, env);
-  const api: INestApplication = await NestFactory.create(ApiModule, { logger: false });
+  const api: INestApplication = await NestFactory.create(ApiModule, { logger: false, abortOnError: false });
   configureApi(api);
   await api.listen(0, '127.0.0.1');
   const worker: INestApplicationContext | undefined = options.worker
-    ? await NestFactory.createApplicationContext(WorkerModule, { logger: false }).then((w) => w.init())
+    ? await NestFactory.createApplicationContext(WorkerModule, { logger: false, abortOnError: false }).then((w) => w.init())
     : undefined;
   const url = (await api.getUrl()).replace('[::1]', '127.0.0.1');
   return {

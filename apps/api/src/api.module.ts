@@ -2,13 +2,18 @@ import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { Inject, Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
+import { ComplianceApiModule, ComplianceModule } from '@gpupool/compliance';
 import { ApiKeyService, IdentityApiModule, IdentityModule } from '@gpupool/identity';
+import { InventoryApiModule, InventoryModule } from '@gpupool/inventory';
+import { LedgerApiModule, LedgerModule } from '@gpupool/ledger';
+import { TradingApiModule } from '@gpupool/trading';
 import {
   APP_CONFIG,
   AppConfig,
   AuditModule,
   ConfigModule,
   DatabaseModule,
+  EventsModule,
   HealthModule,
   InputValidationPipe,
   LoggingModule,
@@ -38,11 +43,19 @@ class BootstrapAdmin implements OnApplicationBootstrap {
     LoggingModule,
     DatabaseModule,
     QueuesModule,
+    EventsModule,
     AuditModule,
     HealthModule,
     MetricsModule,
     IdentityModule,
     IdentityApiModule,
+    InventoryModule,
+    InventoryApiModule,
+    LedgerModule,
+    LedgerApiModule,
+    ComplianceModule,
+    ComplianceApiModule,
+    TradingApiModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       imports: [IdentityModule],

@@ -66,7 +66,7 @@ export function graphqlOptions(config: AppConfig, keys: ApiKeyService): ApolloDr
       }
       const principal = (arg as WsContext).extra.principal;
       if (!principal) throw unauthenticated();
-      return { principal, requestId: randomUUID(), loaders: new Map() };
+      return { principal, requestId: randomUUID(), loaders: null };
     },
     subscriptions: {
       'graphql-ws': {

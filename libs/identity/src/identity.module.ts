@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKey } from './api-key.entity';
 import { ApiKeyService } from './api-key.service';
 import { PrincipalResolver, PartnerResolver } from './identity.resolver';
+import { PartnerCreditService } from './partner-credit.service';
 import { Partner } from './partner.entity';
 import { PartnerService } from './partner.service';
 
@@ -11,8 +12,8 @@ export const IDENTITY_RESOLVERS = [PrincipalResolver, PartnerResolver];
 
 @Module({
   imports: [TypeOrmModule.forFeature(IDENTITY_ENTITIES)],
-  providers: [ApiKeyService, PartnerService],
-  exports: [ApiKeyService, PartnerService],
+  providers: [ApiKeyService, PartnerService, PartnerCreditService],
+  exports: [ApiKeyService, PartnerService, PartnerCreditService],
 })
 export class IdentityModule {}
 

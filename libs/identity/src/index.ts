@@ -4,5 +4,6 @@ export * from './identity.errors';
 export * from './identity.models';
 export * from './identity.module';
 export * from './identity.resolver';
+export * from './partner-credit.service';
 export * from './partner.entity';
 export * from './partner.service';

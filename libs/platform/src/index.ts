@@ -26,3 +26,5 @@ export * from './graphql/complexity.plugin';
 export * from './validation/input-validation.pipe';
 export * from './queues/match-trigger';
 export * from './auth/rate-limiter';
+export * from './events/pubsub.module';
+export * from './queues/settlement-trigger';

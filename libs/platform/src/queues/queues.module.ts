@@ -3,6 +3,7 @@ import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { MatchTrigger } from './match-trigger';
+import { SettlementTrigger } from './settlement-trigger';
 import { DEFAULT_JOB_OPTIONS, QueueName } from './queue-names';
 
 const queues = Object.values(QueueName).map((name) => BullModule.registerQueue({ name }));
@@ -21,7 +22,7 @@ const queues = Object.values(QueueName).map((name) => BullModule.registerQueue({
     }),
     ...queues,
   ],
-  providers: [MatchTrigger],
-  exports: [...queues, MatchTrigger],
+  providers: [MatchTrigger, SettlementTrigger],
+  exports: [...queues, MatchTrigger, SettlementTrigger],
 })
 export class QueuesModule {}

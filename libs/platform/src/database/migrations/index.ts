@@ -1,4 +1,8 @@
 import { Foundation1795919690609 } from './1795919690609-Foundation';
+import { Ledger1795921394602 } from './1795921394602-Ledger';
+import { Inventory1795921570352 } from './1795921570352-Inventory';
+import { Compliance1795921843009 } from './1795921843009-Compliance';
+import { Trading1795921920116 } from './1795921920116-Trading';
 
 /** Every migration, in order. */
-export const MIGRATIONS = [Foundation1795919690609];
+export const MIGRATIONS = [Foundation1795919690609, Ledger1795921394602, Inventory1795921570352, Compliance1795921843009, Trading1795921920116];

@@ -1,0 +1,28 @@
+import { DomainError, ErrorCode } from '@gpupool/platform';
+
+export class ComplianceError extends DomainError {}
+
+/** Why no order of the SKU may go to the country. */
+export const prohibitedReason = (skuCode: string, countryCode: string) => `${skuCode} exports to ${countryCode} are prohibited`;
+
+/** Why the partner's licenses do not cover its usage of the SKU. */
+export const licenseShortReason = (skuCode: string, countryCode: string, licensed: number, used: number) =>
+  `${skuCode} exports to ${countryCode} need an export license: ${licensed} units are licensed and unexpired, ` +
+  `${used} are in open orders and fills`;
+
+export const exportProhibited = (skuCode: string, countryCode: string) =>
+  new ComplianceError(
+    ErrorCode.EXPORT_PROHIBITED,
+    `${prohibitedReason(skuCode, countryCode)}, so partners in ${countryCode} cannot order ${skuCode}`,
+    { skuCode, countryCode },
+  );
+
+export const exportLicenseRequired = (skuCode: string, countryCode: string, licensed: number, used: number, asked: number) => {
+  const headroom = Math.max(0, licensed - used);
+  return new ComplianceError(
+    ErrorCode.EXPORT_LICENSE_REQUIRED,
+    `${licenseShortReason(skuCode, countryCode, licensed, used)}; this order asks for ${asked} more, and ` +
+      `${headroom === 0 ? 'none' : `only ${headroom}`} can be ordered until an operator grants a further license`,
+    { skuCode, countryCode, licensed, used, asked },
+  );
+};

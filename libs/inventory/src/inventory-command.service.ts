@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuthPrincipal, MatchTrigger } from '@gpupool/platform';
+import { ReceiveInventoryInput, SetAskPriceInput, SetSellableShareInput } from './inventory.models';
+import { InventoryLotView, InventoryService, SharePolicyView, SupplyChange } from './inventory.service';
+import { MarketView } from './market-view';
+
+/**
+ * Operator commands that can add supply. Each runs in one transaction; after it commits, the
+ * markets whose supply grew get a match run.
+ */
+@Injectable()
+export class InventoryCommandService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly inventory: InventoryService,
+    private readonly matchTrigger: MatchTrigger,
+  ) {}
+
+  receiveInventory(actor: AuthPrincipal, input: ReceiveInventoryInput): Promise<InventoryLotView> {
+    return this.run((em) => this.inventory.receiveInventory(em, actor, input));
+  }
+
+  setAskPrice(actor: AuthPrincipal, input: SetAskPriceInput): Promise<MarketView> {
+    return this.run((em) => this.inventory.setAskPrice(em, actor, input));
+  }
+
+  setSellableShare(actor: AuthPrincipal, input: SetSellableShareInput): Promise<SharePolicyView> {
+    return this.run((em) => this.inventory.setSellableShare(em, actor, input));
+  }
+
+  clearShareOverride(actor: AuthPrincipal, skuCode: string, reason: string): Promise<SharePolicyView> {
+    return this.run((em) => this.inventory.clearShareOverride(em, actor, skuCode, reason));
+  }
+
+  private async run<T>(change: (em: EntityManager) => Promise<SupplyChange<T>>): Promise<T> {
+    const { result, marketIds } = await this.dataSource.transaction(change);
+    await this.matchTrigger.request(marketIds);
+    return result;
+  }
+}

@@ -1,0 +1,88 @@
+import { EntityManager } from 'typeorm';
+import { bigintCountTransformer, Decimal } from '@gpupool/platform';
+import { capUnits } from './cap-units';
+
+/** A market with its fleet numbers as of the read. */
+export interface MarketView {
+  id: string;
+  sku: { code: string; vendor: string; name: string; memoryGb: number };
+  region: { code: string; name: string; countryCode: string };
+  currency: string;
+  askPrice: Decimal | null;
+  totalUnits: number;
+  capUnits: number;
+  committedUnits: number;
+  availableUnits: number;
+  effectiveSharePercent: Decimal;
+}
+
+export interface MarketViewFilter {
+  ids?: readonly string[];
+  skuCode?: string | null;
+  regionCode?: string | null;
+  offeredOnly?: boolean;
+}
+
+interface MarketRow {
+  id: string;
+  currency: string;
+  ask_price: string | null;
+  committed_units: string;
+  total_units: string;
+  share_percent: string;
+  sku_code: string;
+  sku_vendor: string;
+  sku_name: string;
+  sku_memory_gb: number;
+  region_code: string;
+  region_name: string;
+  region_country_code: string;
+}
+
+const count = (value: string) => bigintCountTransformer.from(value) as number;
+
+function toView(row: MarketRow): MarketView {
+  const totalUnits = count(row.total_units);
+  const committedUnits = count(row.committed_units);
+  const effectiveSharePercent = new Decimal(row.share_percent);
+  const cap = capUnits(totalUnits, effectiveSharePercent);
+  return {
+    id: row.id,
+    sku: { code: row.sku_code, vendor: row.sku_vendor, name: row.sku_name, memoryGb: row.sku_memory_gb },
+    region: { code: row.region_code, name: row.region_name, countryCode: row.region_country_code },
+    currency: row.currency,
+    askPrice: row.ask_price == null ? null : new Decimal(row.ask_price),
+    totalUnits,
+    capUnits: cap,
+    committedUnits,
+    availableUnits: Math.max(0, cap - committedUnits),
+    effectiveSharePercent,
+  };
+}
+
+/** Markets with their totals (sum of lots as received) and effective share; cap and availability follow exactly. */
+export async function readMarketViews(em: EntityManager, filter: MarketViewFilter): Promise<MarketView[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const param = (value: unknown) => `$${params.push(value)}`;
+  if (filter.ids) where.push(`m.id = ANY(${param(filter.ids)}::uuid[])`);
+  if (filter.skuCode != null) where.push(`s.code = ${param(filter.skuCode)}`);
+  if (filter.regionCode != null) where.push(`r.code = ${param(filter.regionCode)}`);
+  if (filter.offeredOnly) where.push('m.ask_price IS NOT NULL');
+  const rows: MarketRow[] = await em.query(
+    `SELECT m.id, m.currency, m.ask_price, m.committed_units,
+            (SELECT COALESCE(sum(l.quantity), 0) FROM inventory_lot l WHERE l.market_id = m.id) AS total_units,
+            COALESCE(o.percent, g.percent) AS share_percent,
+            s.code AS sku_code, s.vendor AS sku_vendor, s.name AS sku_name, s.memory_gb AS sku_memory_gb,
+            r.code AS region_code, r.name AS region_name, r.country_code AS region_country_code
+       FROM market m
+       JOIN sku s ON s.id = m.sku_id
+       JOIN region r ON r.id = m.region_id
+       CROSS JOIN global_share g
+       LEFT JOIN share_override o ON o.sku_id = m.sku_id
+      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY s.code, r.code`,
+    params,
+  );
+  return rows.map(toView);
+}

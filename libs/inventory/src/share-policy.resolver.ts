@@ -1,0 +1,55 @@
+import { Args, Context, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import DataLoader from 'dataloader';
+import { ApiKeyService, PrincipalModel } from '@gpupool/identity';
+import { CurrentPrincipal, loaderFor, pagedComplexity, pageSize, RequestContext, Role, Roles, STAFF_ROLES } from '@gpupool/platform';
+import type { AuthPrincipal } from '@gpupool/platform';
+import { InventoryCommandService } from './inventory-command.service';
+import { ClearShareOverrideArgs, SetSellableShareInput, ShareChangeModel, SharePolicyModel } from './inventory.models';
+import { InventoryService, SharePolicyView, ShareChangeView } from './inventory.service';
+
+@Resolver(() => SharePolicyModel)
+export class SharePolicyResolver {
+  constructor(
+    private readonly inventory: InventoryService,
+    private readonly commands: InventoryCommandService,
+  ) {}
+
+  @Query(() => SharePolicyModel)
+  @Roles(...STAFF_ROLES)
+  sellableShare(): Promise<SharePolicyView> {
+    return this.inventory.sharePolicy();
+  }
+
+  @Mutation(() => SharePolicyModel, { description: 'percent ≥ 10: SHARE_CAP_EXCEEDED' })
+  @Roles(Role.ADMIN, Role.OPERATOR)
+  setSellableShare(@CurrentPrincipal() actor: AuthPrincipal, @Args('input') input: SetSellableShareInput): Promise<SharePolicyView> {
+    return this.commands.setSellableShare(actor, input);
+  }
+
+  @Mutation(() => SharePolicyModel)
+  @Roles(Role.ADMIN, Role.OPERATOR)
+  clearShareOverride(@CurrentPrincipal() actor: AuthPrincipal, @Args() args: ClearShareOverrideArgs): Promise<SharePolicyView> {
+    return this.commands.clearShareOverride(actor, args.skuCode, args.reason);
+  }
+
+  @ResolveField(() => [ShareChangeModel], { description: 'newest first; 1 ≤ first ≤ 500', complexity: pagedComplexity })
+  history(@Args('first', { type: () => Int, defaultValue: 20 }) first: number): Promise<ShareChangeView[]> {
+    return this.inventory.shareHistory(pageSize(first));
+  }
+}
+
+@Resolver(() => ShareChangeModel)
+export class ShareChangeResolver {
+  constructor(private readonly keys: ApiKeyService) {}
+
+  @ResolveField(() => PrincipalModel)
+  actor(@Parent() change: ShareChangeView, @Context() context: RequestContext): Promise<PrincipalModel> {
+    const loader = loaderFor(context, 'share-change-actor', () =>
+      new DataLoader<string, PrincipalModel>(async (ids) => {
+        const byId = new Map((await this.keys.principalsByIds(ids)).map((p) => [p.id, p]));
+        return ids.map((id) => byId.get(id) ?? new Error(`principal ${id} is missing`));
+      }),
+    );
+    return loader.load(change.actorId);
+  }
+}

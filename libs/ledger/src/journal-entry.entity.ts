@@ -1,0 +1,20 @@
+import { Check, Column, CreateDateColumn, Entity, OneToMany, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Posting } from './posting.entity';
+
+/**
+ * One business event in the books. Append-only, balanced per currency (a deferred trigger checks
+ * it at commit), and posted at most once per source event.
+ */
+@Entity()
+@Unique('journal_entry_source', ['sourceType', 'sourceId'])
+@Check('journal_entry_currency', `currency ~ '^[A-Z]{3}$'`)
+export class JournalEntry {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column('text') description: string;
+  /** What kind of event this entry records: 'fill', 'payment', … */
+  @Column('text') sourceType: string;
+  @Column('text') sourceId: string;
+  @Column('char', { length: 3 }) currency: string;
+  @CreateDateColumn({ type: 'timestamptz', precision: 3 }) postedAt: Date;
+  @OneToMany(() => Posting, (posting) => posting.journalEntry) postings: Posting[];
+}

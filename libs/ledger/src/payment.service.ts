@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { isUUID } from 'class-validator';
+import { DataSource } from 'typeorm';
+import { PartnerCreditService } from '@gpupool/identity';
+import { AuditService, AuthPrincipal, tenantOf } from '@gpupool/platform';
+import { Account, BOOK_CURRENCY } from './ledger-accounts';
+import { paymentReferenceTaken } from './ledger.errors';
+import { RecordPaymentInput } from './ledger.models';
+import { LedgerService } from './ledger.service';
+import { Payment } from './payment.entity';
+
+export const PAYMENT_SOURCE = 'payment';
+
+@Injectable()
+export class PaymentService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly ledger: LedgerService,
+    private readonly credit: PartnerCreditService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * Records money received from a partner, in one transaction: the receivable goes down (never
+   * below zero), Dr CASH / Cr the partner's receivable is posted, and the change is audited.
+   */
+  async record(actor: AuthPrincipal, input: RecordPaymentInput): Promise<Payment> {
+    const receivedAt = input.receivedAt ?? new Date();
+    return this.dataSource.transaction(async (em) => {
+      const partner = await this.credit.lockPartner(em, input.partnerId);
+      if (await em.existsBy(Payment, { partnerId: partner.id, reference: input.reference })) {
+        throw paymentReferenceTaken(input.reference);
+      }
+      const receivableBefore = partner.receivable;
+      const after = await this.credit.applyPayment(em, partner.id, input.amount);
+      const receivable = await this.ledger.receivableAccount(em, partner.id);
+      const id = randomUUID();
+      const entry = await this.ledger.post(em, {
+        description: `Payment ${input.reference} from ${partner.name}`,
+        sourceType: PAYMENT_SOURCE,
+        sourceId: id,
+        currency: BOOK_CURRENCY,
+        lines: [
+          { account: Account.CASH, amount: input.amount },
+          { account: receivable.code, amount: input.amount.neg() },
+        ],
+      });
+      await em.insert(Payment, {
+        id,
+        partnerId: partner.id,
+        amount: input.amount,
+        reference: input.reference,
+        receivedAt,
+        journalEntryId: entry.id,
+        recordedBy: actor.id,
+      });
+      await this.audit.record(em, actor, {
+        action: 'payment.record',
+        entity: 'Payment',
+        entityId: id,
+        before: { receivable: receivableBefore },
+        after: {
+          partnerId: partner.id,
+          amount: input.amount,
+          reference: input.reference,
+          receivedAt,
+          journalEntryId: entry.id,
+          receivable: after.receivable,
+        },
+      });
+      return em.findOneByOrFail(Payment, { id });
+    });
+  }
+
+  /** Newest first. Staff see every partner's payments (or one partner's); a partner only its own. */
+  list(principal: AuthPrincipal, partnerId: string | null, first: number): Promise<Payment[]> {
+    const tenant = tenantOf(principal);
+    const only = tenant ?? partnerId;
+    if ((tenant && partnerId && partnerId !== tenant) || (only && !isUUID(only))) return Promise.resolve([]);
+    return this.dataSource.getRepository(Payment).find({
+      where: only ? { partnerId: only } : {},
+      order: { receivedAt: 'DESC', id: 'DESC' },
+      take: first,
+    });
+  }
+}

@@ -1,0 +1,44 @@
+import { Global, Inject, Injectable, Logger, Module, OnModuleDestroy } from '@nestjs/common';
+import { RedisPubSub } from 'graphql-redis-subscriptions';
+import Redis from 'ioredis';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+
+/**
+ * Events for live subscriptions, across every api and worker process, through Redis pub/sub.
+ * Channels carry the queue prefix, so deployments sharing a Redis stay apart. Best effort: an
+ * event lost while Redis is down is not replayed (the state itself is in Postgres).
+ */
+@Injectable()
+export class EventBus implements OnModuleDestroy {
+  private readonly logger = new Logger(EventBus.name);
+  private readonly pubsub: RedisPubSub;
+  private readonly prefix: string;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    const options = { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => 1000 };
+    const publisher = new Redis(config.REDIS_URL, options);
+    const subscriber = new Redis(config.REDIS_URL, { ...options, enableOfflineQueue: true, maxRetriesPerRequest: null });
+    for (const client of [publisher, subscriber]) client.on('error', () => undefined);
+    this.pubsub = new RedisPubSub({ publisher, subscriber });
+    this.prefix = config.QUEUE_PREFIX;
+  }
+
+  async publish<T>(channel: string, payload: T): Promise<void> {
+    await this.pubsub.publish(`${this.prefix}:${channel}`, payload).catch((error: unknown) => {
+      this.logger.warn({ channel, err: error }, 'event not published');
+    });
+  }
+
+  subscribe<T>(channel: string): AsyncIterableIterator<T> {
+    return this.pubsub.asyncIterableIterator(`${this.prefix}:${channel}`) as AsyncIterableIterator<T>;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.pubsub.close().catch(() => undefined);
+  }
+}
+
+@Global()
+@Module({ providers: [EventBus], exports: [EventBus] })
+export class EventsModule {}

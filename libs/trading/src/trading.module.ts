@@ -1,0 +1,33 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ComplianceModule } from '@gpupool/compliance';
+import { IdentityModule } from '@gpupool/identity';
+import { InventoryModule } from '@gpupool/inventory';
+import { Fill } from './fill.entity';
+import { MatchingProcessor } from './matching.processor';
+import { MatchingService } from './matching.service';
+import { OrderEvents } from './order-events';
+import { OrderLifecycle } from './order-lifecycle';
+import { OrderQueryService } from './order-query.service';
+import { OrderEventResolver, OrderResolver } from './order.resolver';
+import { Order } from './order.entity';
+import { OrderService } from './order.service';
+import { TradingSweep } from './sweep.service';
+
+export const TRADING_ENTITIES = [Order, Fill];
+export const TRADING_RESOLVERS = [OrderResolver, OrderEventResolver];
+
+const imports = [TypeOrmModule.forFeature(TRADING_ENTITIES), IdentityModule, InventoryModule, ComplianceModule];
+const services = [OrderService, OrderQueryService, OrderLifecycle, OrderEvents, MatchingService, TradingSweep];
+
+/** Orders, matching and fills: services for api and worker. */
+@Module({ imports, providers: services, exports: services })
+export class TradingModule {}
+
+/** GraphQL for trading: only the api imports it. */
+@Module({ imports: [TradingModule, IdentityModule], providers: TRADING_RESOLVERS })
+export class TradingApiModule {}
+
+/** The match processor: only the worker imports it. */
+@Module({ imports: [TradingModule], providers: [MatchingProcessor], exports: [TradingModule] })
+export class TradingWorkerModule {}

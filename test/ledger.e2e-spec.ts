@@ -1,0 +1,339 @@
+import { randomUUID } from 'node:crypto';
+import { QueryRunner } from 'typeorm';
+import {
+  Account,
+  DuplicateJournalEntryError,
+  InvalidJournalEntryError,
+  JournalLine,
+  LedgerService,
+} from '@gpupool/ledger';
+import { Decimal } from '@gpupool/platform';
+import { codesOf } from './support/graphql-client';
+import { startStack, TestStack } from './support/stack';
+
+const TRIAL_BALANCE = '{ trialBalance { account name kind currency debit credit balance } }';
+const ISSUE_KEY = `mutation($input: IssueApiKeyInput!) { issueApiKey(input: $input) { key } }`;
+
+const ENTRY_SQL = `INSERT INTO journal_entry (id, description, source_type, source_id, currency) VALUES ($1::uuid, 'direct SQL', 'test-sql', $1::text, 'CNY')`;
+const POSTING_SQL = `INSERT INTO posting (journal_entry_id, account_id, currency, amount)
+  SELECT $1, id, $3, $4::numeric FROM ledger_account WHERE code = $2`;
+
+interface Balance {
+  account: string;
+  currency: string;
+  debit: string;
+  credit: string;
+  balance: string;
+}
+
+describe('ledger: balanced, append-only, exact', () => {
+  let stack: TestStack;
+  let ledger: LedgerService;
+  let partnerId: string;
+  let keys: Record<'OPERATOR' | 'FINANCE' | 'PARTNER', string>;
+  /** What the trial balance must show: every posting this file committed, summed here with Decimal. */
+  const expected = new Map<string, { debit: Decimal; credit: Decimal }>();
+
+  const expectCommitted = (lines: { account: string; amount: string | Decimal; currency?: string }[]) => {
+    for (const { account, amount, currency = 'CNY' } of lines) {
+      const key = `${account}|${currency}`;
+      const sums = expected.get(key) ?? { debit: new Decimal(0), credit: new Decimal(0) };
+      const value = new Decimal(amount);
+      if (value.isPos()) sums.debit = sums.debit.plus(value);
+      else sums.credit = sums.credit.minus(value);
+      expected.set(key, sums);
+    }
+  };
+  const count = async (table: string) => Number((await stack.dataSource.query(`SELECT count(*) AS n FROM ${table}`))[0].n);
+
+  /** Runs statements in a transaction of its own and returns the outcome of COMMIT. */
+  const withRunner = async (work: (runner: QueryRunner) => Promise<void>): Promise<void> => {
+    const runner = stack.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      await work(runner);
+      await runner.commitTransaction();
+    } finally {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      await runner.release();
+    }
+  };
+
+  const post = (lines: JournalLine[], sourceId = randomUUID(), sourceType = 'test') =>
+    stack.dataSource.transaction((em) => ledger.post(em, { description: 'test entry', sourceType, sourceId, currency: 'CNY', lines }));
+  const line = (account: string, amount: string | Decimal): JournalLine => ({ account, amount: new Decimal(amount) });
+
+  beforeAll(async () => {
+    stack = await startStack();
+    ledger = stack.get(LedgerService);
+    const created = await stack.gql(
+      stack.adminKey,
+      `mutation { createPartner(input: { name: "Beijing Compute", countryCode: "CN", creditLimit: "1000000000000.00" }) { id } }`,
+    );
+    partnerId = created.data!.createPartner.id;
+    const issue = async (role: string, extra: Record<string, unknown> = {}) =>
+      (await stack.gql(stack.adminKey, ISSUE_KEY, { input: { role, label: role, ...extra } })).data!.issueApiKey.key as string;
+    keys = { OPERATOR: await issue('OPERATOR'), FINANCE: await issue('FINANCE'), PARTNER: await issue('PARTNER', { partnerId }) };
+  });
+  afterAll(() => stack.close());
+
+  describe('the database refuses what the service would never write', () => {
+    it('fails an unbalanced entry at COMMIT, not before, with 23514, leaving nothing behind', async () => {
+      const id = randomUUID();
+      let inserted = 0;
+      const outcome = withRunner(async (runner) => {
+        await runner.query(ENTRY_SQL, [id]);
+        await runner.query(POSTING_SQL, [id, Account.CASH, 'CNY', '100.00']);
+        await runner.query(POSTING_SQL, [id, Account.SALES_REVENUE, 'CNY', '-99.99']);
+        inserted = Number((await runner.query('SELECT count(*) AS n FROM posting WHERE journal_entry_id = $1', [id]))[0].n);
+      });
+      await expect(outcome).rejects.toMatchObject({ code: '23514', message: expect.stringMatching(/does not balance.*0\.01/) });
+      expect(inserted).toBe(2);
+      expect(await stack.dataSource.query('SELECT id FROM journal_entry WHERE id = $1', [id])).toEqual([]);
+      expect(await stack.dataSource.query('SELECT id FROM posting WHERE journal_entry_id = $1', [id])).toEqual([]);
+    });
+
+    it('checks the balance per currency: +10 CNY and −10 USD do not balance', async () => {
+      const id = randomUUID();
+      const outcome = withRunner(async (runner) => {
+        await runner.query(ENTRY_SQL, [id]);
+        await runner.query(POSTING_SQL, [id, Account.CASH, 'CNY', '10.00']);
+        await runner.query(POSTING_SQL, [id, Account.SALES_REVENUE, 'USD', '-10.00']);
+      });
+      await expect(outcome).rejects.toMatchObject({ code: '23514' });
+      expect(await stack.dataSource.query('SELECT id FROM journal_entry WHERE id = $1', [id])).toEqual([]);
+    });
+
+    it.each([
+      ['no postings', []],
+      ['a single posting', [[Account.CASH, '5.00']]],
+    ])('fails an entry with %s at COMMIT', async (_case, lines) => {
+      const id = randomUUID();
+      const outcome = withRunner(async (runner) => {
+        await runner.query(ENTRY_SQL, [id]);
+        for (const [account, amount] of lines) await runner.query(POSTING_SQL, [id, account, 'CNY', amount]);
+      });
+      await expect(outcome).rejects.toMatchObject({ code: '23514', message: expect.stringMatching(/at least two/) });
+      expect(await stack.dataSource.query('SELECT id FROM journal_entry WHERE id = $1', [id])).toEqual([]);
+    });
+
+    it('refuses a zero posting', async () => {
+      const id = randomUUID();
+      const outcome = withRunner(async (runner) => {
+        await runner.query(ENTRY_SQL, [id]);
+        await runner.query(POSTING_SQL, [id, Account.CASH, 'CNY', '0.00']);
+      });
+      await expect(outcome).rejects.toMatchObject({ code: '23514', message: expect.stringMatching(/posting_amount_nonzero/) });
+    });
+
+    it('commits a balanced entry written by direct SQL', async () => {
+      const id = randomUUID();
+      await withRunner(async (runner) => {
+        await runner.query(ENTRY_SQL, [id]);
+        await runner.query(POSTING_SQL, [id, Account.CASH, 'CNY', '250.00']);
+        await runner.query(POSTING_SQL, [id, Account.SALES_REVENUE, 'CNY', '-200.00']);
+        await runner.query(POSTING_SQL, [id, Account.VAT_PAYABLE, 'CNY', '-50.00']);
+      });
+      expectCommitted([
+        { account: Account.CASH, amount: '250.00' },
+        { account: Account.SALES_REVENUE, amount: '-200.00' },
+        { account: Account.VAT_PAYABLE, amount: '-50.00' },
+      ]);
+      expect(await count(`posting WHERE journal_entry_id = '${id}'`)).toBe(3);
+    });
+
+    it('refuses UPDATE, DELETE and TRUNCATE of postings and entries', async () => {
+      const [entries, postings] = [await count('journal_entry'), await count('posting')];
+      expect(entries).toBeGreaterThan(0);
+      for (const sql of [
+        'UPDATE posting SET amount = amount * 2',
+        'DELETE FROM posting',
+        'TRUNCATE posting CASCADE',
+        `UPDATE journal_entry SET description = 'rewritten'`,
+        'DELETE FROM journal_entry',
+        'TRUNCATE journal_entry CASCADE',
+      ]) {
+        await expect(stack.dataSource.query(sql)).rejects.toThrow(/append-only/);
+      }
+      expect([await count('journal_entry'), await count('posting')]).toEqual([entries, postings]);
+    });
+
+    it('refuses a second entry for the same (source_type, source_id)', async () => {
+      const sourceId = randomUUID();
+      await post([line(Account.CASH, '1.00'), line(Account.SALES_REVENUE, '-1.00')], sourceId, 'fill');
+      expectCommitted([
+        { account: Account.CASH, amount: '1.00' },
+        { account: Account.SALES_REVENUE, amount: '-1.00' },
+      ]);
+      await expect(
+        stack.dataSource.query(`INSERT INTO journal_entry (description, source_type, source_id, currency) VALUES ('again', 'fill', $1, 'CNY')`, [
+          sourceId,
+        ]),
+      ).rejects.toMatchObject({ code: '23505', message: expect.stringMatching(/journal_entry_source/) });
+      expect(await count(`journal_entry WHERE source_type = 'fill' AND source_id = '${sourceId}'`)).toBe(1);
+    });
+  });
+
+  describe('LedgerService', () => {
+    it('posts a balanced entry and finds it by source, amounts exact', async () => {
+      const sourceId = randomUUID();
+      const entry = await post([line(Account.INVENTORY, '1000000000000.01'), line(Account.FLEET_CAPITAL, '-1000000000000.01')], sourceId, 'lot');
+      expectCommitted([
+        { account: Account.INVENTORY, amount: '1000000000000.01' },
+        { account: Account.FLEET_CAPITAL, amount: '-1000000000000.01' },
+      ]);
+      const found = await ledger.entryBySource('lot', sourceId);
+      expect(found!.id).toBe(entry.id);
+      expect(found!.postings.map((p) => [p.account.code, p.amount.toFixed(2)]).sort()).toEqual([
+        [Account.FLEET_CAPITAL, '-1000000000000.01'],
+        [Account.INVENTORY, '1000000000000.01'],
+      ]);
+      expect(await ledger.entryBySource('lot', randomUUID())).toBeNull();
+    });
+
+    it('sums exactly past 2^53 fen: 90071992547409.93 + 0.01', async () => {
+      const entry = await post([
+        line(Account.CASH, '90071992547409.93'),
+        line(Account.CASH, '0.01'),
+        line(Account.SALES_REVENUE, '-90071992547409.94'),
+      ]);
+      expectCommitted([
+        { account: Account.CASH, amount: '90071992547409.93' },
+        { account: Account.CASH, amount: '0.01' },
+        { account: Account.SALES_REVENUE, amount: '-90071992547409.94' },
+      ]);
+      const [sum] = await stack.dataSource.query(
+        `SELECT sum(amount) FILTER (WHERE amount > 0) AS debit, sum(amount) AS total FROM posting WHERE journal_entry_id = $1`,
+        [entry.id],
+      );
+      expect(sum).toEqual({ debit: '90071992547409.94', total: '0.00' });
+    });
+
+    it('posts a fill-sized settlement: 50,000 × 299,999.99 with 13 % VAT, to the fen', async () => {
+      const net = new Decimal('299999.99').times(50_000);
+      const tax = net.times('0.13').toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+      const gross = net.plus(tax);
+      const cost = new Decimal('212345.67').times(50_000);
+      const fillId = randomUUID();
+      const receivable = await stack.dataSource.transaction((em) => ledger.receivableAccount(em, partnerId));
+      const lines = [
+        line(receivable.code, gross),
+        line(Account.SALES_REVENUE, net.neg()),
+        line(Account.VAT_PAYABLE, tax.neg()),
+        line(Account.COGS, cost),
+        line(Account.INVENTORY, cost.neg()),
+      ];
+      await post(lines, fillId, 'fill');
+      expectCommitted(lines);
+      const found = await ledger.entryBySource('fill', fillId);
+      const byAccount = Object.fromEntries(found!.postings.map((p) => [p.account.code, p.amount.toFixed(2)]));
+      expect(byAccount).toEqual({
+        [receivable.code]: '16949999435.00',
+        [Account.SALES_REVENUE]: '-14999999500.00',
+        [Account.VAT_PAYABLE]: '-1949999935.00',
+        [Account.COGS]: '10617283500.00',
+        [Account.INVENTORY]: '-10617283500.00',
+      });
+    });
+
+    it('refuses an unbalanced entry in code, writing nothing', async () => {
+      const before = [await count('journal_entry'), await count('posting')];
+      await expect(post([line(Account.CASH, '10.00'), line(Account.SALES_REVENUE, '-9.99')])).rejects.toThrow(InvalidJournalEntryError);
+      await expect(post([line(Account.CASH, '10.00'), line(Account.SALES_REVENUE, '-9.99')])).rejects.toThrow(
+        'Journal entry refused: unbalanced: debits exceed credits by 0.01',
+      );
+      await expect(post([line(Account.CASH, '10.00'), line('NO_SUCH_ACCOUNT', '-10.00')])).rejects.toThrow(/unknown account NO_SUCH_ACCOUNT/);
+      await expect(post([line(Account.CASH, '10.001'), line(Account.SALES_REVENUE, '-10.001')])).rejects.toThrow(/more than two decimals/);
+      expect([await count('journal_entry'), await count('posting')]).toEqual(before);
+    });
+
+    it('refuses a duplicate source with DuplicateJournalEntryError and leaves the transaction usable', async () => {
+      const sourceId = randomUUID();
+      const other = randomUUID();
+      const lines = [line(Account.CASH, '7.00'), line(Account.SALES_REVENUE, '-7.00')];
+      await stack.dataSource.transaction(async (em) => {
+        await ledger.post(em, { description: 'first', sourceType: 'fill', sourceId, currency: 'CNY', lines });
+        await expect(ledger.post(em, { description: 'second', sourceType: 'fill', sourceId, currency: 'CNY', lines })).rejects.toThrow(
+          DuplicateJournalEntryError,
+        );
+        await ledger.post(em, { description: 'another fill', sourceType: 'fill', sourceId: other, currency: 'CNY', lines });
+      });
+      expectCommitted([...lines, ...lines]);
+      await expect(post(lines, sourceId, 'fill')).rejects.toThrow(`A journal entry for fill ${sourceId} is already posted`);
+      expect(await count(`journal_entry WHERE source_type = 'fill' AND source_id IN ('${sourceId}', '${other}')`)).toBe(2);
+    });
+
+    it('posts each source once when many transactions race to post it', async () => {
+      const sourceId = randomUUID();
+      const lines = [line(Account.CASH, '3.00'), line(Account.SALES_REVENUE, '-3.00')];
+      const results = await Promise.allSettled(Array.from({ length: 12 }, () => post(lines, sourceId, 'fill')));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(DuplicateJournalEntryError);
+      expectCommitted(lines);
+      expect(await count(`journal_entry WHERE source_id = '${sourceId}'`)).toBe(1);
+    });
+
+    it('creates a partner receivable account once, on first use, even under a race', async () => {
+      const partner = await stack.gql(
+        stack.adminKey,
+        `mutation { createPartner(input: { name: "Racing Partner", countryCode: "SG", creditLimit: "1.00" }) { id } }`,
+      );
+      const id = partner.data!.createPartner.id as string;
+      const accounts = await Promise.all(
+        Array.from({ length: 10 }, () => stack.dataSource.transaction((em) => ledger.receivableAccount(em, id))),
+      );
+      expect(new Set(accounts.map((a) => a.id)).size).toBe(1);
+      expect(accounts[0]).toMatchObject({ code: `RECEIVABLE:${id}`, kind: 'ASSET', partnerId: id });
+      expect(await count(`ledger_account WHERE partner_id = '${id}'`)).toBe(1);
+    });
+
+    it('keeps receivable codes tied to their partner in the database', async () => {
+      await expect(
+        stack.dataSource.query(`INSERT INTO ledger_account (code, name, kind, partner_id) VALUES ('RECEIVABLE:elsewhere', 'x', 'ASSET', $1)`, [
+          partnerId,
+        ]),
+      ).rejects.toMatchObject({ code: '23514' });
+      await expect(
+        stack.dataSource.query(`INSERT INTO ledger_account (code, name, kind) VALUES ('RECEIVABLE:${randomUUID()}', 'x', 'ASSET')`),
+      ).rejects.toMatchObject({ code: '23514' });
+      await expect(stack.dataSource.query(`INSERT INTO ledger_account (code, name, kind) VALUES ('X', 'x', 'ASSETS')`)).rejects.toMatchObject({
+        code: '23514',
+      });
+    });
+  });
+
+  describe('trialBalance', () => {
+    it('shows every posting of this file, summed exactly, per account and currency', async () => {
+      const res = await stack.gql(keys.FINANCE, TRIAL_BALANCE);
+      expect(res.errors).toBeUndefined();
+      const rows = res.data!.trialBalance as Balance[];
+      const shown = Object.fromEntries(rows.map((r) => [`${r.account}|${r.currency}`, [r.debit, r.credit, r.balance]]));
+      const want = Object.fromEntries(
+        [...expected].map(([key, s]) => [key, [s.debit.toFixed(2), s.credit.toFixed(2), s.debit.minus(s.credit).toFixed(2)]]),
+      );
+      expect(shown).toEqual(want);
+      expect(shown[`${Account.CASH}|CNY`]).toEqual(['90071992547677.94', '0.00', '90071992547677.94']);
+      expect(rows.find((r) => r.account === Account.FLEET_CAPITAL)).toMatchObject({ kind: 'EQUITY', debit: '0.00', credit: '1000000000000.01' });
+    });
+
+    it('sums to zero across accounts in each currency', async () => {
+      const rows = (await stack.gql(stack.adminKey, TRIAL_BALANCE)).data!.trialBalance as Balance[];
+      const currencies = [...new Set(rows.map((r) => r.currency))];
+      expect(currencies).toEqual(['CNY']);
+      for (const currency of currencies) {
+        const mine = rows.filter((r) => r.currency === currency);
+        const total = (field: 'debit' | 'credit' | 'balance') => mine.reduce((s, r) => s.plus(r[field]), new Decimal(0));
+        expect(total('balance').toFixed(2)).toBe('0.00');
+        expect(total('debit').toFixed(2)).toBe(total('credit').toFixed(2));
+        expect(total('debit').gt('9e13')).toBe(true);
+      }
+    });
+
+    it.each(['OPERATOR', 'PARTNER'] as const)('is FORBIDDEN to %s', async (role) => {
+      const res = await stack.gql(keys[role], TRIAL_BALANCE);
+      expect(codesOf(res)).toEqual(['FORBIDDEN']);
+      expect(res.data?.trialBalance).toBeUndefined();
+    });
+  });
+});
