@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   const port = process.env.PORT ?? '3000';
   const env = { ...process.env, DATABASE_URL: postgres.url, REDIS_URL: redis.url, BOOTSTRAP_ADMIN_KEY: key, PORT: port };
 
-  const demo = await loadDemoData(postgres.url, key);
+  const demo = await loadDemoData(env);
 
   const api = run('api', 'dist/apps/api/src/main.js', env);
   const worker = run('worker', 'dist/apps/worker/src/main.js', env);

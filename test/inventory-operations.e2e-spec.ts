@@ -74,7 +74,7 @@ describe('inventory operations: demo fleet, FIFO cost relief, commits under the 
       const before = await counts();
       await expect(
         tx(async (em) => {
-          await loadDemoFleet(em, admin);
+          await loadDemoFleet(em, admin, inventory);
           throw new Error('abort after loading');
         }),
       ).rejects.toThrow('abort after loading');
@@ -83,7 +83,7 @@ describe('inventory operations: demo fleet, FIFO cost relief, commits under the 
     });
 
     it('receives about 1,000,000 GPUs at realistic costs, shares 8 % and offers most markets above cost', async () => {
-      await tx((em) => loadDemoFleet(em, admin));
+      await tx((em) => loadDemoFleet(em, admin, inventory));
       const [{ units, cost, min, max }] = await dataSource.query(
         'SELECT sum(quantity) AS units, sum(quantity * unit_cost) AS cost, min(unit_cost) AS min, max(unit_cost) AS max FROM inventory_lot',
       );

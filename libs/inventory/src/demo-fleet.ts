@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { AuditService, AuthPrincipal, Decimal } from '@gpupool/platform';
+import { AuthPrincipal, Decimal } from '@gpupool/platform';
 import { InventoryService } from './inventory.service';
 
 interface DemoMarket {
@@ -47,8 +47,7 @@ export const DEMO_GLOBAL_SHARE_PERCENT = '8';
  * global share to 8 % and the ask prices, each audited as `actor`. For an empty database: with no
  * orders yet, there is nothing to match afterwards.
  */
-export async function loadDemoFleet(em: EntityManager, actor: AuthPrincipal): Promise<void> {
-  const inventory = new InventoryService(em.dataSource, new AuditService(em.dataSource));
+export async function loadDemoFleet(em: EntityManager, actor: AuthPrincipal, inventory: InventoryService): Promise<void> {
   for (const market of DEMO_FLEET) {
     for (const [index, [quantity, unitCost]] of market.lots.entries()) {
       await inventory.receiveInventory(em, actor, {
