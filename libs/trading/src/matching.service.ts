@@ -6,7 +6,6 @@ import { PartnerService } from '@gpupool/identity';
 import { InventoryService } from '@gpupool/inventory';
 import { Decimal, SettlementTrigger } from '@gpupool/platform';
 import { fillHoldPart } from './credit-hold';
-import { Fill } from './fill.entity';
 import { BookOrder, MatchFill, matchMarket, MatchOutcome } from './matching';
 import { OrderEventMessage, OrderEvents } from './order-events';
 import { OrderLifecycle } from './order-lifecycle';
