@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, OnModuleDestroy, Res } from '@nestjs/common';
+import { Controller, Get, Inject, OnModuleDestroy, OnModuleInit, Res } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import Redis from 'ioredis';
@@ -17,22 +17,25 @@ function withTimeout<T>(promise: Promise<T>): Promise<T> {
 
 /** GET /health: 200 when Postgres and Redis both answer, else 503 naming what is down. */
 @Controller('health')
-export class HealthController implements OnModuleDestroy {
+export class HealthController implements OnModuleInit, OnModuleDestroy {
   private readonly redis: Redis;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
+    // While (re)connecting, a ping waits in the offline queue; the check's timeout bounds the wait.
     this.redis = new Redis(config.REDIS_URL, {
       lazyConnect: true,
-      enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: CHECK_TIMEOUT_MS,
       retryStrategy: () => 500,
     });
     this.redis.on('error', () => undefined);
-    this.redis.connect().catch(() => undefined);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await withTimeout(this.redis.connect()).catch(() => undefined);
   }
 
   @Get()
