@@ -1,12 +1,10 @@
 import { Args, Context, Field, ID, Int, ObjectType, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import DataLoader from 'dataloader';
-import { ApiKeyService, PrincipalModel } from '@gpupool/identity';
+import { ApiKeyService, PrincipalModel, principalLoader } from '@gpupool/identity';
 import {
   AuditEvent,
   AuditService,
   Connection,
   connectionTypes,
-  loaderFor,
   pagedComplexity,
   pageSize,
   RequestContext,
@@ -56,12 +54,6 @@ export class AuditResolver {
 
   @ResolveField(() => PrincipalModel)
   actor(@Parent() event: AuditEventModel, @Context() context: RequestContext): Promise<PrincipalModel> {
-    const loader = loaderFor(context, 'principal', () =>
-      new DataLoader<string, PrincipalModel>(async (ids) => {
-        const byId = new Map((await this.keys.principalsByIds(ids)).map((p) => [p.id, p]));
-        return ids.map((id) => byId.get(id) ?? new Error(`principal ${id} is missing`));
-      }),
-    );
-    return loader.load(event.actorId);
+    return principalLoader(context, this.keys).load(event.actorId);
   }
 }

@@ -27,6 +27,16 @@ export function partnerLoader(context: RequestContext, partners: PartnerService)
   );
 }
 
+/** Loads principals (API key holders, revoked ones included) by id once per request. */
+export function principalLoader(context: RequestContext, keys: ApiKeyService): DataLoader<string, PrincipalModel> {
+  return loaderFor(context, 'principal', () =>
+    new DataLoader<string, PrincipalModel>(async (ids) => {
+      const byId = new Map((await keys.principalsByIds(ids)).map((p) => [p.id, p]));
+      return ids.map((id) => byId.get(id) ?? new Error(`principal ${id} is missing`));
+    }),
+  );
+}
+
 @Resolver(() => PrincipalModel)
 export class PrincipalResolver {
   constructor(

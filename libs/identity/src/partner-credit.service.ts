@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Decimal, formatDecimal, NotFoundError } from '@gpupool/platform';
+import { Decimal, formatDecimal, isUuid, NotFoundError } from '@gpupool/platform';
 import { InsufficientCreditError, paymentExceedsReceivable } from './identity.errors';
 import { Partner } from './partner.entity';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Amounts reaching the credit counters are whole fen and never negative; anything else is a caller's bug. */
 function fen(name: string, amount: Decimal): Decimal {
@@ -23,7 +21,7 @@ function fen(name: string, amount: Decimal): Decimal {
 export class PartnerCreditService {
   /** The partner, locked FOR UPDATE until the caller's transaction ends. */
   async lockPartner(em: EntityManager, partnerId: string): Promise<Partner> {
-    const partner = UUID.test(partnerId)
+    const partner = isUuid(partnerId)
       ? await em.findOne(Partner, { where: { id: partnerId }, lock: { mode: 'pessimistic_write' } })
       : null;
     if (!partner) throw new NotFoundError('Partner', partnerId);

@@ -1,7 +1,6 @@
 import { Args, Context, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import DataLoader from 'dataloader';
-import { ApiKeyService, PrincipalModel } from '@gpupool/identity';
-import { CurrentPrincipal, loaderFor, pagedComplexity, pageSize, RequestContext, Role, Roles, STAFF_ROLES } from '@gpupool/platform';
+import { ApiKeyService, PrincipalModel, principalLoader } from '@gpupool/identity';
+import { CurrentPrincipal, pagedComplexity, pageSize, RequestContext, Role, Roles, STAFF_ROLES } from '@gpupool/platform';
 import type { AuthPrincipal } from '@gpupool/platform';
 import { InventoryCommandService } from './inventory-command.service';
 import { ClearShareOverrideArgs, SetSellableShareInput, ShareChangeModel, SharePolicyModel } from './inventory.models';
@@ -44,12 +43,6 @@ export class ShareChangeResolver {
 
   @ResolveField(() => PrincipalModel)
   actor(@Parent() change: ShareChangeView, @Context() context: RequestContext): Promise<PrincipalModel> {
-    const loader = loaderFor(context, 'share-change-actor', () =>
-      new DataLoader<string, PrincipalModel>(async (ids) => {
-        const byId = new Map((await this.keys.principalsByIds(ids)).map((p) => [p.id, p]));
-        return ids.map((id) => byId.get(id) ?? new Error(`principal ${id} is missing`));
-      }),
-    );
-    return loader.load(change.actorId);
+    return principalLoader(context, this.keys).load(change.actorId);
   }
 }

@@ -28,3 +28,5 @@ export * from './queues/match-trigger';
 export * from './auth/rate-limiter';
 export * from './events/pubsub.module';
 export * from './queues/settlement-trigger';
+export * from './queues/worker-options';
+export * from './validation/uuid';

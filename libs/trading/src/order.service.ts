@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ComplianceService } from '@gpupool/compliance';
 import { PartnerCreditService, PartnerService } from '@gpupool/identity';
 import { CatalogService, InventoryService } from '@gpupool/inventory';
-import { AuthPrincipal, MatchTrigger, NotFoundError } from '@gpupool/platform';
+import { AuthPrincipal, isUuid, MatchTrigger, NotFoundError } from '@gpupool/platform';
 import { holdFor } from './credit-hold';
 import { OrderEvents } from './order-events';
 import { OrderLifecycle } from './order-lifecycle';
@@ -12,8 +12,6 @@ import { OPEN_STATUSES, Order } from './order.entity';
 import { expiryNotInFuture, idempotencyKeyReused, marketNotOffered, orderNotCancellable, unknownCode } from './trading.errors';
 import { PlaceOrderInput } from './trading.models';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string | null | undefined): value is string => !!value && UUID.test(value);
 
 /** The same order again: every field of the payload equal, decimals by value. */
 function samePayload(order: Order, input: PlaceOrderInput): boolean {
@@ -101,8 +99,12 @@ export class OrderService {
   async cancel(principal: AuthPrincipal, id: string): Promise<Order> {
     if (!isUuid(id)) throw new NotFoundError('Order', id);
     const order = await this.dataSource.transaction(async (em) => {
-      const found = await em.findOne(Order, { where: { id, partnerId: principal.partnerId! }, lock: { mode: 'pessimistic_write' } });
-      if (!found) throw new NotFoundError('Order', id);
+      const mine = await em.findOneBy(Order, { id, partnerId: principal.partnerId! });
+      if (!mine) throw new NotFoundError('Order', id);
+      // The market's lock first, as a match run takes it: a cancel waits for a run of its market
+      // instead of holding the order while the run holds the export usage and credit it needs.
+      await this.inventory.lockMarket(em, mine.marketId);
+      const found = await em.findOneOrFail(Order, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!(OPEN_STATUSES as readonly string[]).includes(found.status)) throw orderNotCancellable(id, found.status);
       await this.lifecycle.end(em, [found], 'CANCELLED', () => 'cancelled by the partner');
       return found;

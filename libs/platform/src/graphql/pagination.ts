@@ -1,6 +1,7 @@
 import { Type } from '@nestjs/common';
 import { Field, Int, ObjectType } from '@nestjs/graphql';
 import { BadInputError } from '../errors/domain-error';
+import { isUuid } from '../validation/uuid';
 
 export const MAX_PAGE_SIZE = 500;
 
@@ -71,8 +72,7 @@ export function decodeCursor(value: string | null | undefined): KeysetCursor | u
   if (value == null) return undefined;
   const [at, id, ...rest] = Buffer.from(value, 'base64url').toString('utf8').split('|');
   const date = new Date(at ?? '');
-  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-  if (rest.length > 0 || Number.isNaN(date.getTime()) || !uuid.test(id ?? '')) {
+  if (rest.length > 0 || Number.isNaN(date.getTime()) || !isUuid(id)) {
     throw new BadInputError('after is not a cursor this API gave out');
   }
   return { at: date, id: id! };
