@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { ComplianceModule, ExportLicenseService } from '@gpupool/compliance';
 import { ApiKeyService, IdentityModule, PartnerService } from '@gpupool/identity';
 import { InventoryModule, InventoryService, loadDemoFleet } from '@gpupool/inventory';
-import { AuditModule, AuthPrincipal, ConfigModule, DatabaseModule, Decimal, EventsModule, QueuesModule, Role } from '@gpupool/platform';
+import { AuthPrincipal, Decimal, PlatformModule, Role } from '@gpupool/platform';
 import { OrderService, TimeInForce, TradingModule } from '@gpupool/trading';
 
 export interface DemoData {
@@ -39,7 +39,7 @@ const DEMO_ORDERS: { partner: number; skuCode: string; regionCode: string; quant
 
 const KEYS_FILE = '.data/demo-keys.json';
 
-@Module({ imports: [ConfigModule, DatabaseModule, QueuesModule, EventsModule, AuditModule, IdentityModule, InventoryModule, ComplianceModule, TradingModule] })
+@Module({ imports: [PlatformModule, IdentityModule, InventoryModule, ComplianceModule, TradingModule] })
 class DemoModule {}
 
 const banner = (keys: DemoKey[]) => keys.map((k) => `partner key ${k.key}  (${k.partner}, ${k.countryCode})`);

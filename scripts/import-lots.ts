@@ -5,10 +5,10 @@ import { NestFactory } from '@nestjs/core';
 import { Presets, SingleBar } from 'cli-progress';
 import { ApiKeyService, IdentityModule } from '@gpupool/identity';
 import { importLots, importPrincipal, InventoryCommandService, InventoryModule, LotImportReport } from '@gpupool/inventory';
-import { AuditModule, ConfigModule, DatabaseModule, QueuesModule } from '@gpupool/platform';
+import { PlatformModule } from '@gpupool/platform';
 
 /** What the import needs: the database, the audit log, API keys, inventory and the match trigger. */
-@Module({ imports: [ConfigModule, DatabaseModule, QueuesModule, AuditModule, IdentityModule, InventoryModule] })
+@Module({ imports: [PlatformModule, IdentityModule, InventoryModule] })
 export class LotImportModule {}
 
 function printReport(file: string, report: LotImportReport): void {

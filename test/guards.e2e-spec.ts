@@ -9,10 +9,13 @@ describe('rate limit and queue dashboard', () => {
   afterAll(() => stack.close());
 
   it('answers RATE_LIMITED (429) past the per-key rate, and other keys are unaffected', async () => {
-    const results = await Promise.all(Array.from({ length: 12 }, () => stack.gql(stack.adminKey, '{ me { role } }')));
+    const started = performance.now();
+    const results = await Promise.all(Array.from({ length: 40 }, () => stack.gql(stack.adminKey, '{ me { role } }')));
+    const seconds = (performance.now() - started) / 1000;
     const limited = results.filter((r) => codesOf(r).includes('RATE_LIMITED'));
-    expect(results.length - limited.length).toBeLessThanOrEqual(6);
-    expect(limited.length).toBeGreaterThanOrEqual(6);
+    // A burst of 5, then 5 a second for as long as the burst took to send.
+    expect(results.length - limited.length).toBeLessThanOrEqual(5 + Math.ceil(5 * seconds));
+    expect(limited.length).toBeGreaterThan(0);
     expect(limited[0].status).toBe(429);
     const stranger = await stack.gql('gpk_unknown', '{ me { role } }');
     expect(codesOf(stranger)).toEqual(['UNAUTHENTICATED']);

@@ -2,23 +2,20 @@ import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { Inject, Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
-import { ComplianceApiModule, ComplianceModule } from '@gpupool/compliance';
+import { ComplianceApiModule } from '@gpupool/compliance';
 import { ApiKeyService, IdentityApiModule, IdentityModule } from '@gpupool/identity';
-import { InventoryApiModule, InventoryModule } from '@gpupool/inventory';
-import { LedgerApiModule, LedgerModule } from '@gpupool/ledger';
+import { InventoryApiModule } from '@gpupool/inventory';
+import { LedgerApiModule } from '@gpupool/ledger';
+import { ReportingApiModule } from '@gpupool/reporting';
+import { SettlementApiModule } from '@gpupool/settlement';
 import { TradingApiModule } from '@gpupool/trading';
 import {
   APP_CONFIG,
   AppConfig,
-  AuditModule,
-  ConfigModule,
-  DatabaseModule,
-  EventsModule,
   HealthModule,
   InputValidationPipe,
-  LoggingModule,
   MetricsModule,
-  QueuesModule,
+  PlatformModule,
   RolesGuard,
 } from '@gpupool/platform';
 import { AuditResolver } from './audit.resolver';
@@ -39,23 +36,17 @@ class BootstrapAdmin implements OnApplicationBootstrap {
 
 @Module({
   imports: [
-    ConfigModule,
-    LoggingModule,
-    DatabaseModule,
-    QueuesModule,
-    EventsModule,
-    AuditModule,
+    PlatformModule,
     HealthModule,
     MetricsModule,
     IdentityModule,
     IdentityApiModule,
-    InventoryModule,
     InventoryApiModule,
-    LedgerModule,
     LedgerApiModule,
-    ComplianceModule,
     ComplianceApiModule,
     TradingApiModule,
+    SettlementApiModule,
+    ReportingApiModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       imports: [IdentityModule],

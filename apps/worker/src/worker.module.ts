@@ -3,24 +3,23 @@ import { ComplianceModule } from '@gpupool/compliance';
 import { IdentityModule } from '@gpupool/identity';
 import { InventoryModule } from '@gpupool/inventory';
 import { LedgerModule } from '@gpupool/ledger';
-import { AuditModule, ConfigModule, DatabaseModule, EventsModule, LoggingModule, QueuesModule } from '@gpupool/platform';
+import { PlatformModule } from '@gpupool/platform';
+import { ReportingWorkerModule } from '@gpupool/reporting';
+import { SettlementWorkerModule } from '@gpupool/settlement';
 import { TradingWorkerModule } from '@gpupool/trading';
 import { SweepProcessor } from './sweep.processor';
 
 /** The worker: the same domain modules as the api, plus the BullMQ processors; no HTTP. */
 @Module({
   imports: [
-    ConfigModule,
-    LoggingModule,
-    DatabaseModule,
-    QueuesModule,
-    EventsModule,
-    AuditModule,
+    PlatformModule,
     IdentityModule,
     InventoryModule,
     LedgerModule,
     ComplianceModule,
     TradingWorkerModule,
+    SettlementWorkerModule,
+    ReportingWorkerModule,
   ],
   providers: [SweepProcessor],
 })

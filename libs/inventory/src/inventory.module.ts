@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { IdentityModule } from '@gpupool/identity';
+import { LedgerModule } from '@gpupool/ledger';
 import { CatalogResolver } from './catalog.resolver';
 import { CatalogService } from './catalog.service';
 import { GlobalShare } from './global-share.entity';
@@ -20,7 +21,7 @@ export const INVENTORY_RESOLVERS = [CatalogResolver, MarketResolver, SharePolicy
 
 /** Catalog, inventory, markets and the sellable share; imported by the api, the worker and the scripts. */
 @Module({
-  imports: [TypeOrmModule.forFeature(INVENTORY_ENTITIES)],
+  imports: [TypeOrmModule.forFeature(INVENTORY_ENTITIES), LedgerModule],
   providers: [CatalogService, InventoryService, InventoryCommandService],
   exports: [CatalogService, InventoryService, InventoryCommandService],
 })

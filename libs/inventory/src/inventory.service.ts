@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuditService, AuthPrincipal, bigintCountTransformer, Decimal, NotFoundError, Role, ZERO } from '@gpupool/platform';
+import { Account, LedgerService } from '@gpupool/ledger';
+import { AuditService, AuthPrincipal, bigintCountTransformer, Decimal, formatDecimal, NotFoundError, Role, ZERO } from '@gpupool/platform';
 import { GlobalShare } from './global-share.entity';
 import { InventoryLot } from './inventory-lot.entity';
 import {
@@ -24,6 +25,8 @@ import { Sku } from './sku.entity';
 
 const SHARE_LIMIT = new Decimal(10);
 const FIFO_BATCH = 100;
+/** The source type of the journal entry that brings a received lot into the books. */
+export const LOT_SOURCE = 'lot';
 
 /** The result of a change, and the offered markets whose supply it may have grown (to match after commit). */
 export interface SupplyChange<T> {
@@ -85,6 +88,7 @@ export class InventoryService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly ledger: LedgerService,
   ) {}
 
   /** Every market for staff; a partner sees only offered ones. */
@@ -102,11 +106,13 @@ export class InventoryService {
   }
 
   /**
-   * Locks the market row (FOR UPDATE) and holds the sellable share steady (FOR SHARE on the global
-   * share row, which every share change locks first) until the transaction ends; returns its numbers.
+   * Locks the market row (FOR NO KEY UPDATE: runs of one market wait for each other, while orders
+   * and fills that only reference the market do not wait for a run) and holds the sellable share
+   * steady (FOR SHARE on the global share row, which every share change locks first) until the
+   * transaction ends; returns its numbers.
    */
   async lockMarket(em: EntityManager, marketId: string): Promise<MarketView> {
-    const locked: unknown[] = await em.query('SELECT id FROM market WHERE id = $1 FOR UPDATE', [marketId]);
+    const locked: unknown[] = await em.query('SELECT id FROM market WHERE id = $1 FOR NO KEY UPDATE', [marketId]);
     if (locked.length === 0) throw new NotFoundError('Market', marketId);
     await em.query('SELECT id FROM global_share FOR SHARE');
     const [market] = await readMarketViews(em, { ids: [marketId] });
@@ -127,12 +133,25 @@ export class InventoryService {
    * and returns their exact cost. Throws when fewer units remain.
    */
   async relieveFifo(em: EntityManager, marketId: string, units: number): Promise<Decimal> {
-    if (!Number.isSafeInteger(units) || units < 1) throw new RangeError(`units must be a positive whole number (got ${units})`);
-    let left = units;
-    let cost = ZERO;
-    let after: { received_at: Date; id: string } | null = null;
-    while (left > 0) {
-      const lots: { id: string; remaining_quantity: number; unit_cost: string; received_at: Date }[] = await em.query(
+    const [cost] = await this.relieveFifoMany(em, marketId, [units]);
+    return cost!;
+  }
+
+  /**
+   * Takes each of `quantities` in turn out of the market's lots, first in, first out, and returns
+   * the exact cost of each: the lots are locked once and updated in one statement. Throws when
+   * fewer units remain than all of them together.
+   */
+  async relieveFifoMany(em: EntityManager, marketId: string, quantities: readonly number[]): Promise<Decimal[]> {
+    for (const units of quantities) {
+      if (!Number.isSafeInteger(units) || units < 1) throw new RangeError(`units must be a positive whole number (got ${units})`);
+    }
+    const total = quantities.reduce((sum, units) => sum + units, 0);
+    const lots: { id: string; remaining_quantity: number; unit_cost: string; received_at: Date }[] = [];
+    let locked = 0;
+    while (locked < total) {
+      const after = lots.at(-1);
+      const page: typeof lots = await em.query(
         `SELECT id, remaining_quantity, unit_cost, received_at FROM inventory_lot
           WHERE market_id = $1 AND remaining_quantity > 0
             AND ($2::timestamptz IS NULL OR (received_at, id) > ($2::timestamptz, $3::uuid))
@@ -141,19 +160,32 @@ export class InventoryService {
           FOR UPDATE`,
         [marketId, after?.received_at ?? null, after?.id ?? null],
       );
-      if (lots.length === 0) {
-        throw new Error(`market ${marketId} has ${units - left} units left at cost; ${units} were to be relieved`);
+      if (page.length === 0) throw new Error(`market ${marketId} has ${locked} units left at cost; ${total} were to be relieved`);
+      for (const lot of page) {
+        if (locked >= total) break;
+        lots.push(lot);
+        locked += lot.remaining_quantity;
       }
-      for (const lot of lots) {
-        const take = Math.min(left, lot.remaining_quantity);
-        await em.query('UPDATE inventory_lot SET remaining_quantity = remaining_quantity - $2 WHERE id = $1', [lot.id, take]);
-        cost = cost.plus(new Decimal(lot.unit_cost).times(take));
-        left -= take;
-        if (left === 0) break;
-      }
-      after = lots.at(-1)!;
     }
-    return cost;
+    const taken = lots.map(() => 0);
+    let lot = 0;
+    const costs = quantities.map((units) => {
+      let cost = ZERO;
+      for (let left = units; left > 0; ) {
+        if (taken[lot] === lots[lot].remaining_quantity) lot++;
+        const take = Math.min(left, lots[lot].remaining_quantity - taken[lot]);
+        taken[lot] += take;
+        cost = cost.plus(new Decimal(lots[lot].unit_cost).times(take));
+        left -= take;
+      }
+      return cost;
+    });
+    await em.query(
+      `UPDATE inventory_lot l SET remaining_quantity = l.remaining_quantity - u.take
+         FROM unnest($1::uuid[], $2::int[]) AS u(id, take) WHERE l.id = u.id`,
+      [lots.map((l) => l.id), taken],
+    );
+    return costs;
   }
 
   /** Lots in the order their cost leaves inventory (FIFO). */
@@ -173,8 +205,8 @@ export class InventoryService {
       .orIgnore()
       .returning('id')
       .execute();
-    const [market]: { id: string; ask_price: string | null }[] = await em.query(
-      'SELECT id, ask_price FROM market WHERE sku_id = $1 AND region_id = $2 FOR UPDATE',
+    const [market]: { id: string; ask_price: string | null; currency: string }[] = await em.query(
+      'SELECT id, ask_price, currency FROM market WHERE sku_id = $1 AND region_id = $2 FOR UPDATE',
       [sku.id, region.id],
     );
     const marketId = market!.id;
@@ -200,6 +232,17 @@ export class InventoryService {
       reference: input.reference ?? null,
     });
     const lotId = inserted.identifiers[0]!.id as string;
+    const cost = input.unitCost.times(input.quantity);
+    await this.ledger.post(em, {
+      description: `Lot ${lotId}: ${input.quantity} × ${sku.code} received into ${region.code} at ${formatDecimal(input.unitCost)}`,
+      sourceType: LOT_SOURCE,
+      sourceId: lotId,
+      currency: market!.currency,
+      lines: [
+        { account: Account.INVENTORY, amount: cost },
+        { account: Account.FLEET_CAPITAL, amount: cost.neg() },
+      ],
+    });
     const [lot] = await this.readLots(em, { lotId });
     await this.audit.record(em, actor, {
       action: 'inventory.receive',
@@ -223,7 +266,7 @@ export class InventoryService {
     const before = decimalOrNull(market.ask_price);
     await em.update(Market, { id: market.id }, { askPrice: price });
     await this.audit.record(em, actor, {
-      action: price ? 'market.set-ask-price' : 'market.withdraw-offer',
+      action: price == null ? 'market.withdraw-offer' : 'market.set-ask-price',
       entity: 'Market',
       entityId: market.id,
       before: { skuCode: sku.code, regionCode: region.code, askPrice: before },

@@ -7,7 +7,6 @@ import { JournalEntry } from './journal-entry.entity';
 import { LedgerAccount, LedgerAccountKind } from './ledger-account.entity';
 import { receivableCode } from './ledger-accounts';
 import { DuplicateJournalEntryError, InvalidJournalEntryError } from './ledger.errors';
-import { Posting } from './posting.entity';
 
 export interface JournalEntryDraft {
   description: string;
@@ -38,29 +37,50 @@ export class LedgerService {
    * event is refused with DuplicateJournalEntryError, leaving the transaction usable.
    */
   async post(em: EntityManager, draft: JournalEntryDraft): Promise<JournalEntry> {
-    assertBalanced(draft.lines);
-    if (!/^[A-Z]{3}$/.test(draft.currency)) throw new InvalidJournalEntryError(`currency "${draft.currency}" is not an ISO 4217 code`);
-    const codes = [...new Set(draft.lines.map((line) => line.account))];
+    const [id] = await this.postMany(em, [draft]);
+    return em.findOneOrFail(JournalEntry, { where: { id }, relations: { postings: { account: true } } });
+  }
+
+  /**
+   * Posts balanced entries inside the caller's transaction in three statements, whatever their
+   * number; returns their ids in the order of the drafts. When a source event already has its
+   * entry, DuplicateJournalEntryError is thrown: with one draft nothing is written; with several,
+   * entries of the others may be written without postings, which the balance check refuses at
+   * commit, so the caller rolls back.
+   */
+  async postMany(em: EntityManager, drafts: readonly JournalEntryDraft[]): Promise<string[]> {
+    if (drafts.length === 0) return [];
+    for (const draft of drafts) {
+      assertBalanced(draft.lines);
+      if (!/^[A-Z]{3}$/.test(draft.currency)) throw new InvalidJournalEntryError(`currency "${draft.currency}" is not an ISO 4217 code`);
+    }
+    const codes = [...new Set(drafts.flatMap((draft) => draft.lines.map((line) => line.account)))];
     const accounts = await em.find(LedgerAccount, { select: { id: true, code: true }, where: { code: In(codes) } });
     const idOf = new Map(accounts.map((a) => [a.code, a.id]));
     const unknown = codes.filter((code) => !idOf.has(code));
     if (unknown.length > 0) throw new InvalidJournalEntryError(`unknown account ${unknown.join(', ')}`);
 
-    const inserted = await em
-      .createQueryBuilder()
-      .insert()
-      .into(JournalEntry)
-      .values({ description: draft.description, sourceType: draft.sourceType, sourceId: draft.sourceId, currency: draft.currency })
-      .orIgnore()
-      .returning('id')
-      .execute();
-    const id = inserted.raw[0]?.id as string | undefined;
-    if (!id) throw new DuplicateJournalEntryError(draft.sourceType, draft.sourceId);
-    await em.insert(
-      Posting,
-      draft.lines.map((line) => ({ journalEntryId: id, accountId: idOf.get(line.account)!, currency: draft.currency, amount: line.amount })),
+    const inserted: { id: string; source_type: string; source_id: string }[] = await em.query(
+      `INSERT INTO journal_entry (description, source_type, source_id, currency)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+       ON CONFLICT (source_type, source_id) DO NOTHING
+       RETURNING id, source_type, source_id`,
+      [drafts.map((d) => d.description), drafts.map((d) => d.sourceType), drafts.map((d) => d.sourceId), drafts.map((d) => d.currency)],
     );
-    return em.findOneOrFail(JournalEntry, { where: { id }, relations: { postings: { account: true } } });
+    const entryOf = new Map(inserted.map((row) => [`${row.source_type}|${row.source_id}`, row.id]));
+    const ids = drafts.map((draft) => entryOf.get(`${draft.sourceType}|${draft.sourceId}`));
+    const duplicate = drafts.find((_, i) => !ids[i]);
+    if (duplicate) throw new DuplicateJournalEntryError(duplicate.sourceType, duplicate.sourceId);
+
+    const postings = drafts.flatMap((draft, i) =>
+      draft.lines.map((line) => ({ entry: ids[i]!, account: idOf.get(line.account)!, currency: draft.currency, amount: line.amount.toFixed() })),
+    );
+    await em.query(
+      `INSERT INTO posting (journal_entry_id, account_id, currency, amount)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::char(3)[], $4::numeric[])`,
+      [postings.map((p) => p.entry), postings.map((p) => p.account), postings.map((p) => p.currency), postings.map((p) => p.amount)],
+    );
+    return ids as string[];
   }
 
   /** The receivable account of a partner, created on first use. */

@@ -30,3 +30,4 @@ export * from './events/pubsub.module';
 export * from './queues/settlement-trigger';
 export * from './queues/worker-options';
 export * from './validation/uuid';
+export * from './platform.module';

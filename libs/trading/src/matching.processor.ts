@@ -1,16 +1,31 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
-import { Job } from 'bullmq';
-import { jobsProcessed, MatchMarketJob, QueueName } from '@gpupool/platform';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Job, Worker } from 'bullmq';
+import { APP_CONFIG, AppConfig, jobsProcessed, MatchMarketJob, QueueName, workerOptions } from '@gpupool/platform';
 import { MatchingService } from './matching.service';
 
-/** Runs one market's match; idempotent, since a run only acts on what is open now. */
-@Processor(QueueName.MATCHING, { concurrency: 4 })
-export class MatchingProcessor extends WorkerHost {
+/**
+ * Runs match jobs; idempotent, since a run only acts on what is open now. The BullMQ worker is
+ * built from the config (concurrency, lock duration, stalled-check interval), so a job whose
+ * worker was killed runs again elsewhere, and it starts once the whole worker app is up.
+ */
+@Injectable()
+export class MatchingProcessor implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(MatchingProcessor.name);
+  private worker?: Worker<MatchMarketJob>;
 
-  constructor(private readonly matching: MatchingService) {
-    super();
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly matching: MatchingService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.worker = new Worker<MatchMarketJob>(QueueName.MATCHING, (job) => this.process(job), workerOptions(this.config));
+    this.worker.on('error', (error) => this.logger.warn({ err: error }, 'matching worker error'));
+  }
+
+  /** Lets the running jobs finish before the database goes away. */
+  async onModuleDestroy(): Promise<void> {
+    await this.worker?.close();
   }
 
   async process(job: Job<MatchMarketJob>): Promise<void> {

@@ -9,9 +9,10 @@ import { Order, OrderStatusValue } from './order.entity';
 export type EndStatus = Extract<OrderStatusValue, 'CANCELLED' | 'EXPIRED'>;
 
 /**
- * Ends orders with a remainder (cancel, expiry, IOC/FOK rests, export blocks): the status, the
- * unused credit hold and the unfilled units of export headroom go back, in the caller's
- * transaction. The caller holds the orders' row locks.
+ * Ends orders with a remainder (cancel, expiry, IOC/FOK rests, export blocks): writes each order's
+ * final state (with what it filled in the caller's run), and the unused credit hold and the
+ * unfilled units of export headroom go back, in the caller's transaction. The caller holds the
+ * lock of the orders' market, under which every change of an open order is made.
  */
 @Injectable()
 export class OrderLifecycle {
@@ -20,8 +21,17 @@ export class OrderLifecycle {
     private readonly compliance: ComplianceService,
   ) {}
 
-  async end(em: EntityManager, orders: Order[], status: EndStatus, reasonOf: (order: Order) => string | null): Promise<void> {
-    if (orders.length === 0) return;
+  /**
+   * `alsoLock`: partners whose rows the caller references next (the partners of fills), locked
+   * in the same sorted pass as those whose credit goes back.
+   */
+  async end(
+    em: EntityManager,
+    orders: Order[],
+    status: EndStatus,
+    reasonOf: (order: Order) => string | null,
+    { alsoLock = [] }: { alsoLock?: readonly string[] } = {},
+  ): Promise<void> {
     const credit = new Map<string, Decimal>();
     const units = new Map<string, { partnerId: string; skuCode: string; units: number }>();
     const rows = orders.map((order) => {
@@ -34,19 +44,30 @@ export class OrderLifecycle {
       order.status = status;
       order.statusReason = reasonOf(order);
       order.holdReleased = released;
-      return { id: order.id, released: released.toFixed(2), reason: order.statusReason };
+      return {
+        id: order.id,
+        filled: order.filledQuantity,
+        amount: order.filledAmount.toFixed(2),
+        released: released.toFixed(2),
+        reason: order.statusReason,
+      };
     });
-    await em.query(
-      `UPDATE orders o SET status = $1, status_reason = u.reason, hold_released = u.released::numeric, resting = true, updated_at = now()
-       FROM jsonb_to_recordset($2::jsonb) AS u(id uuid, released text, reason text) WHERE o.id = u.id`,
-      [status, JSON.stringify(rows)],
-    );
+    if (rows.length > 0) {
+      await em.query(
+        `UPDATE orders o SET status = $1, filled_quantity = u.filled, filled_amount = u.amount::numeric, status_reason = u.reason,
+           hold_released = u.released::numeric, resting = true, updated_at = now()
+         FROM jsonb_to_recordset($2::jsonb) AS u(id uuid, filled int, amount text, released text, reason text) WHERE o.id = u.id`,
+        [status, JSON.stringify(rows)],
+      );
+    }
     // Locks in one order everywhere (export usage, then partners, each sorted) so concurrent runs cannot deadlock.
     for (const usage of [...units.values()].sort((a, b) => `${a.partnerId}|${a.skuCode}`.localeCompare(`${b.partnerId}|${b.skuCode}`))) {
       if (usage.units > 0) await this.compliance.release(em, usage.partnerId, usage.skuCode, usage.units);
     }
-    for (const [partnerId, amount] of [...credit.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-      if (amount.gt(0)) await this.credit.release(em, partnerId, amount);
+    for (const partnerId of [...new Set([...credit.keys(), ...alsoLock])].sort()) {
+      const amount = credit.get(partnerId);
+      if (amount?.gt(0)) await this.credit.release(em, partnerId, amount);
+      else await this.credit.lockPartner(em, partnerId);
     }
   }
 }

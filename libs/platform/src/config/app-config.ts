@@ -17,6 +17,8 @@ const schema = z.object({
   DB_POOL_SIZE: positiveInt.default(10),
   WORKER_CONCURRENCY: positiveInt.default(4),
   SWEEP_INTERVAL_MS: positiveInt.default(30_000),
+  WORKER_LOCK_DURATION_MS: positiveInt.default(30_000),
+  WORKER_STALLED_INTERVAL_MS: positiveInt.default(30_000),
   GRAPHQL_MAX_DEPTH: positiveInt.min(10).default(12),
   GRAPHQL_MAX_COMPLEXITY: positiveInt.default(20_000),
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(500),

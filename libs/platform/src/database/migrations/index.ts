@@ -3,6 +3,8 @@ import { Ledger1795921394602 } from './1795921394602-Ledger';
 import { Inventory1795921570352 } from './1795921570352-Inventory';
 import { Compliance1795921843009 } from './1795921843009-Compliance';
 import { Trading1795921920116 } from './1795921920116-Trading';
+import { Reporting1795922765485 } from './1795922765485-Reporting';
+import { Settlement1795922832449 } from './1795922832449-Settlement';
 
 /** Every migration, in order. */
-export const MIGRATIONS = [Foundation1795919690609, Ledger1795921394602, Inventory1795921570352, Compliance1795921843009, Trading1795921920116];
+export const MIGRATIONS = [Foundation1795919690609, Ledger1795921394602, Inventory1795921570352, Compliance1795921843009, Trading1795921920116, Reporting1795922765485, Settlement1795922832449];

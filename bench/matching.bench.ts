@@ -1,0 +1,118 @@
+import 'reflect-metadata';
+import { performance } from 'node:perf_hooks';
+import { MatchingService } from '@gpupool/trading';
+import { benchPartner, scaled, startBenchStack } from './support/bench-stack';
+import { insertRestingOrders } from './support/bulk-orders';
+
+/**
+ * Matching catch-up: N resting GTC orders (100,000 × BENCH_SCALE, inserted with SQL, over 100
+ * partners) all become marketable with one share raise, and one match run fills every one of them.
+ * Baseline, in the same database and run: a plain `INSERT INTO fill … SELECT` of N fill rows from
+ * those orders (same table, indexes, checks and foreign keys; rolled back), the least any matcher
+ * writing N fills must pay.
+ */
+const SKU = 'ASCEND-910B';
+const REGION = 'cn-beijing';
+
+export async function run(): Promise<string> {
+  const count = scaled(100_000, 1_000);
+  const stack = await startBenchStack('matching');
+  try {
+    const partnerIds: string[] = [];
+    for (let i = 0; i < 100; i++) partnerIds.push((await benchPartner(stack.ok, stack.adminKey, `Bench Matcher ${i}`)).id);
+    await stack.ok(stack.adminKey, 'mutation($i: ReceiveInventoryInput!) { receiveInventory(input: $i) { id } }', {
+      i: { skuCode: SKU, regionCode: REGION, quantity: count * 50, unitCost: '90000.00' },
+    });
+    await stack.ok(stack.adminKey, 'mutation($i: SetAskPriceInput!) { setAskPrice(input: $i) { askPrice } }', {
+      i: { skuCode: SKU, regionCode: REGION, price: '100000.00' },
+    });
+    const [{ id: marketId }] = await stack.dataSource.query(
+      `SELECT m.id FROM market m JOIN sku s ON s.id = m.sku_id JOIN region r ON r.id = m.region_id WHERE s.code = $1 AND r.code = $2`,
+      [SKU, REGION],
+    );
+    const { units } = await insertRestingOrders(stack.dataSource, {
+      prefix: 'bench-',
+      marketId,
+      skuCode: SKU,
+      regionCode: REGION,
+      partnerIds,
+      count,
+      minLimit: 100_000,
+    });
+    await stack.dataSource.query('VACUUM ANALYZE orders');
+
+    const baselines: number[] = [];
+    for (let i = 0; i < 3; i++) baselines.push(await insertSelectSeconds(stack.dataSource, marketId));
+    const baseline = baselines.sort((a, b) => a - b)[1]!;
+
+    // The share raise commits and asks for a match run; no worker runs here, so the run below is the only one.
+    await stack.ok(stack.adminKey, 'mutation($i: SetSellableShareInput!) { setSellableShare(input: $i) { globalPercent } }', {
+      i: { percent: '8.00', skuCode: SKU, reason: 'benchmark: catch-up' },
+    });
+    const matching = stack.app.get(MatchingService);
+    const started = performance.now();
+    let committedAt = 0;
+    const watch = setInterval(() => {
+      void stack.dataSource.query('SELECT committed_units FROM market WHERE id = $1', [marketId]).then(([row]) => {
+        if (!committedAt && Number(row.committed_units) > 0) committedAt = performance.now();
+      });
+    }, 10);
+    const summary = await matching.run(marketId);
+    const returned = performance.now();
+    clearInterval(watch);
+    const [check] = await stack.dataSource.query(
+      `SELECT (SELECT count(*)::int FROM fill) AS fills, (SELECT sum(quantity)::int FROM fill) AS sold,
+              (SELECT count(*)::int FROM orders WHERE status <> 'FILLED') AS unfilled`,
+    );
+    if (summary.fills !== count || check.fills !== count || check.sold !== units || check.unfilled !== 0) {
+      throw new Error(`the run did not fill every order: ${JSON.stringify({ summary, check, count, units })}`);
+    }
+
+    const run = (returned - started) / 1000;
+    const toCommit = ((committedAt || returned) - started) / 1000;
+    const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+    return [
+      '## Matching catch-up',
+      '',
+      `${fmt(count)} resting orders (${fmt(units)} units, 100 partners; 100,000 × BENCH_SCALE) filled by one match run after one share raise. ` +
+        'Baseline in the same database and run: `INSERT INTO fill … SELECT` of as many fill rows from those orders (median of 3, rolled back).',
+      '',
+      '| | seconds | orders/s | ratio to baseline |',
+      '| --- | ---: | ---: | ---: |',
+      `| match run, lock to commit (fills, order states, holds, units sold) | ${toCommit.toFixed(2)} | ${fmt(count / toCommit)} | ${(baseline / toCommit).toFixed(2)} |`,
+      `| match run, whole job (also queues ${fmt(count)} settlement jobs and publishes ${fmt(count)} order events) | ${run.toFixed(2)} | ${fmt(count / run)} | ${(baseline / run).toFixed(2)} |`,
+      `| baseline: INSERT INTO fill … SELECT | ${baseline.toFixed(2)} | ${fmt(count / baseline)} | 1.00 |`,
+      '',
+    ].join('\n');
+  } finally {
+    await stack.close();
+  }
+}
+
+/** Seconds to insert one fill row per order of the market with one INSERT … SELECT, rolled back. */
+async function insertSelectSeconds(dataSource: import('typeorm').DataSource, marketId: string): Promise<number> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.startTransaction();
+    const started = performance.now();
+    await runner.query(
+      `INSERT INTO fill (order_id, partner_id, market_id, sku_code, region_code, quantity, price, amount, hold_amount)
+       SELECT id, partner_id, market_id, sku_code, region_code, quantity, limit_price, quantity * limit_price, hold_amount
+         FROM orders WHERE market_id = $1`,
+      [marketId],
+    );
+    const seconds = (performance.now() - started) / 1000;
+    await runner.rollbackTransaction();
+    return seconds;
+  } finally {
+    await runner.release();
+  }
+}
+
+if (require.main === module) {
+  void run().then(console.log, (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,49 @@
+import 'reflect-metadata';
+import { readdirSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { provisionPostgres, provisionRedis } from '../scripts/provision';
+
+/**
+ * `npm run bench`: provisions Postgres and Redis the way `npm test` does (DATABASE_URL / REDIS_URL,
+ * else an embedded Postgres under .data/bench and the local Redis or a redis-server from the PATH),
+ * runs every dist/bench/*.bench.js (each exports `run(): Promise<string>`, a markdown section, and
+ * creates and drops its own scratch database on BENCH_DATABASE_URL), and prints the sections.
+ * BENCH_SCALE (default 1) scales the sizes down for a quick run; BENCH_ONLY=<name> runs one file.
+ */
+async function main(): Promise<void> {
+  const dataDir = '.data/bench';
+  const postgres = await provisionPostgres(dataDir, 54322, 'postgres');
+  const redis = await provisionRedis(dataDir, 6382);
+  process.env.BENCH_DATABASE_URL = postgres.url;
+  process.env.BENCH_REDIS_URL = redis.url;
+  const only = process.env.BENCH_ONLY;
+  const files = readdirSync(__dirname)
+    .filter((file) => file.endsWith('.bench.js') && (!only || file.startsWith(only)))
+    .sort();
+  console.log(
+    `# GPU Pool benchmarks\n\n${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, ` +
+      `BENCH_SCALE=${process.env.BENCH_SCALE ?? '1'}; ${postgres.description}; ${redis.description}\n`,
+  );
+  let failed = false;
+  try {
+    for (const file of files) {
+      const bench = (await import(join(__dirname, file))) as { run: () => Promise<string> };
+      try {
+        console.log(await bench.run());
+      } catch (error) {
+        failed = true;
+        console.error(`${file} failed:`, error);
+      }
+    }
+  } finally {
+    await redis.stop();
+    await postgres.stop();
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+void main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

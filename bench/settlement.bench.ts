@@ -1,0 +1,209 @@
+import 'reflect-metadata';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { SettlementService } from '@gpupool/settlement';
+import { MatchingService } from '@gpupool/trading';
+import { benchPartner, BenchStack, scaled, startBenchStack } from './support/bench-stack';
+import { insertRestingOrders } from './support/bulk-orders';
+
+/**
+ * Settlement throughput: N fills (100,000 × BENCH_SCALE, from one match run of as many resting
+ * orders of 50 CN partners at 13 % VAT and 50 SG partners at 0 %) are settled (a journal entry of
+ * four or five postings, FIFO cost relief, hold to receivable, the settlement row, per fill):
+ * - by a worker process (WORKER_CONCURRENCY=4) working off the N settle jobs the match run queued;
+ * - in this process, by SettlementService.settleMany, 4 callers of batches of 250;
+ * - in this process, by SettlementService.settle, 4 callers of one fill each (a sample).
+ * Baseline, in the same database and run: pgbench-style single-row INSERTs of the same journal
+ * entries and postings, one transaction per fill, 4 clients at once (no locks, no reads).
+ */
+const CLIENTS = 4;
+const BATCH = 250;
+
+interface Phase {
+  fills: string[];
+  marketId: string;
+}
+
+export async function run(): Promise<string> {
+  const count = scaled(100_000, 2_000);
+  const sample = Math.min(count, 2_000);
+  const stack = await startBenchStack('settlement', { WORKER_CONCURRENCY: String(CLIENTS) });
+  try {
+    const partnerIds: string[] = [];
+    for (let i = 0; i < 100; i++) partnerIds.push((await benchPartner(stack.ok, stack.adminKey, `Bench Settler ${i}`, i % 2 ? 'SG' : 'CN')).id);
+    const worker = await fillsOf(stack, partnerIds, 'cn-beijing', count);
+    const workerSeconds = await settleByWorker(stack, worker.fills.length);
+
+    const direct = await fillsOf(stack, partnerIds, 'cn-shanghai', count + sample);
+    const settlements = stack.app.get(SettlementService);
+    const oneByOne = direct.fills.slice(0, sample);
+    const singleSeconds = await timed(oneByOne, 1, (ids) => settlements.settle(ids[0]!));
+    const batched = direct.fills.slice(sample);
+    const batchSeconds = await timed(batched, BATCH, (ids) => settlements.settleMany(ids));
+    await verify(stack.dataSource, worker.fills.length + direct.fills.length);
+
+    const baselineSeconds = await singleRowInserts(stack, worker.marketId);
+
+    const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+    const baselineRate = count / baselineSeconds;
+    const row = (what: string, fills: number, seconds: number) =>
+      `| ${what} | ${fmt(fills)} | ${seconds.toFixed(2)} | ${fmt(fills / seconds)} | ${(fills / seconds / baselineRate).toFixed(2)} |`;
+    return [
+      '## Settlement',
+      '',
+      `${fmt(count)} fills (100,000 × BENCH_SCALE; 100 partners, half at 13 % VAT) from one match run, settled with their journal entries, ` +
+        `FIFO cost, receivables and settlement rows. Baseline in the same database and run: pgbench-style single-row INSERTs of the same ` +
+        `journal entries and postings, one transaction per fill, ${CLIENTS} clients.`,
+      '',
+      '| settled by | fills | seconds | fills/s | ratio to baseline |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      row(`worker process working off the settle jobs (WORKER_CONCURRENCY=${CLIENTS}, up to ${BATCH} fills a transaction)`, count, workerSeconds),
+      row(`SettlementService.settleMany, ${CLIENTS} callers × batches of ${BATCH}`, batched.length, batchSeconds),
+      row(`SettlementService.settle, ${CLIENTS} callers × one fill a transaction`, oneByOne.length, singleSeconds),
+      row(`baseline: single-row INSERTs of the entries and postings, ${CLIENTS} clients`, count, baselineSeconds),
+      '',
+    ].join('\n');
+  } finally {
+    await stack.close();
+  }
+}
+
+/** Resting orders of one ASCEND-910B market written in bulk, then one match run: a fill each, their settle jobs queued. */
+async function fillsOf(stack: BenchStack, partnerIds: string[], region: string, count: number): Promise<Phase> {
+  // Two lots, so cost relief crosses from one to the next.
+  for (const [quantity, unitCost] of [
+    [count * 40, '118900.00'],
+    [count * 40, '121500.00'],
+  ] as const) {
+    await stack.ok(stack.adminKey, 'mutation($i: ReceiveInventoryInput!) { receiveInventory(input: $i) { id } }', {
+      i: { skuCode: 'ASCEND-910B', regionCode: region, quantity, unitCost },
+    });
+  }
+  await stack.ok(stack.adminKey, 'mutation($i: SetAskPriceInput!) { setAskPrice(input: $i) { askPrice } }', {
+    i: { skuCode: 'ASCEND-910B', regionCode: region, price: '139000.00' },
+  });
+  const [{ id: marketId }] = await stack.dataSource.query(
+    `SELECT m.id FROM market m JOIN sku s ON s.id = m.sku_id JOIN region r ON r.id = m.region_id WHERE s.code = 'ASCEND-910B' AND r.code = $1`,
+    [region],
+  );
+  await insertRestingOrders(stack.dataSource, { prefix: `bench-${region}-`, marketId, skuCode: 'ASCEND-910B', regionCode: region, partnerIds, count, minLimit: 139_000 });
+  await stack.ok(stack.adminKey, 'mutation($i: SetSellableShareInput!) { setSellableShare(input: $i) { globalPercent } }', {
+    i: { percent: '8.00', skuCode: 'ASCEND-910B', reason: 'benchmark: settlement' },
+  });
+  const summary = await stack.app.get(MatchingService).run(marketId);
+  if (summary.fills !== count) throw new Error(`expected ${count} fills in ${region}, the match run made ${summary.fills}`);
+  const rows: { id: string }[] = await stack.dataSource.query('SELECT id FROM fill WHERE market_id = $1 ORDER BY executed_at, id', [marketId]);
+  return { fills: rows.map((r) => r.id), marketId };
+}
+
+/** Seconds from a worker process being ready to every fill settled (it works off the jobs the match run queued). */
+async function settleByWorker(stack: BenchStack, fills: number): Promise<number> {
+  const child = spawn(process.execPath, [join(__dirname, '..', 'apps', 'worker', 'src', 'main.js')], {
+    env: { ...process.env, ...stack.env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  try {
+    await new Promise<void>((ready, fail) => {
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('worker ready')) ready();
+      });
+      child.once('exit', (code) => fail(new Error(`the worker exited with ${code} before it was ready`)));
+    });
+    child.stdout!.resume();
+    const started = performance.now();
+    for (;;) {
+      const [{ n }] = await stack.dataSource.query('SELECT count(*)::int AS n FROM settlement');
+      if (n >= fills) return (performance.now() - started) / 1000;
+      if (performance.now() - started > 1_800_000) throw new Error(`only ${n} of ${fills} fills settled in 30 minutes`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+/** Seconds for CLIENTS callers to work off `ids` in slices of `size`. */
+async function timed(ids: string[], size: number, work: (slice: string[]) => Promise<unknown>): Promise<number> {
+  const slices = Array.from({ length: Math.ceil(ids.length / size) }, (_, i) => ids.slice(i * size, (i + 1) * size));
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      for (let slice = slices.shift(); slice; slice = slices.shift()) await work(slice);
+    }),
+  );
+  return (performance.now() - started) / 1000;
+}
+
+async function verify(dataSource: DataSource, fills: number): Promise<void> {
+  const [check] = await dataSource.query(
+    `SELECT (SELECT count(*)::int FROM settlement) AS settlements, (SELECT count(*)::int FROM fill) AS fills,
+            (SELECT count(*)::int FROM journal_entry WHERE source_type = 'fill') AS entries,
+            (SELECT count(*)::int FROM partner WHERE receivable <> (SELECT COALESCE(sum(gross_amount), 0) FROM settlement s WHERE s.partner_id = partner.id)) AS off`,
+  );
+  if (check.settlements !== fills || check.fills !== fills || check.entries !== fills || check.off !== 0) {
+    throw new Error(`settlement did not settle every fill once: ${JSON.stringify({ ...check, expected: fills })}`);
+  }
+}
+
+/** Seconds to write the worker phase's journal entries again, pgbench-style: one INSERT per row, one transaction per entry, CLIENTS clients. */
+async function singleRowInserts(stack: BenchStack, marketId: string): Promise<number> {
+  const rows: { entry: string; description: string; currency: string; account_id: string; amount: string }[] = await stack.dataSource.query(
+    `SELECT j.id AS entry, j.description, j.currency, p.account_id, p.amount
+       FROM settlement s JOIN journal_entry j ON j.id = s.journal_entry_id JOIN posting p ON p.journal_entry_id = j.id
+      WHERE s.market_id = $1 ORDER BY j.id`,
+    [marketId],
+  );
+  const entries = new Map<string, typeof rows>();
+  for (const row of rows) entries.set(row.entry, [...(entries.get(row.entry) ?? []), row]);
+  const work = [...entries.values()];
+  const clients = await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      const client = new Client({ connectionString: stack.env.DATABASE_URL });
+      await client.connect();
+      return client;
+    }),
+  );
+  try {
+    const started = performance.now();
+    await Promise.all(
+      clients.map(async (client) => {
+        for (let postings = work.shift(); postings; postings = work.shift()) {
+          const [first] = postings;
+          await client.query('BEGIN');
+          const {
+            rows: [entry],
+          } = await client.query(
+            `INSERT INTO journal_entry (description, source_type, source_id, currency) VALUES ($1, 'bench-baseline', $2, $3) RETURNING id`,
+            [first!.description, first!.entry, first!.currency],
+          );
+          for (const posting of postings) {
+            await client.query('INSERT INTO posting (journal_entry_id, account_id, currency, amount) VALUES ($1, $2, $3, $4)', [
+              entry.id,
+              posting.account_id,
+              posting.currency,
+              posting.amount,
+            ]);
+          }
+          await client.query('COMMIT');
+        }
+      }),
+    );
+    return (performance.now() - started) / 1000;
+  } finally {
+    await Promise.all(clients.map((client) => client.end()));
+  }
+}
+
+if (require.main === module) {
+  void run().then(console.log, (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,88 @@
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Controller, Get, Headers, Inject, Logger, Param, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { ApiKeyService, bearerToken, PartnerService } from '@gpupool/identity';
+import { APP_CONFIG, AppConfig, ErrorCode, Role } from '@gpupool/platform';
+import { downloadFileName } from './report-file-name';
+import { ReportFormat, ReportStatus } from './settlement-report.entity';
+import { SettlementReportService } from './settlement-report.service';
+
+const DOWNLOAD_ROLES = new Set<Role>([Role.ADMIN, Role.FINANCE]);
+
+const CONTENT_TYPE: Record<ReportFormat, string> = {
+  [ReportFormat.CSV]: 'text/csv; charset=utf-8',
+  [ReportFormat.XLSX]: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+function refuse(res: Response, status: number, code: ErrorCode, message: string): void {
+  res.status(status).json({ code, message });
+}
+
+/**
+ * GET /reports/:id/download: the file of a SUCCEEDED report, for ADMIN and FINANCE keys
+ * (Authorization: Bearer, as for GraphQL). 401 without a valid key, 403 for other roles, 404 for
+ * an unknown report or one not SUCCEEDED yet.
+ */
+@Controller('reports')
+export class ReportDownloadController {
+  private readonly logger = new Logger(ReportDownloadController.name);
+
+  constructor(
+    private readonly keys: ApiKeyService,
+    private readonly reports: SettlementReportService,
+    private readonly partners: PartnerService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get(':id/download')
+  async download(
+    @Param('id') id: string,
+    @Headers('authorization') authorization: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    const principal = await this.keys.authenticate(bearerToken(authorization));
+    if (!principal) return refuse(res, 401, ErrorCode.UNAUTHENTICATED, 'A valid API key is required: send "Authorization: Bearer <key>"');
+    if (!DOWNLOAD_ROLES.has(principal.role)) {
+      return refuse(res, 403, ErrorCode.FORBIDDEN, `Report downloads are for ADMIN and FINANCE; your key has role ${principal.role}`);
+    }
+    const report = await this.reports.find(id);
+    if (!report) return refuse(res, 404, ErrorCode.NOT_FOUND, `Settlement report ${id} was not found`);
+    if (report.status !== ReportStatus.SUCCEEDED || !report.fileName || !report.sha256) {
+      return refuse(
+        res,
+        404,
+        ErrorCode.NOT_FOUND,
+        `Settlement report ${id} is ${report.status}; its file can be downloaded once it is SUCCEEDED`,
+      );
+    }
+    const handle = await open(join(this.config.REPORTS_DIR, report.fileName), 'r').catch(() => null);
+    if (!handle) {
+      this.logger.error({ reportId: id, fileName: report.fileName }, 'report file missing from REPORTS_DIR');
+      return refuse(
+        res,
+        404,
+        ErrorCode.NOT_FOUND,
+        `The file of settlement report ${id} is no longer on this server; request the report again`,
+      );
+    }
+    try {
+      const { size } = await handle.stat();
+      const partner = report.partnerId ? (await this.partners.findByIds([report.partnerId]))[0] : undefined;
+      res.status(200).set({
+        'Content-Type': CONTENT_TYPE[report.format],
+        'Content-Disposition': `attachment; filename="${downloadFileName(report, partner)}"`,
+        'Content-Length': String(size),
+        ETag: `"${report.sha256}"`,
+        'x-checksum-sha256': report.sha256,
+        'Cache-Control': 'private, no-cache',
+      });
+      await pipeline(handle.createReadStream({ autoClose: false }), res).catch((error: unknown) =>
+        this.logger.warn({ reportId: id, err: error }, 'report download interrupted'),
+      );
+    } finally {
+      await handle.close();
+    }
+  }
+}

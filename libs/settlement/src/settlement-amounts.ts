@@ -1,0 +1,29 @@
+import { Account, JournalLine } from '@gpupool/ledger';
+import { Decimal, roundFen } from '@gpupool/platform';
+
+export interface SettlementAmounts {
+  net: Decimal;
+  tax: Decimal;
+  gross: Decimal;
+}
+
+/** Net as given; tax = net × rate / 100, rounded half-up to the fen; gross = net + tax. */
+export function settlementAmounts(net: Decimal, taxRatePercent: Decimal): SettlementAmounts {
+  const tax = roundFen(net.times(taxRatePercent).div(100));
+  return { net, tax, gross: net.plus(tax) };
+}
+
+/**
+ * The lines of a fill's journal entry: Dr the partner's receivable (gross) / Cr sales (net) /
+ * Cr VAT payable (tax); Dr cost of goods sold / Cr inventory (cost). A zero line is left out.
+ */
+export function settlementLines(receivableAccount: string, amounts: SettlementAmounts, cost: Decimal): JournalLine[] {
+  const lines: JournalLine[] = [
+    { account: receivableAccount, amount: amounts.gross },
+    { account: Account.SALES_REVENUE, amount: amounts.net.neg() },
+    { account: Account.VAT_PAYABLE, amount: amounts.tax.neg() },
+    { account: Account.COGS, amount: cost },
+    { account: Account.INVENTORY, amount: cost.neg() },
+  ];
+  return lines.filter((line) => !line.amount.isZero());
+}

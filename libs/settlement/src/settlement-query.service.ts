@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { isUUID } from 'class-validator';
+import { DataSource, In } from 'typeorm';
+import { AuthPrincipal, decodeCursor, encodeCursor, Page, tenantOf } from '@gpupool/platform';
+import { Settlement } from './settlement.entity';
+
+export interface SettlementFilter {
+  partnerId?: string | null;
+  from?: Date | null;
+  to?: Date | null;
+}
+
+const EMPTY: Page<Settlement> = { nodes: [], hasNextPage: false, totalCount: 0, cursorOf: () => '' };
+
+/** Reads of settlements; a partner sees only its own. */
+@Injectable()
+export class SettlementQueryService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  byFillIds(fillIds: readonly string[]): Promise<Settlement[]> {
+    return this.dataSource.getRepository(Settlement).findBy({ fillId: In([...fillIds]) });
+  }
+
+  /** Newest first, `from ≤ settledAt < to`. Staff see every partner's (or one partner's); a partner only its own. */
+  async list(principal: AuthPrincipal, filter: SettlementFilter, first: number, after?: string | null): Promise<Page<Settlement>> {
+    const tenant = tenantOf(principal);
+    if (tenant && filter.partnerId && filter.partnerId !== tenant) return EMPTY;
+    const partnerId = tenant ?? filter.partnerId;
+    if (partnerId && !isUUID(partnerId)) return EMPTY;
+    const cursor = decodeCursor(after);
+    const query = this.dataSource.getRepository(Settlement).createQueryBuilder('s').where('TRUE');
+    if (partnerId) query.andWhere('s.partner_id = :partnerId', { partnerId });
+    if (filter.from) query.andWhere('s.settled_at >= :from', { from: filter.from });
+    if (filter.to) query.andWhere('s.settled_at < :to', { to: filter.to });
+    const totalCount = await query.clone().getCount();
+    if (cursor) query.andWhere('(s.settled_at, s.id) < (:cursorAt, :cursorId)', { cursorAt: cursor.at, cursorId: cursor.id });
+    const rows = await query.orderBy('s.settled_at', 'DESC').addOrderBy('s.id', 'DESC').take(first + 1).getMany();
+    return {
+      nodes: rows.slice(0, first),
+      hasNextPage: rows.length > first,
+      totalCount,
+      cursorOf: (s) => encodeCursor({ at: s.settledAt, id: s.id }),
+    };
+  }
+}

@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { IdentityModule } from '@gpupool/identity';
+import { InventoryModule } from '@gpupool/inventory';
+import { LedgerModule } from '@gpupool/ledger';
+import { TradingModule } from '@gpupool/trading';
+import { SettlementProcessor } from './settlement.processor';
+import { SettlementQueryService } from './settlement-query.service';
+import { FillSettlementResolver, SettlementResolver } from './settlement.resolver';
+import { Settlement } from './settlement.entity';
+import { SettlementService } from './settlement.service';
+import { SettlementSweep } from './settlement-sweep.service';
+
+export const SETTLEMENT_ENTITIES = [Settlement];
+export const SETTLEMENT_RESOLVERS = [SettlementResolver, FillSettlementResolver];
+
+const imports = [TypeOrmModule.forFeature(SETTLEMENT_ENTITIES), TradingModule, LedgerModule, IdentityModule, InventoryModule];
+const services = [SettlementService, SettlementQueryService, SettlementSweep];
+
+/** Settlement of fills: services for api and worker. */
+@Module({ imports, providers: services, exports: services })
+export class SettlementModule {}
+
+/** GraphQL for settlements: only the api imports it. */
+@Module({ imports: [SettlementModule], providers: SETTLEMENT_RESOLVERS })
+export class SettlementApiModule {}
+
+/** The settle processor: only the worker imports it. */
+@Module({ imports: [SettlementModule], providers: [SettlementProcessor], exports: [SettlementModule] })
+export class SettlementWorkerModule {}

@@ -1,0 +1,51 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Job, Worker } from 'bullmq';
+import { APP_CONFIG, AppConfig, jobsProcessed, QueueName, SettleFillJob, workerOptions } from '@gpupool/platform';
+import { BatchCollector } from './batch-collector';
+import { Settlement } from './settlement.entity';
+import { SettlementService } from './settlement.service';
+
+/** The most fills settled in one transaction. */
+export const SETTLEMENT_BATCH = 250;
+
+/**
+ * Runs settle jobs, one fill each. Jobs that arrive while WORKER_CONCURRENCY transactions are
+ * running are settled together in the next one (up to SETTLEMENT_BATCH fills), so under load a
+ * transaction's cost is shared by many fills; a job completes once its fill's settlement is
+ * committed. Idempotent: a job delivered twice, or again after its worker was killed, finds the
+ * settlement and changes nothing.
+ */
+@Injectable()
+export class SettlementProcessor implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(SettlementProcessor.name);
+  private readonly batches: BatchCollector<string, Settlement>;
+  private worker?: Worker<SettleFillJob>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    settlements: SettlementService,
+  ) {
+    this.batches = new BatchCollector((fillIds) => settlements.settleMany(fillIds), SETTLEMENT_BATCH, config.WORKER_CONCURRENCY);
+  }
+
+  onApplicationBootstrap(): void {
+    const concurrency = this.config.WORKER_CONCURRENCY * SETTLEMENT_BATCH;
+    this.worker = new Worker<SettleFillJob>(QueueName.SETTLEMENT, (job) => this.process(job), { ...workerOptions(this.config), concurrency });
+    this.worker.on('error', (error) => this.logger.warn({ err: error }, 'settlement worker error'));
+  }
+
+  /** Lets the running jobs finish before the database goes away. */
+  async onModuleDestroy(): Promise<void> {
+    await this.worker?.close();
+  }
+
+  async process(job: Job<SettleFillJob>): Promise<void> {
+    try {
+      await this.batches.load(job.data.fillId);
+      jobsProcessed.inc({ queue: QueueName.SETTLEMENT, outcome: 'completed' });
+    } catch (error) {
+      jobsProcessed.inc({ queue: QueueName.SETTLEMENT, outcome: 'failed' });
+      throw error;
+    }
+  }
+}

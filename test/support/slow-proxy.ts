@@ -1,0 +1,66 @@
+import { createConnection, createServer, Server, Socket } from 'node:net';
+
+/**
+ * A TCP proxy that holds what the client sends for `delayMs` before passing it on, in order, and
+ * throws away whatever it still holds when the client goes away. Through it, a process's writes
+ * arrive late, so a test can kill the process after one write landed and before the next.
+ */
+export class SlowProxy {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+    private readonly delayMs: number,
+  ) {}
+
+  async open(): Promise<this> {
+    this.server = createServer((client) => {
+      const upstream = createConnection({ host: this.targetHost, port: this.targetPort });
+      const timers = new Set<NodeJS.Timeout>();
+      let due = 0;
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('error', () => undefined);
+      }
+      client.on('data', (chunk) => {
+        due = Math.max(Date.now() + this.delayMs, due);
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          upstream.write(chunk);
+        }, due - Date.now());
+        timers.add(timer);
+      });
+      upstream.on('data', (chunk) => client.write(chunk));
+      const drop = () => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        client.destroy();
+        upstream.destroy();
+        this.sockets.delete(client);
+        this.sockets.delete(upstream);
+      };
+      client.on('close', drop);
+      upstream.on('close', drop);
+    });
+    await new Promise<void>((done) => this.server!.listen(0, '127.0.0.1', done));
+    this.port = (this.server.address() as { port: number }).port;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((done) => (this.server ? this.server.close(() => done()) : done()));
+    this.server = undefined;
+  }
+
+  /** Rewrites a URL to go through this proxy. */
+  via(url: string): string {
+    const parsed = new URL(url);
+    parsed.hostname = '127.0.0.1';
+    parsed.port = String(this.port);
+    return parsed.toString();
+  }
+}
