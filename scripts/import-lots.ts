@@ -12,7 +12,9 @@ import { PlatformModule } from '@gpupool/platform';
 export class LotImportModule {}
 
 function printReport(file: string, report: LotImportReport): void {
-  console.log(`${file}: ${report.lines} lines read, ${report.imported} lots imported (${report.importedUnits} GPUs), ${report.rejected.length} rejected`);
+  console.log(
+    `${file}: ${report.lines} lines read, ${report.imported} lots imported (${report.importedUnits} GPUs), ${report.rejected.length} rejected`,
+  );
   for (const { line, reason } of report.rejected) console.log(`  line ${line}: ${reason}`);
 }
 

@@ -18,11 +18,10 @@ console.log(`tests use ${postgres.description} and ${redis.description}`);
 
 const results = `${dataDir}/jest-results.json`;
 rmSync(results, { force: true });
-const jest = spawn(
-  process.execPath,
-  ['node_modules/jest/bin/jest.js', '--json', `--outputFile=${results}`, ...process.argv.slice(2)],
-  { stdio: 'inherit', env: { ...process.env, TEST_DATABASE_URL: postgres.url, TEST_REDIS_URL: redis.url } },
-);
+const jest = spawn(process.execPath, ['node_modules/jest/bin/jest.js', '--json', `--outputFile=${results}`, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env: { ...process.env, TEST_DATABASE_URL: postgres.url, TEST_REDIS_URL: redis.url },
+});
 const code = await new Promise((done) => jest.on('exit', (c) => done(c ?? 1)));
 await redis.stop();
 await postgres.stop();

@@ -30,7 +30,10 @@ function run(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess
 async function waitForHealth(url: string, api: ChildProcess): Promise<void> {
   for (let i = 0; i < 300; i++) {
     if (api.exitCode !== null) throw new Error(`the api exited with code ${api.exitCode}; see .data/logs/api.log`);
-    const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -75,7 +78,8 @@ async function main(): Promise<void> {
   const api = run('api', 'dist/apps/api/src/main.js', env);
   const worker = run('worker', 'dist/apps/worker/src/main.js', env);
   children.push(api, worker);
-  for (const child of children) child.once('exit', (code) => !stopping && (console.error(`a process exited (${code}); stopping`), void stop(1)));
+  for (const child of children)
+    child.once('exit', (code) => !stopping && (console.error(`a process exited (${code}); stopping`), void stop(1)));
 
   const url = `http://localhost:${port}`;
   await waitForHealth(url, api);

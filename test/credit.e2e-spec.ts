@@ -86,7 +86,11 @@ describe('partner credit and payments', () => {
         expect(error.code).toBe(ErrorCode.INSUFFICIENT_CREDIT);
         expect(error.message).toBe('Insufficient credit: 1234567.88 is available and 1234567.89 was asked for');
       }
-      expect(await row(partnerId)).toEqual({ credit_limit: limit.toFixed(2), credit_held: amount.times(allowed).toFixed(2), receivable: '0.00' });
+      expect(await row(partnerId)).toEqual({
+        credit_limit: limit.toFixed(2),
+        credit_held: amount.times(allowed).toFixed(2),
+        receivable: '0.00',
+      });
     });
 
     it('holds, settles part into a receivable, releases the rest, and shows it as creditUsed', async () => {
@@ -148,7 +152,8 @@ describe('partner credit and payments', () => {
     let partnerKey: string;
     let otherPartnerId: string;
     let otherPartnerKey: string;
-    const pay = (input: Record<string, unknown>, key = financeKey.key) => stack.gql(key, RECORD_PAYMENT, { input: { partnerId, ...input } });
+    const pay = (input: Record<string, unknown>, key = financeKey.key) =>
+      stack.gql(key, RECORD_PAYMENT, { input: { partnerId, ...input } });
 
     beforeAll(async () => {
       partnerId = await createPartner('Hangzhou Model Works', '20000000000.00');
@@ -181,7 +186,11 @@ describe('partner credit and payments', () => {
       ['a zero amount', { amount: '0.00', reference: 'r4' }, /amount must be a decimal > 0/],
       ['an amount over 10^15', { amount: '1000000000000000.01', reference: 'r5' }, /≤ 1000000000000000/],
       ['an exponent', { amount: '1e3', reference: 'r6' }, /Decimal must be/],
-      ['a receivedAt in the future', { amount: '1.00', reference: 'r7', receivedAt: new Date(Date.now() + 3_600_000).toISOString() }, /receivedAt must not be in the future/],
+      [
+        'a receivedAt in the future',
+        { amount: '1.00', reference: 'r7', receivedAt: new Date(Date.now() + 3_600_000).toISOString() },
+        /receivedAt must not be in the future/,
+      ],
       ['a receivedAt without a time zone', { amount: '1.00', reference: 'r8', receivedAt: '2026-01-01T00:00:00' }, /DateTime must be/],
       ['a blank reference', { amount: '1.00', reference: '' }, /reference must be 1-200 printable characters/],
       ['a padded reference', { amount: '1.00', reference: ' r9 ' }, /reference must be/],
@@ -231,9 +240,10 @@ describe('partner credit and payments', () => {
       const [stored] = await stack.dataSource.query('SELECT recorded_by, amount FROM payment WHERE id = $1', [payment.id]);
       expect(stored).toEqual({ recorded_by: financeKey.id, amount: '10000000000.01' });
 
-      const audit = await stack.dataSource.query(`SELECT actor_id, action, before, after FROM audit_event WHERE entity = 'Payment' AND entity_id = $1`, [
-        payment.id,
-      ]);
+      const audit = await stack.dataSource.query(
+        `SELECT actor_id, action, before, after FROM audit_event WHERE entity = 'Payment' AND entity_id = $1`,
+        [payment.id],
+      );
       expect(audit).toEqual([
         {
           actor_id: financeKey.id,
@@ -252,10 +262,19 @@ describe('partner credit and payments', () => {
     });
 
     it('shows payments in the trial balance, and the receivable account agrees with the partner', async () => {
-      const rows = (await stack.gql(financeKey.key, TRIAL_BALANCE)).data!.trialBalance as { account: string; debit: string; credit: string; balance: string }[];
+      const rows = (await stack.gql(financeKey.key, TRIAL_BALANCE)).data!.trialBalance as {
+        account: string;
+        debit: string;
+        credit: string;
+        balance: string;
+      }[];
       const of = (account: string) => rows.find((r) => r.account === account);
       expect(of(Account.CASH)).toMatchObject({ debit: '10000000000.01', credit: '0.00', balance: '10000000000.01' });
-      expect(of(`RECEIVABLE:${partnerId}`)).toMatchObject({ debit: GROSS, credit: '10000000000.01', balance: (await row(partnerId)).receivable });
+      expect(of(`RECEIVABLE:${partnerId}`)).toMatchObject({
+        debit: GROSS,
+        credit: '10000000000.01',
+        balance: (await row(partnerId)).receivable,
+      });
       expect(rows.reduce((sum, r) => sum.plus(r.balance), new Decimal(0)).toFixed(2)).toBe('0.00');
     });
 
@@ -279,7 +298,10 @@ describe('partner credit and payments', () => {
     it('records one of two concurrent payments that would together overpay', async () => {
       const left = new Decimal((await row(partnerId)).receivable);
       const amount = left.times('0.6').toDecimalPlaces(2);
-      const results = await Promise.all([pay({ amount: amount.toFixed(2), reference: 'race-a' }), pay({ amount: amount.toFixed(2), reference: 'race-b' })]);
+      const results = await Promise.all([
+        pay({ amount: amount.toFixed(2), reference: 'race-a' }),
+        pay({ amount: amount.toFixed(2), reference: 'race-b' }),
+      ]);
       expect(results.map((r) => codesOf(r)[0] ?? 'OK').sort()).toEqual(['BAD_USER_INPUT', 'OK']);
       expect((await row(partnerId)).receivable).toBe(left.minus(amount).toFixed(2));
     });
@@ -314,7 +336,9 @@ describe('partner credit and payments', () => {
       expect(own.every((p) => p.partnerId === otherPartnerId)).toBe(true);
       const snooping = await stack.gql(otherPartnerKey, 'query($id: ID) { payments(partnerId: $id) { id } }', { id: partnerId });
       expect(snooping.data!.payments).toEqual([]);
-      const filtered = await stack.gql(stack.adminKey, 'query($id: ID) { payments(partnerId: $id, first: 2) { partnerId } }', { id: partnerId });
+      const filtered = await stack.gql(stack.adminKey, 'query($id: ID) { payments(partnerId: $id, first: 2) { partnerId } }', {
+        id: partnerId,
+      });
       expect(filtered.data!.payments).toEqual([{ partnerId }, { partnerId }]);
       expect(codesOf(await stack.gql(operatorKey, '{ payments { id } }'))).toEqual(['FORBIDDEN']);
       expect(codesOf(await stack.gql(financeKey.key, '{ payments(first: 501) { id } }'))).toEqual(['BAD_USER_INPUT']);

@@ -51,7 +51,10 @@ describe('foundation: identity, roles, audit, errors', () => {
 
     it('shows a partner key its partner', async () => {
       const res = await stack.gql(partnerKey, '{ me { role partner { id name creditLimit } } }');
-      expect(res.data!.me).toEqual({ role: 'PARTNER', partner: { id: partnerId, name: 'Shanghai AI Lab', creditLimit: '1000000000000.00' } });
+      expect(res.data!.me).toEqual({
+        role: 'PARTNER',
+        partner: { id: partnerId, name: 'Shanghai AI Lab', creditLimit: '1000000000000.00' },
+      });
     });
 
     it('stores only the SHA-256 of a key, and the key is shown once', async () => {
@@ -66,9 +69,13 @@ describe('foundation: identity, roles, audit, errors', () => {
     it('stops accepting a revoked key', async () => {
       const issued = await issue('OPERATOR');
       expect((await stack.gql(issued.key, '{ me { role } }')).data).toEqual({ me: { role: 'OPERATOR' } });
-      const revoke = await stack.gql(stack.adminKey, 'mutation($id: ID!) { revokeApiKey(id: $id, reason: "left the company") { revokedAt } }', {
-        id: issued.id,
-      });
+      const revoke = await stack.gql(
+        stack.adminKey,
+        'mutation($id: ID!) { revokeApiKey(id: $id, reason: "left the company") { revokedAt } }',
+        {
+          id: issued.id,
+        },
+      );
       expect(revoke.data!.revokeApiKey.revokedAt).toEqual(expect.any(String));
       expect(codesOf(await stack.gql(issued.key, '{ me { role } }'))).toEqual(['UNAUTHENTICATED']);
     });
@@ -94,7 +101,10 @@ describe('foundation: identity, roles, audit, errors', () => {
       expect(sg.data!.createPartner).toMatchObject({ taxRatePercent: '0.00', creditUsed: '0.00', creditAvailable: '5000000.00' });
       const res = await stack.gql(stack.adminKey, '{ partners { name taxRatePercent } }');
       expect(res.data!.partners).toEqual(
-        expect.arrayContaining([{ name: 'Shanghai AI Lab', taxRatePercent: '13.00' }, { name: 'Sea AI', taxRatePercent: '0.00' }]),
+        expect.arrayContaining([
+          { name: 'Shanghai AI Lab', taxRatePercent: '13.00' },
+          { name: 'Sea AI', taxRatePercent: '0.00' },
+        ]),
       );
     });
 
@@ -134,12 +144,17 @@ describe('foundation: identity, roles, audit, errors', () => {
     });
 
     it('refuses a Decimal literal written as a number with BAD_USER_INPUT', async () => {
-      const res = await stack.gql(stack.adminKey, 'mutation { createPartner(input: {name: "L", countryCode: "CN", creditLimit: 5}) { id } }');
+      const res = await stack.gql(
+        stack.adminKey,
+        'mutation { createPartner(input: {name: "L", countryCode: "CN", creditLimit: 5}) { id } }',
+      );
       expect(codesOf(res)).toEqual(['BAD_USER_INPUT']);
     });
 
     it('refuses a duplicate partner name', async () => {
-      const res = await stack.gql(stack.adminKey, CREATE_PARTNER, { input: { name: 'Shanghai AI Lab', countryCode: 'CN', creditLimit: '1.00' } });
+      const res = await stack.gql(stack.adminKey, CREATE_PARTNER, {
+        input: { name: 'Shanghai AI Lab', countryCode: 'CN', creditLimit: '1.00' },
+      });
       expect(codesOf(res)).toEqual(['BAD_USER_INPUT']);
       expect(res.errors![0].message).toMatch(/already exists/);
     });
@@ -160,13 +175,19 @@ describe('foundation: identity, roles, audit, errors', () => {
 
   describe('audit log', () => {
     it('records every admin change with actor, before/after, newest first', async () => {
-      const res = await stack.gql(stack.adminKey, '{ auditEvents(first: 3) { totalCount edges { node { action entity entityId after actor { role name } at } } pageInfo { hasNextPage endCursor } } }');
+      const res = await stack.gql(
+        stack.adminKey,
+        '{ auditEvents(first: 3) { totalCount edges { node { action entity entityId after actor { role name } at } } pageInfo { hasNextPage endCursor } } }',
+      );
       const events = res.data!.auditEvents;
       expect(events.totalCount).toBeGreaterThanOrEqual(5);
       expect(events.edges).toHaveLength(3);
       const times = events.edges.map((e: any) => Date.parse(e.node.at));
       expect([...times].sort((a, b) => b - a)).toEqual(times);
-      const partnerEvent = await stack.gql(stack.adminKey, '{ auditEvents(entity: "Partner", first: 500) { edges { node { action entityId after actor { name } } } } }');
+      const partnerEvent = await stack.gql(
+        stack.adminKey,
+        '{ auditEvents(entity: "Partner", first: 500) { edges { node { action entityId after actor { name } } } } }',
+      );
       expect(partnerEvent.data!.auditEvents.edges).toContainEqual({
         node: {
           action: 'partner.create',
@@ -181,7 +202,11 @@ describe('foundation: identity, roles, audit, errors', () => {
       const seen: string[] = [];
       let after: string | null = null;
       for (;;) {
-        const res: any = await stack.gql(stack.adminKey, 'query($after: String) { auditEvents(first: 2, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }', { after });
+        const res: any = await stack.gql(
+          stack.adminKey,
+          'query($after: String) { auditEvents(first: 2, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }',
+          { after },
+        );
         seen.push(...res.data.auditEvents.edges.map((e: any) => e.node.id));
         if (!res.data.auditEvents.pageInfo.hasNextPage) break;
         after = res.data.auditEvents.pageInfo.endCursor;

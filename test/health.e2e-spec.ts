@@ -49,17 +49,37 @@ describe('/health and /metrics', () => {
 
   it('answers 503 naming Redis when Redis is unreachable', async () => {
     await redisProxy.cut();
-    const result = await eventually(() => health(stack.url), (r) => r.status === 503);
+    const result = await eventually(
+      () => health(stack.url),
+      (r) => r.status === 503,
+    );
     expect(result).toEqual({ status: 503, body: { status: 'unavailable', postgres: 'up', redis: 'down' } });
     await redisProxy.open();
-    expect((await eventually(() => health(stack.url), (r) => r.status === 200)).status).toBe(200);
+    expect(
+      (
+        await eventually(
+          () => health(stack.url),
+          (r) => r.status === 200,
+        )
+      ).status,
+    ).toBe(200);
   });
 
   it('answers 503 naming Postgres when Postgres is unreachable', async () => {
     await postgresProxy.cut();
-    const result = await eventually(() => health(stack.url), (r) => r.status === 503);
+    const result = await eventually(
+      () => health(stack.url),
+      (r) => r.status === 503,
+    );
     expect(result).toEqual({ status: 503, body: { status: 'unavailable', postgres: 'down', redis: 'up' } });
     await postgresProxy.open();
-    expect((await eventually(() => health(stack.url), (r) => r.status === 200)).status).toBe(200);
+    expect(
+      (
+        await eventually(
+          () => health(stack.url),
+          (r) => r.status === 200,
+        )
+      ).status,
+    ).toBe(200);
   });
 });

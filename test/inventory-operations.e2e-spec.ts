@@ -44,9 +44,9 @@ describe('inventory operations: demo fleet, FIFO cost relief, commits under the 
     commands.receiveInventory(admin, { skuCode, regionCode, quantity, unitCost: new Decimal(unitCost) });
   const marketOf = async (skuCode: string, regionCode: string) => (await inventory.findMarket(skuCode, regionCode))!;
   const remaining = async (marketId: string) =>
-    (await dataSource.query('SELECT remaining_quantity AS r FROM inventory_lot WHERE market_id = $1 ORDER BY received_at, id', [marketId])).map(
-      (row: { r: number }) => row.r,
-    );
+    (
+      await dataSource.query('SELECT remaining_quantity AS r FROM inventory_lot WHERE market_id = $1 ORDER BY received_at, id', [marketId])
+    ).map((row: { r: number }) => row.r);
   const newSku = (code: string) => catalog.upsertSku(admin, { code, vendor: 'Test', name: code, memoryGb: 80 });
 
   beforeAll(async () => {
@@ -155,9 +155,9 @@ describe('inventory operations: demo fleet, FIFO cost relief, commits under the 
       await expect(dataSource.query('UPDATE inventory_lot SET quantity = quantity + 1 WHERE market_id = $1', [marketId])).rejects.toThrow(
         /only remaining_quantity may change/,
       );
-      await expect(dataSource.query('UPDATE inventory_lot SET remaining_quantity = quantity + 1 WHERE market_id = $1', [marketId])).rejects.toThrow(
-        /inventory_lot_remaining/,
-      );
+      await expect(
+        dataSource.query('UPDATE inventory_lot SET remaining_quantity = quantity + 1 WHERE market_id = $1', [marketId]),
+      ).rejects.toThrow(/inventory_lot_remaining/);
       await expect(dataSource.query('DELETE FROM inventory_lot WHERE market_id = $1', [marketId])).rejects.toThrow(/append-only/);
     });
 

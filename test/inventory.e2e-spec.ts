@@ -135,7 +135,9 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
 
   describe('catalog', () => {
     it('adds and updates a SKU and a region, audited with before and after', async () => {
-      expect((await ok(keys.OPERATOR, UPSERT_SKU, { input: { code: 'B200', vendor: 'NVIDIA', name: 'B200', memoryGb: 192 } })).upsertSku).toEqual({
+      expect(
+        (await ok(keys.OPERATOR, UPSERT_SKU, { input: { code: 'B200', vendor: 'NVIDIA', name: 'B200', memoryGb: 192 } })).upsertSku,
+      ).toEqual({
         code: 'B200',
         vendor: 'NVIDIA',
         name: 'B200',
@@ -158,7 +160,12 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
           after: { code: 'B200', vendor: 'NVIDIA', name: 'B200 SXM', memoryGb: 180 },
           role: 'OPERATOR',
         },
-        { action: 'region.create', before: null, after: { code: 'cn-hangzhou', name: 'China East 1 (Hangzhou)', countryCode: 'CN' }, role: 'OPERATOR' },
+        {
+          action: 'region.create',
+          before: null,
+          after: { code: 'cn-hangzhou', name: 'China East 1 (Hangzhou)', countryCode: 'CN' },
+          role: 'OPERATOR',
+        },
       ]);
     });
 
@@ -194,16 +201,37 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
   describe('receiving inventory', () => {
     it('receives a lot, opening the market on the first one, audited', async () => {
       const lot = await receive('H20', 'cn-beijing', 1200, '95000.00');
-      expect(lot).toMatchObject({ skuCode: 'H20', regionCode: 'cn-beijing', quantity: 1200, remainingQuantity: 1200, unitCost: '95000.00', reference: null });
+      expect(lot).toMatchObject({
+        skuCode: 'H20',
+        regionCode: 'cn-beijing',
+        quantity: 1200,
+        remainingQuantity: 1200,
+        unitCost: '95000.00',
+        reference: null,
+      });
       const withRef = await ok(keys.OPERATOR, RECEIVE, {
         input: { skuCode: 'H20', regionCode: 'cn-beijing', quantity: 800, unitCost: '94000.50', reference: 'PO-2025-0042' },
       });
       expect(withRef.receiveInventory).toMatchObject({ quantity: 800, unitCost: '94000.50', reference: 'PO-2025-0042' });
-      expect(await market('H20', 'cn-beijing')).toMatchObject({ totalUnits: 2000, capUnits: 0, committedUnits: 0, availableUnits: 0, askPrice: null });
+      expect(await market('H20', 'cn-beijing')).toMatchObject({
+        totalUnits: 2000,
+        capUnits: 0,
+        committedUnits: 0,
+        availableUnits: 0,
+        askPrice: null,
+      });
       expect(Number((await stack.dataSource.query(`SELECT count(*) AS n FROM market`))[0].n)).toBe(1);
-      const audits = await stack.dataSource.query(`SELECT action, entity_id, after FROM audit_event WHERE entity IN ('Market', 'InventoryLot') ORDER BY at, entity DESC`);
+      const audits = await stack.dataSource.query(
+        `SELECT action, entity_id, after FROM audit_event WHERE entity IN ('Market', 'InventoryLot') ORDER BY at, entity DESC`,
+      );
       expect(audits.map((a: { action: string }) => a.action)).toEqual(['market.open', 'inventory.receive', 'inventory.receive']);
-      expect(audits[2].after).toMatchObject({ skuCode: 'H20', regionCode: 'cn-beijing', quantity: 800, unitCost: '94000.5', reference: 'PO-2025-0042' });
+      expect(audits[2].after).toMatchObject({
+        skuCode: 'H20',
+        regionCode: 'cn-beijing',
+        quantity: 800,
+        unitCost: '94000.5',
+        reference: 'PO-2025-0042',
+      });
       expect(audits[2].entity_id).toBe(withRef.receiveInventory.id);
     });
 
@@ -256,7 +284,9 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
       );
       expect(markets).toHaveLength(1);
       expect((await market('MLU370', 'cn-guangzhou')).totalUnits).toBe(120);
-      const opened = await stack.dataSource.query(`SELECT count(*) AS n FROM audit_event WHERE action = 'market.open' AND entity_id = $1`, [markets[0].id]);
+      const opened = await stack.dataSource.query(`SELECT count(*) AS n FROM audit_event WHERE action = 'market.open' AND entity_id = $1`, [
+        markets[0].id,
+      ]);
       expect(opened).toEqual([{ n: '1' }]);
     });
 
@@ -275,7 +305,12 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
     });
 
     it.each(['FINANCE', 'PARTNER'] as const)('refuses receiving to %s', async (role) => {
-      await expectRefused(keys[role], RECEIVE, { input: { skuCode: 'H20', regionCode: 'cn-beijing', quantity: 1, unitCost: '1.00' } }, 'FORBIDDEN');
+      await expectRefused(
+        keys[role],
+        RECEIVE,
+        { input: { skuCode: 'H20', regionCode: 'cn-beijing', quantity: 1, unitCost: '1.00' } },
+        'FORBIDDEN',
+      );
     });
   });
 
@@ -295,7 +330,12 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
         availableUnits: 1_233,
         effectiveSharePercent: '9.99',
       });
-      expect(await market('CAP-B', 'cn-beijing')).toMatchObject({ totalUnits: 12_345, capUnits: 0, availableUnits: 0, effectiveSharePercent: '0.00' });
+      expect(await market('CAP-B', 'cn-beijing')).toMatchObject({
+        totalUnits: 12_345,
+        capUnits: 0,
+        availableUnits: 0,
+        effectiveSharePercent: '0.00',
+      });
     });
 
     it('applies the global share where there is no override, and the global share again once it is cleared', async () => {
@@ -356,7 +396,13 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
     });
 
     it('refuses 10 for a SKU override too, and writes nothing', async () => {
-      await expectRefused(stack.adminKey, SET_SHARE, { input: { percent: '10.00', skuCode: 'H20', reason: 'raise it' } }, 'SHARE_CAP_EXCEEDED', /under 10/);
+      await expectRefused(
+        stack.adminKey,
+        SET_SHARE,
+        { input: { percent: '10.00', skuCode: 'H20', reason: 'raise it' } },
+        'SHARE_CAP_EXCEEDED',
+        /under 10/,
+      );
     });
 
     it.each([
@@ -402,7 +448,9 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
         stack.dataSource.query(`INSERT INTO share_override (sku_id, percent) SELECT id, 10.00 FROM sku WHERE code = 'H20'`),
       ).rejects.toThrow(/share_override_percent/);
       await expect(stack.dataSource.query(`UPDATE share_override SET percent = 10.00`)).rejects.toThrow(/share_override_percent/);
-      await expect(stack.dataSource.query(`INSERT INTO global_share (id, percent) VALUES (false, 1)`)).rejects.toThrow(/global_share_single_row/);
+      await expect(stack.dataSource.query(`INSERT INTO global_share (id, percent) VALUES (false, 1)`)).rejects.toThrow(
+        /global_share_single_row/,
+      );
       await expect(stack.dataSource.query(`INSERT INTO global_share (id, percent) VALUES (true, 1)`)).rejects.toThrow(/duplicate key/);
       expect(await stack.dataSource.query('SELECT percent FROM global_share')).toEqual([{ percent: '5.00' }]);
     });
@@ -420,23 +468,70 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
       const history = (await ok(keys.FINANCE, HISTORY, { first: 4 })).sellableShare.history;
       const operator = { role: 'OPERATOR', name: 'operator desk' };
       expect(history).toEqual([
-        { skuCode: 'H20', oldPercent: '8.75', newPercent: null, reason: 'H20 back to global', at: expect.any(String), actor: expect.objectContaining(operator) },
-        { skuCode: 'H20', oldPercent: '9.50', newPercent: '8.75', reason: 'H20 trimmed', at: expect.any(String), actor: expect.objectContaining(operator) },
-        { skuCode: 'H20', oldPercent: null, newPercent: '9.50', reason: 'H20 backlog', at: expect.any(String), actor: expect.objectContaining(operator) },
-        { skuCode: null, oldPercent: '5.00', newPercent: '7.25', reason: 'Q3 partner demand', at: expect.any(String), actor: expect.objectContaining(operator) },
+        {
+          skuCode: 'H20',
+          oldPercent: '8.75',
+          newPercent: null,
+          reason: 'H20 back to global',
+          at: expect.any(String),
+          actor: expect.objectContaining(operator),
+        },
+        {
+          skuCode: 'H20',
+          oldPercent: '9.50',
+          newPercent: '8.75',
+          reason: 'H20 trimmed',
+          at: expect.any(String),
+          actor: expect.objectContaining(operator),
+        },
+        {
+          skuCode: 'H20',
+          oldPercent: null,
+          newPercent: '9.50',
+          reason: 'H20 backlog',
+          at: expect.any(String),
+          actor: expect.objectContaining(operator),
+        },
+        {
+          skuCode: null,
+          oldPercent: '5.00',
+          newPercent: '7.25',
+          reason: 'Q3 partner demand',
+          at: expect.any(String),
+          actor: expect.objectContaining(operator),
+        },
       ]);
       const times = history.map((h: { at: string }) => Date.parse(h.at));
       expect([...times].sort((a, b) => b - a)).toEqual(times);
 
       const all = (await admin(HISTORY, { first: 500 })).sellableShare.history;
       expect(all).toHaveLength(Number((await stack.dataSource.query('SELECT count(*) AS n FROM share_change'))[0].n));
-      expect(all.at(-1)).toMatchObject({ skuCode: 'CAP-A', oldPercent: null, newPercent: '9.99', actor: { role: 'ADMIN', name: 'bootstrap admin' } });
+      expect(all.at(-1)).toMatchObject({
+        skuCode: 'CAP-A',
+        oldPercent: null,
+        newPercent: '9.99',
+        actor: { role: 'ADMIN', name: 'bootstrap admin' },
+      });
       expect((await admin('{ sellableShare { history { reason } } }')).sellableShare.history).toHaveLength(Math.min(20, all.length));
 
-      const audit = await stack.dataSource.query(`SELECT action, entity_id, before, after, reason FROM audit_event WHERE entity = 'SharePolicy' ORDER BY at DESC LIMIT 2`);
+      const audit = await stack.dataSource.query(
+        `SELECT action, entity_id, before, after, reason FROM audit_event WHERE entity = 'SharePolicy' ORDER BY at DESC LIMIT 2`,
+      );
       expect(audit).toEqual([
-        { action: 'share.clear-override', entity_id: 'H20', before: { skuCode: 'H20', percent: '8.75' }, after: null, reason: 'H20 back to global' },
-        { action: 'share.set-override', entity_id: 'H20', before: { skuCode: 'H20', percent: '9.5' }, after: { skuCode: 'H20', percent: '8.75' }, reason: 'H20 trimmed' },
+        {
+          action: 'share.clear-override',
+          entity_id: 'H20',
+          before: { skuCode: 'H20', percent: '8.75' },
+          after: null,
+          reason: 'H20 back to global',
+        },
+        {
+          action: 'share.set-override',
+          entity_id: 'H20',
+          before: { skuCode: 'H20', percent: '9.5' },
+          after: { skuCode: 'H20', percent: '8.75' },
+          reason: 'H20 trimmed',
+        },
       ]);
     });
 
@@ -452,13 +547,25 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
     });
 
     it('sets, lowers and withdraws an ask price, audited', async () => {
-      const set = (await ok(keys.OPERATOR, SET_ASK, { input: { skuCode: 'ASCEND-910B', regionCode: 'cn-wulanchabu', price: '139000.00' } })).setAskPrice;
-      expect(set).toMatchObject({ sku: { code: 'ASCEND-910B' }, region: { code: 'cn-wulanchabu' }, currency: 'CNY', askPrice: '139000.00', totalUnits: 50_000, capUnits: 4_000, availableUnits: 4_000 });
+      const set = (await ok(keys.OPERATOR, SET_ASK, { input: { skuCode: 'ASCEND-910B', regionCode: 'cn-wulanchabu', price: '139000.00' } }))
+        .setAskPrice;
+      expect(set).toMatchObject({
+        sku: { code: 'ASCEND-910B' },
+        region: { code: 'cn-wulanchabu' },
+        currency: 'CNY',
+        askPrice: '139000.00',
+        totalUnits: 50_000,
+        capUnits: 4_000,
+        availableUnits: 4_000,
+      });
       await ok(keys.OPERATOR, SET_ASK, { input: { skuCode: 'H20', regionCode: 'cn-beijing', price: '112000.00' } });
       await ok(keys.OPERATOR, SET_ASK, { input: { skuCode: 'CAP-A', regionCode: 'cn-beijing', price: '1.00' } });
-      const withdrawn = (await ok(keys.OPERATOR, SET_ASK, { input: { skuCode: 'CAP-A', regionCode: 'cn-beijing', price: null } })).setAskPrice;
+      const withdrawn = (await ok(keys.OPERATOR, SET_ASK, { input: { skuCode: 'CAP-A', regionCode: 'cn-beijing', price: null } }))
+        .setAskPrice;
       expect(withdrawn.askPrice).toBeNull();
-      const audit = await stack.dataSource.query(`SELECT action, before, after FROM audit_event WHERE entity = 'Market' AND action <> 'market.open' ORDER BY at DESC LIMIT 1`);
+      const audit = await stack.dataSource.query(
+        `SELECT action, before, after FROM audit_event WHERE entity = 'Market' AND action <> 'market.open' ORDER BY at DESC LIMIT 1`,
+      );
       expect(audit).toEqual([
         {
           action: 'market.withdraw-offer',
@@ -491,7 +598,13 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
       expect(markets.length).toBe(Number((await stack.dataSource.query('SELECT count(*) AS n FROM market'))[0].n));
       expect(markets.some((m) => m.askPrice === null)).toBe(true);
       const ascend = markets.find((m) => m.id && m.askPrice === '139000.00')!;
-      expect(ascend).toMatchObject({ totalUnits: 50_000, capUnits: 4_000, committedUnits: 0, availableUnits: 4_000, effectiveSharePercent: '8.00' });
+      expect(ascend).toMatchObject({
+        totalUnits: 50_000,
+        capUnits: 4_000,
+        committedUnits: 0,
+        availableUnits: 4_000,
+        effectiveSharePercent: '8.00',
+      });
     });
 
     it('shows a partner only offered markets, with their ask and availability', async () => {
@@ -505,13 +618,16 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
       expect(unoffered.data).toEqual({ markets: [] });
     });
 
-    it.each(['totalUnits', 'capUnits', 'committedUnits', 'effectiveSharePercent'])('refuses %s to a partner with FORBIDDEN', async (field) => {
-      const res: GraphQLResponse = await stack.gql(keys.PARTNER, `{ markets { askPrice availableUnits ${field} } }`);
-      expect(codesOf(res)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
-      expect(res.errors![0]!.path).toEqual(['markets', 0, field]);
-      expect(res.data!.markets.map((m: Record<string, unknown>) => m[field])).toEqual([null, null]);
-      expect(JSON.stringify(res)).not.toMatch(/50000|"4000|8\.00/);
-    });
+    it.each(['totalUnits', 'capUnits', 'committedUnits', 'effectiveSharePercent'])(
+      'refuses %s to a partner with FORBIDDEN',
+      async (field) => {
+        const res: GraphQLResponse = await stack.gql(keys.PARTNER, `{ markets { askPrice availableUnits ${field} } }`);
+        expect(codesOf(res)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
+        expect(res.errors![0]!.path).toEqual(['markets', 0, field]);
+        expect(res.data!.markets.map((m: Record<string, unknown>) => m[field])).toEqual([null, null]);
+        expect(JSON.stringify(res)).not.toMatch(/50000|"4000|8\.00/);
+      },
+    );
   });
 
   describe('matching after supply changes', () => {

@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { QueryRunner } from 'typeorm';
-import {
-  Account,
-  DuplicateJournalEntryError,
-  InvalidJournalEntryError,
-  JournalLine,
-  LedgerService,
-} from '@gpupool/ledger';
+import { Account, DuplicateJournalEntryError, InvalidJournalEntryError, JournalLine, LedgerService } from '@gpupool/ledger';
 import { Decimal } from '@gpupool/platform';
 import { codesOf } from './support/graphql-client';
 import { startStack, TestStack } from './support/stack';
@@ -167,9 +161,10 @@ describe('ledger: balanced, append-only, exact', () => {
         { account: Account.SALES_REVENUE, amount: '-1.00' },
       ]);
       await expect(
-        stack.dataSource.query(`INSERT INTO journal_entry (description, source_type, source_id, currency) VALUES ('again', 'fill', $1, 'CNY')`, [
-          sourceId,
-        ]),
+        stack.dataSource.query(
+          `INSERT INTO journal_entry (description, source_type, source_id, currency) VALUES ('again', 'fill', $1, 'CNY')`,
+          [sourceId],
+        ),
       ).rejects.toMatchObject({ code: '23505', message: expect.stringMatching(/journal_entry_source/) });
       expect(await count(`journal_entry WHERE source_type = 'fill' AND source_id = '${sourceId}'`)).toBe(1);
     });
@@ -178,7 +173,11 @@ describe('ledger: balanced, append-only, exact', () => {
   describe('LedgerService', () => {
     it('posts a balanced entry and finds it by source, amounts exact', async () => {
       const sourceId = randomUUID();
-      const entry = await post([line(Account.INVENTORY, '1000000000000.01'), line(Account.FLEET_CAPITAL, '-1000000000000.01')], sourceId, 'lot');
+      const entry = await post(
+        [line(Account.INVENTORY, '1000000000000.01'), line(Account.FLEET_CAPITAL, '-1000000000000.01')],
+        sourceId,
+        'lot',
+      );
       expectCommitted([
         { account: Account.INVENTORY, amount: '1000000000000.01' },
         { account: Account.FLEET_CAPITAL, amount: '-1000000000000.01' },
@@ -243,7 +242,9 @@ describe('ledger: balanced, append-only, exact', () => {
       await expect(post([line(Account.CASH, '10.00'), line(Account.SALES_REVENUE, '-9.99')])).rejects.toThrow(
         'Journal entry refused: unbalanced: debits exceed credits by 0.01',
       );
-      await expect(post([line(Account.CASH, '10.00'), line('NO_SUCH_ACCOUNT', '-10.00')])).rejects.toThrow(/unknown account NO_SUCH_ACCOUNT/);
+      await expect(post([line(Account.CASH, '10.00'), line('NO_SUCH_ACCOUNT', '-10.00')])).rejects.toThrow(
+        /unknown account NO_SUCH_ACCOUNT/,
+      );
       await expect(post([line(Account.CASH, '10.001'), line(Account.SALES_REVENUE, '-10.001')])).rejects.toThrow(/more than two decimals/);
       expect([await count('journal_entry'), await count('posting')]).toEqual(before);
     });
@@ -290,14 +291,17 @@ describe('ledger: balanced, append-only, exact', () => {
 
     it('keeps receivable codes tied to their partner in the database', async () => {
       await expect(
-        stack.dataSource.query(`INSERT INTO ledger_account (code, name, kind, partner_id) VALUES ('RECEIVABLE:elsewhere', 'x', 'ASSET', $1)`, [
-          partnerId,
-        ]),
+        stack.dataSource.query(
+          `INSERT INTO ledger_account (code, name, kind, partner_id) VALUES ('RECEIVABLE:elsewhere', 'x', 'ASSET', $1)`,
+          [partnerId],
+        ),
       ).rejects.toMatchObject({ code: '23514' });
       await expect(
         stack.dataSource.query(`INSERT INTO ledger_account (code, name, kind) VALUES ('RECEIVABLE:${randomUUID()}', 'x', 'ASSET')`),
       ).rejects.toMatchObject({ code: '23514' });
-      await expect(stack.dataSource.query(`INSERT INTO ledger_account (code, name, kind) VALUES ('X', 'x', 'ASSETS')`)).rejects.toMatchObject({
+      await expect(
+        stack.dataSource.query(`INSERT INTO ledger_account (code, name, kind) VALUES ('X', 'x', 'ASSETS')`),
+      ).rejects.toMatchObject({
         code: '23514',
       });
     });
@@ -314,7 +318,11 @@ describe('ledger: balanced, append-only, exact', () => {
       );
       expect(shown).toEqual(want);
       expect(shown[`${Account.CASH}|CNY`]).toEqual(['90071992547677.94', '0.00', '90071992547677.94']);
-      expect(rows.find((r) => r.account === Account.FLEET_CAPITAL)).toMatchObject({ kind: 'EQUITY', debit: '0.00', credit: '1000000000000.01' });
+      expect(rows.find((r) => r.account === Account.FLEET_CAPITAL)).toMatchObject({
+        kind: 'EQUITY',
+        debit: '0.00',
+        credit: '1000000000000.01',
+      });
     });
 
     it('sums to zero across accounts in each currency', async () => {

@@ -20,14 +20,21 @@ describe('schema', () => {
         missing.push(`type ${type.name}`);
       } else if (isEnumType(type) && isEnumType(ours)) {
         const have = new Set(ours.getValues().map((v) => v.name));
-        missing.push(...type.getValues().filter((v) => !have.has(v.name)).map((v) => `${type.name}.${v.name}`));
+        missing.push(
+          ...type
+            .getValues()
+            .filter((v) => !have.has(v.name))
+            .map((v) => `${type.name}.${v.name}`),
+        );
       } else if ((isObjectType(type) && isObjectType(ours)) || (isInputObjectType(type) && isInputObjectType(ours))) {
         const fields = ours.getFields() as Record<string, { type: any; args?: { name: string }[] }>;
         for (const field of Object.values(type.getFields()) as { name: string; type: any; args?: { name: string }[] }[]) {
           const mine = fields[field.name];
           if (!mine) missing.push(`${type.name}.${field.name}`);
           else if (String(getNamedType(mine.type)) !== String(getNamedType(field.type))) missing.push(`${type.name}.${field.name} type`);
-          else for (const arg of field.args ?? []) if (!mine.args?.some((a) => a.name === arg.name)) missing.push(`${type.name}.${field.name}(${arg.name})`);
+          else
+            for (const arg of field.args ?? [])
+              if (!mine.args?.some((a) => a.name === arg.name)) missing.push(`${type.name}.${field.name}(${arg.name})`);
         }
       }
     }

@@ -30,7 +30,14 @@ describe('settlement when a worker is killed after its commit, when Redis is flu
   const fillsNow = async (orders: number): Promise<string[]> => {
     const ids: string[] = [];
     for (let i = 0; i < orders; i++) {
-      const res = await pool.place(partner.key, { clientOrderId: `k-${++n}`, skuCode: SKU, regionCode: REGION, quantity: 1 + (n % 7), limitPrice: '65000.00', timeInForce: 'IOC' });
+      const res = await pool.place(partner.key, {
+        clientOrderId: `k-${++n}`,
+        skuCode: SKU,
+        regionCode: REGION,
+        quantity: 1 + (n % 7),
+        limitPrice: '65000.00',
+        timeInForce: 'IOC',
+      });
       expect(res.errors).toBeUndefined();
       ids.push(res.data!.placeOrder.id);
     }
@@ -57,7 +64,11 @@ describe('settlement when a worker is killed after its commit, when Redis is flu
     }
   };
   const everyFillSettledOnce = async () => {
-    const progress = await eventually(() => settlementProgress(stack.dataSource), (p) => p.fills > 0 && p.settlements === p.fills, 45_000);
+    const progress = await eventually(
+      () => settlementProgress(stack.dataSource),
+      (p) => p.fills > 0 && p.settlements === p.fills,
+      45_000,
+    );
     expect(await sql(`SELECT count(*)::int AS n FROM journal_entry WHERE source_type = 'fill'`)).toEqual([{ n: progress.fills }]);
     expect(await settlementViolations(stack.dataSource)).toEqual({});
   };
@@ -92,7 +103,11 @@ describe('settlement when a worker is killed after its commit, when Redis is flu
     expect((await queue.getJobCounts('completed')).completed).toBe(0);
 
     await startWorker();
-    await eventually(() => job.getState(), (state) => state === 'completed', 30_000);
+    await eventually(
+      () => job.getState(),
+      (state) => state === 'completed',
+      30_000,
+    );
     await everyFillSettledOnce();
     const rerun = (await queue.getJob(settleJobId(committed)))!;
     expect(rerun.stalledCounter).toBe(1); // it ran again after the kill, and changed nothing
@@ -105,7 +120,12 @@ describe('settlement when a worker is killed after its commit, when Redis is flu
     const redis = new Redis(stack.env.REDIS_URL);
     await redis.flushdb();
     await redis.quit();
-    expect(await queue.getJobCounts('waiting', 'active', 'delayed', 'completed')).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 0 });
+    expect(await queue.getJobCounts('waiting', 'active', 'delayed', 'completed')).toEqual({
+      waiting: 0,
+      active: 0,
+      delayed: 0,
+      completed: 0,
+    });
     expect(await sql('SELECT count(*)::int AS n FROM settlement WHERE fill_id = ANY($1)', [fills])).toEqual([{ n: 0 }]);
 
     await startWorker();

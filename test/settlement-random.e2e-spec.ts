@@ -49,7 +49,8 @@ describe(`settlement through a randomized run (seed ${SEED}; replay with SETTLEM
     stack = await startStack({ env: { WORKER_LOCK_DURATION_MS: '8000', WORKER_STALLED_INTERVAL_MS: '1000', SWEEP_INTERVAL_MS: '1000' } });
     worker = await startWorkerProcess(stack.env);
     pool = new Pool(stack);
-    financeKey = (await pool.ok(stack.adminKey, 'mutation { issueApiKey(input: {role: FINANCE, label: "books"}) { key } }')).issueApiKey.key;
+    financeKey = (await pool.ok(stack.adminKey, 'mutation { issueApiKey(input: {role: FINANCE, label: "books"}) { key } }')).issueApiKey
+      .key;
     for (const [i, country] of (['CN', 'CN', 'CN', 'SG', 'SG'] as const).entries()) {
       partners.push({ ...(await pool.partner(`Random ${i} ${country}`, country, i === 2 ? '40000000.00' : '3000000000.00')), country });
     }
@@ -97,7 +98,9 @@ describe(`settlement through a randomized run (seed ${SEED}; replay with SETTLEM
       if (roll <= 50) {
         await place(step, who);
       } else if (roll <= 62) {
-        const open = await sql(`SELECT id FROM orders WHERE partner_id = $1 AND status IN ('OPEN', 'PARTIALLY_FILLED') ORDER BY seq`, [who.id]);
+        const open = await sql(`SELECT id FROM orders WHERE partner_id = $1 AND status IN ('OPEN', 'PARTIALLY_FILLED') ORDER BY seq`, [
+          who.id,
+        ]);
         if (open.length === 0) continue;
         const { id } = random.pick(open);
         const res = await stack.gql(who.key, 'mutation($id: ID!) { cancelOrder(id: $id) { status } }', { id });
@@ -118,7 +121,9 @@ describe(`settlement through a randomized run (seed ${SEED}; replay with SETTLEM
         const [{ receivable }] = await sql('SELECT receivable FROM partner WHERE id = $1', [who.id]);
         const owed = new Decimal(receivable);
         if (owed.isZero()) continue;
-        const amount = random.chance(0.2) ? owed : Decimal.max(owed.times(random.int(1, 99)).div(100).toDecimalPlaces(2, Decimal.ROUND_DOWN), '0.01');
+        const amount = random.chance(0.2)
+          ? owed
+          : Decimal.max(owed.times(random.int(1, 99)).div(100).toDecimalPlaces(2, Decimal.ROUND_DOWN), '0.01');
         const res = await stack.gql(financeKey, 'mutation($i: RecordPaymentInput!) { recordPayment(input: $i) { id } }', {
           i: { partnerId: who.id, amount: amount.toFixed(2), reference: `wire ${step}` },
         });
@@ -133,13 +138,21 @@ describe(`settlement through a randomized run (seed ${SEED}; replay with SETTLEM
     } finally {
       await queue.close();
     }
-    const progress = await eventually(() => settlementProgress(stack.dataSource), (p) => p.settlements === p.fills, 60_000);
+    const progress = await eventually(
+      () => settlementProgress(stack.dataSource),
+      (p) => p.settlements === p.fills,
+      60_000,
+    );
     expect(progress.fills).toBeGreaterThan(20);
     const problems = { ...(await settlementViolations(stack.dataSource)), ...(await tradingViolations(stack.dataSource)) };
     if (Object.keys(problems).length > 0) console.log(`seed ${SEED}\n${log.join('\n')}`);
     expect(problems).toEqual({});
 
-    const trial = (await pool.ok(financeKey, '{ trialBalance { account currency balance } }')).trialBalance as { account: string; currency: string; balance: string }[];
+    const trial = (await pool.ok(financeKey, '{ trialBalance { account currency balance } }')).trialBalance as {
+      account: string;
+      currency: string;
+      balance: string;
+    }[];
     expect(trial.reduce((sum, r) => sum.plus(r.balance), new Decimal(0)).toFixed(2)).toBe('0.00');
     for (const partner of partners) {
       const [{ receivable }] = await sql('SELECT receivable FROM partner WHERE id = $1', [partner.id]);

@@ -25,10 +25,22 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
 
   const sql = <T = any>(query: string, params: unknown[] = []): Promise<T[]> => stack.dataSource.query(query, params);
   const marketId = async (sku: string, region: string) =>
-    (await sql(`SELECT m.id FROM market m JOIN sku s ON s.id = m.sku_id JOIN region r ON r.id = m.region_id WHERE s.code = $1 AND r.code = $2`, [sku, region]))[0].id as string;
+    (
+      await sql(
+        `SELECT m.id FROM market m JOIN sku s ON s.id = m.sku_id JOIN region r ON r.id = m.region_id WHERE s.code = $1 AND r.code = $2`,
+        [sku, region],
+      )
+    )[0].id as string;
   /** Places an order as a partner and runs the market's match here, as the worker would: the fills are committed, not settled. */
   const fill = async (who: { key: string }, sku: string, region: string, quantity: number, limitPrice: string): Promise<string[]> => {
-    const res = await pool.place(who.key, { clientOrderId: `s-${++n}`, skuCode: sku, regionCode: region, quantity, limitPrice, timeInForce: 'IOC' });
+    const res = await pool.place(who.key, {
+      clientOrderId: `s-${++n}`,
+      skuCode: sku,
+      regionCode: region,
+      quantity,
+      limitPrice,
+      timeInForce: 'IOC',
+    });
     expect(res.errors).toBeUndefined();
     await stack.get(MatchingService).run(await marketId(sku, region));
     const rows = await sql<{ id: string }>('SELECT id FROM fill WHERE order_id = $1 ORDER BY executed_at, id', [res.data!.placeOrder.id]);
@@ -55,8 +67,8 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
     cn = await pool.partner('Settle CN', 'CN', '200000000000000.00');
     sg = await pool.partner('Settle SG', 'SG', '1000000000.00');
     const issue = async (role: string) =>
-      (await pool.ok(stack.adminKey, 'mutation($i: IssueApiKeyInput!) { issueApiKey(input: $i) { key } }', { i: { role, label: role } })).issueApiKey
-        .key as string;
+      (await pool.ok(stack.adminKey, 'mutation($i: IssueApiKeyInput!) { issueApiKey(input: $i) { key } }', { i: { role, label: role } }))
+        .issueApiKey.key as string;
     financeKey = await issue('FINANCE');
     operatorKey = await issue('OPERATOR');
     await pool.receive('ASCEND-910B', 'cn-beijing', 1_000_000, '250000.00');
@@ -85,9 +97,14 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
       const settlement = await settlements.settle(fillId!);
       expect(settlement).toMatchObject({ fillId, partnerId: cn.id, quantity: 50_000, currency: 'CNY' });
       expect(
-        [settlement.unitPrice, settlement.netAmount, settlement.taxRatePercent, settlement.taxAmount, settlement.grossAmount, settlement.costAmount].map((d) =>
-          d.toFixed(2),
-        ),
+        [
+          settlement.unitPrice,
+          settlement.netAmount,
+          settlement.taxRatePercent,
+          settlement.taxAmount,
+          settlement.grossAmount,
+          settlement.costAmount,
+        ].map((d) => d.toFixed(2)),
       ).toEqual(['299999.99', '14999999500.00', '13.00', '1949999935.00', '16949999435.00', '12500000000.00']);
       expect(await postings(settlement.journalEntryId)).toEqual([
         [`RECEIVABLE:${cn.id}`, '16949999435.00'],
@@ -132,7 +149,10 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
         { quantity: 9_800_000, remaining_quantity: 9_200_000 },
         { quantity: 9_800_000, remaining_quantity: 9_800_000 },
       ]);
-      const trial = (await pool.ok(financeKey, '{ trialBalance { account balance } }')).trialBalance as { account: string; balance: string }[];
+      const trial = (await pool.ok(financeKey, '{ trialBalance { account balance } }')).trialBalance as {
+        account: string;
+        balance: string;
+      }[];
       expect(trial.find((r) => r.account === 'SALES_REVENUE')!.balance).toBe('-100014999989500.00');
       expect(trial.reduce((sum, r) => sum.plus(r.balance), new Decimal(0)).toFixed(2)).toBe('0.00');
     });
@@ -159,7 +179,13 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
     });
 
     it('taxes at the rate the order was placed with, not the partner’s rate now', async () => {
-      const res = await pool.place(cn.key, { clientOrderId: `s-${++n}`, skuCode: 'MLU370', regionCode: 'cn-shanghai', quantity: 2, limitPrice: '1.50' });
+      const res = await pool.place(cn.key, {
+        clientOrderId: `s-${++n}`,
+        skuCode: 'MLU370',
+        regionCode: 'cn-shanghai',
+        quantity: 2,
+        limitPrice: '1.50',
+      });
       expect(res.errors).toBeUndefined();
       await sql(`UPDATE partner SET tax_rate_percent = 6 WHERE id = $1`, [cn.id]);
       try {
@@ -189,7 +215,9 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
       const results = await Promise.all(Array.from({ length: 10 }, () => settlements.settle(fillId!)));
       expect(new Set(results.map((s) => s.id)).size).toBe(1);
       expect(await sql('SELECT count(*)::int AS n FROM settlement WHERE fill_id = $1', [fillId])).toEqual([{ n: 1 }]);
-      expect(await sql(`SELECT count(*)::int AS n FROM journal_entry WHERE source_type = 'fill' AND source_id = $1`, [fillId])).toEqual([{ n: 1 }]);
+      expect(await sql(`SELECT count(*)::int AS n FROM journal_entry WHERE source_type = 'fill' AND source_id = $1`, [fillId])).toEqual([
+        { n: 1 },
+      ]);
       const after = await partnerRow(cn.id);
       expect(new Decimal(after.receivable).minus(before.receivable).toFixed(2)).toBe(results[0]!.grossAmount.toFixed(2));
     });
@@ -226,20 +254,32 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
       const missing = randomUUID();
       await expect(settlements.settleMany([known!, missing])).rejects.toThrow(NotFoundError);
       await expect(settlements.settle(missing)).rejects.toThrow(`Fill ${missing} was not found`);
+      await expect(settlements.settle('not-a-fill')).rejects.toThrow('Fill not-a-fill was not found');
+      expect(await settlements.settleMany([])).toEqual([]);
       expect(await count()).toEqual(before);
     });
 
     it('keeps settlements append-only and one per fill in the database itself', async () => {
       const [{ id, fill_id: fillId }] = await sql('SELECT id, fill_id FROM settlement LIMIT 1');
-      for (const statement of [`UPDATE settlement SET net_amount = 0 WHERE id = '${id}'`, `DELETE FROM settlement WHERE id = '${id}'`, 'TRUNCATE settlement CASCADE']) {
+      for (const statement of [
+        `UPDATE settlement SET net_amount = 0 WHERE id = '${id}'`,
+        `DELETE FROM settlement WHERE id = '${id}'`,
+        'TRUNCATE settlement CASCADE',
+      ]) {
         await expect(sql(statement)).rejects.toMatchObject({ message: expect.stringMatching(/settlement is append-only/) });
       }
       const copy = `INSERT INTO settlement (fill_id, partner_id, market_id, quantity, unit_price, net_amount, tax_rate_percent, tax_amount, gross_amount, cost_amount, currency, journal_entry_id)
         SELECT fill_id, partner_id, market_id, quantity, unit_price, net_amount, tax_rate_percent, tax_amount, $2, cost_amount, currency, $3 FROM settlement WHERE id = $1`;
       const [{ id: entry }] = await sql(`SELECT id FROM journal_entry WHERE source_type = 'lot' LIMIT 1`);
-      await expect(sql(copy, [id, '1.00', entry])).rejects.toMatchObject({ code: '23514', message: expect.stringMatching(/settlement_gross/) });
+      await expect(sql(copy, [id, '1.00', entry])).rejects.toMatchObject({
+        code: '23514',
+        message: expect.stringMatching(/settlement_gross/),
+      });
       await sql('SELECT gross_amount FROM settlement WHERE id = $1', [id]).then(async ([row]) =>
-        expect(sql(copy, [id, row.gross_amount, entry])).rejects.toMatchObject({ code: '23505', message: expect.stringMatching(/settlement_fill/) }),
+        expect(sql(copy, [id, row.gross_amount, entry])).rejects.toMatchObject({
+          code: '23505',
+          message: expect.stringMatching(/settlement_fill/),
+        }),
       );
       expect(await sql('SELECT count(*)::int AS n FROM settlement WHERE fill_id = $1', [fillId])).toEqual([{ n: 1 }]);
     });
@@ -260,23 +300,45 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
 
     it('settles what matching queued, and a job delivered twice settles once; a job for an unknown fill fails alone', async () => {
       const fillIds = [...(await fill(cn, 'MLU370', 'cn-shanghai', 2, '1.50')), ...(await fill(sg, 'MLU370', 'ap-singapore', 2, '0.50'))];
-      const again = fillIds.map((fillId) => ({ name: JobName.SETTLE_FILL, data: { fillId }, opts: { jobId: `${settleJobId(fillId)}-again` } }));
+      const again = fillIds.map((fillId) => ({
+        name: JobName.SETTLE_FILL,
+        data: { fillId },
+        opts: { jobId: `${settleJobId(fillId)}-again` },
+      }));
       const unknown = randomUUID();
-      await queue.addBulk([...again, { name: JobName.SETTLE_FILL, data: { fillId: unknown }, opts: { jobId: settleJobId(unknown), attempts: 1 } }]);
+      await queue.addBulk([
+        ...again,
+        { name: JobName.SETTLE_FILL, data: { fillId: unknown }, opts: { jobId: settleJobId(unknown), attempts: 1 } },
+      ]);
       for (const fillId of fillIds) {
-        await eventually(() => Promise.all([state(settleJobId(fillId)), state(`${settleJobId(fillId)}-again`)]), (s) => s.every((x) => x === 'completed'));
+        await eventually(
+          () => Promise.all([state(settleJobId(fillId)), state(`${settleJobId(fillId)}-again`)]),
+          (s) => s.every((x) => x === 'completed'),
+        );
       }
-      await eventually(() => state(settleJobId(unknown)), (s) => s === 'failed');
+      await eventually(
+        () => state(settleJobId(unknown)),
+        (s) => s === 'failed',
+      );
       expect((await queue.getJob(settleJobId(unknown)))!.failedReason).toBe(`Fill ${unknown} was not found`);
       const counts = await sql('SELECT fill_id, count(*)::int AS n FROM settlement WHERE fill_id = ANY($1) GROUP BY fill_id', [fillIds]);
       expect(counts.map((c) => c.n)).toEqual(fillIds.map(() => 1));
     });
 
     it('settles through the api as a partner sees it: placed, matched and settled by the worker', async () => {
-      const res = await pool.place(sg.key, { clientOrderId: `s-${++n}`, skuCode: 'MLU370', regionCode: 'ap-singapore', quantity: 3, limitPrice: '0.50' });
+      const res = await pool.place(sg.key, {
+        clientOrderId: `s-${++n}`,
+        skuCode: 'MLU370',
+        regionCode: 'ap-singapore',
+        quantity: 3,
+        limitPrice: '0.50',
+      });
       expect(res.errors).toBeUndefined();
       const order = await eventually(
-        () => pool.ok(sg.key, `query($id: ID!) { order(id: $id) { fills { settlement { netAmount taxAmount grossAmount } } } }`, { id: res.data!.placeOrder.id }),
+        () =>
+          pool.ok(sg.key, `query($id: ID!) { order(id: $id) { fills { settlement { netAmount taxAmount grossAmount } } } }`, {
+            id: res.data!.placeOrder.id,
+          }),
         (d) => d.order.fills.length > 0 && d.order.fills.every((f: any) => f.settlement !== null),
       );
       expect(order.order.fills).toEqual([{ settlement: { netAmount: '1.50', taxAmount: '0.00', grossAmount: '1.50' } }]);
@@ -307,7 +369,9 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
       const ownFills = await sql('SELECT fill_id FROM settlement WHERE partner_id = $1', [sg.id]);
       expect(own.edges.map((e: any) => e.node.fillId).sort()).toEqual(ownFills.map((r: any) => r.fill_id).sort());
       for (const partnerId of [cn.id, randomUUID(), 'not-an-id']) {
-        const other = await pool.ok(sg.key, 'query($p: ID) { settlements(partnerId: $p) { totalCount edges { node { id } } } }', { p: partnerId });
+        const other = await pool.ok(sg.key, 'query($p: ID) { settlements(partnerId: $p) { totalCount edges { node { id } } } }', {
+          p: partnerId,
+        });
         expect(other.settlements).toEqual({ totalCount: 0, edges: [] });
       }
       const cnFills = await sql('SELECT fill_id FROM settlement WHERE partner_id = $1', [cn.id]);
@@ -322,23 +386,39 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
       const pages: string[] = [];
       let after: string | null = null;
       do {
-        const page: any = (await pool.ok(financeKey, 'query($a: String) { settlements(first: 4, after: $a) { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } }', { a: after })).settlements;
+        const page: any = (
+          await pool.ok(
+            financeKey,
+            'query($a: String) { settlements(first: 4, after: $a) { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } }',
+            { a: after },
+          )
+        ).settlements;
         expect(page.totalCount).toBe(all.length);
         pages.push(...page.edges.map((e: any) => e.node.id));
         after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
       } while (after);
       expect(pages).toEqual(all.map((r) => r.id));
 
-      const cnOnly = (await pool.ok(financeKey, 'query($p: ID) { settlements(partnerId: $p, first: 500) { totalCount } }', { p: cn.id })).settlements;
+      const cnOnly = (await pool.ok(financeKey, 'query($p: ID) { settlements(partnerId: $p, first: 500) { totalCount } }', { p: cn.id }))
+        .settlements;
       expect(cnOnly.totalCount).toBe(all.filter((r) => r.partner_id === cn.id).length);
       const middle = all[Math.floor(all.length / 2)]!.settled_at as Date;
       const window = (
-        await pool.ok(financeKey, 'query($f: DateTime, $t: DateTime) { settlements(from: $f, to: $t, first: 500) { edges { node { id settledAt } } } }', {
-          f: middle.toISOString(),
-          t: new Date(middle.getTime() + 1).toISOString(),
-        })
+        await pool.ok(
+          financeKey,
+          'query($f: DateTime, $t: DateTime) { settlements(from: $f, to: $t, first: 500) { edges { node { id settledAt } } } }',
+          {
+            f: middle.toISOString(),
+            t: new Date(middle.getTime() + 1).toISOString(),
+          },
+        )
       ).settlements.edges.map((e: any) => e.node.id);
-      expect(window.sort()).toEqual(all.filter((r) => (r.settled_at as Date).getTime() === middle.getTime()).map((r) => r.id).sort());
+      expect(window.sort()).toEqual(
+        all
+          .filter((r) => (r.settled_at as Date).getTime() === middle.getTime())
+          .map((r) => r.id)
+          .sort(),
+      );
     });
 
     it.each([
@@ -355,9 +435,11 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
 
   describe('inventory in the books', () => {
     it('books each lot received, Dr INVENTORY / Cr FLEET_CAPITAL at cost, and nothing for a refused one', async () => {
-      const lot = (await pool.ok(stack.adminKey, 'mutation($i: ReceiveInventoryInput!) { receiveInventory(input: $i) { id } }', {
-        i: { skuCode: 'H20', regionCode: 'cn-guangzhou', quantity: 1234, unitCost: '95300.01' },
-      })).receiveInventory;
+      const lot = (
+        await pool.ok(stack.adminKey, 'mutation($i: ReceiveInventoryInput!) { receiveInventory(input: $i) { id } }', {
+          i: { skuCode: 'H20', regionCode: 'cn-guangzhou', quantity: 1234, unitCost: '95300.01' },
+        })
+      ).receiveInventory;
       const [entry] = await sql(`SELECT id, currency FROM journal_entry WHERE source_type = 'lot' AND source_id = $1`, [lot.id]);
       expect(entry.currency).toBe('CNY');
       expect(await postings(entry.id)).toEqual([
@@ -373,7 +455,9 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
     });
 
     it('keeps every promise of the ledger: balanced entries, receivables, inventory + COGS = cost of all lots, holds', async () => {
-      await settlements.settleMany((await sql('SELECT f.id FROM fill f LEFT JOIN settlement s ON s.fill_id = f.id WHERE s.id IS NULL')).map((r) => r.id));
+      await settlements.settleMany(
+        (await sql('SELECT f.id FROM fill f LEFT JOIN settlement s ON s.fill_id = f.id WHERE s.id IS NULL')).map((r) => r.id),
+      );
       expect(await settlementViolations(stack.dataSource)).toEqual({});
     });
   });

@@ -94,7 +94,10 @@ describe('orderEvents over graphql-ws, across two api processes', () => {
     // Each subscription is live once it has seen an event; warm-up orders below the ask rest quietly.
     const alphaWarm = await eventually(
       () => place(alpha, '10000.00'),
-      (id) => alphaSub.events.some((e) => e.order.id === id) && adminSub.events.some((e) => e.order.id === id) && operatorSub.events.some((e) => e.order.id === id),
+      (id) =>
+        alphaSub.events.some((e) => e.order.id === id) &&
+        adminSub.events.some((e) => e.order.id === id) &&
+        operatorSub.events.some((e) => e.order.id === id),
     );
     const betaWarm = await eventually(
       () => place(beta, '10000.00'),

@@ -56,13 +56,13 @@ describe('nothing lost: a worker killed in the middle of a match run, and a flus
     workers.push(first);
     await pool.share('8.00', SKU); // cap 40,000 of the 60,000 units bid: one long run
 
-    // Kill the worker while its run is in an open transaction (it holds the locks of the run).
+    // Kill the worker once its run has started writing (it holds a row-exclusive lock on orders or fill).
     const midRun = await eventually(
       () =>
         stack.dataSource.query(
-          `SELECT pid FROM pg_stat_activity
-            WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL
-              AND xact_start < now() - interval '150 milliseconds'`,
+          `SELECT l.pid FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+            WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND c.relname IN ('orders', 'fill') AND l.mode = 'RowExclusiveLock' AND l.granted AND l.pid <> pg_backend_pid()`,
         ),
       (rows: unknown[]) => rows.length > 0,
       30_000,
@@ -72,7 +72,10 @@ describe('nothing lost: a worker killed in the middle of a match run, and a flus
 
     // Nothing of the run survived: no fill, no unit sold, every order still open and untouched.
     await eventually(
-      () => stack.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND backend_xid IS NOT NULL`),
+      () =>
+        stack.dataSource.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND backend_xid IS NOT NULL`,
+        ),
       (rows: { n: number }[]) => rows[0]!.n === 0,
     );
     const [after] = await stack.dataSource.query(
@@ -115,7 +118,13 @@ describe('nothing lost: a worker killed in the middle of a match run, and a flus
     await queue.pause(); // the worker takes nothing: the match jobs of the orders below stay pending
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) {
-      const res = await pool.place(partner.key, { clientOrderId: `flush-${i}`, skuCode: SKU, regionCode: REGION, quantity: 5, limitPrice: '61000.00' });
+      const res = await pool.place(partner.key, {
+        clientOrderId: `flush-${i}`,
+        skuCode: SKU,
+        regionCode: REGION,
+        quantity: 5,
+        limitPrice: '61000.00',
+      });
       expect(res.errors).toBeUndefined();
       ids.push(res.data!.placeOrder.id);
     }

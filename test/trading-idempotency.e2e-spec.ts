@@ -24,10 +24,13 @@ describe('clientOrderId is the idempotency key of placeOrder', () => {
   const ordersWithKey = async (clientOrderId: string) =>
     (await stack.dataSource.query('SELECT id, partner_id FROM orders WHERE client_order_id = $1', [clientOrderId])) as { id: string }[];
   const books = async () => {
-    const [row] = await stack.dataSource.query(`SELECT
+    const [row] = await stack.dataSource.query(
+      `SELECT
       (SELECT count(*)::int FROM orders) AS orders,
       (SELECT credit_held FROM partner WHERE id = $1) AS held,
-      (SELECT coalesce(sum(used_units), 0)::int FROM export_usage WHERE partner_id = $1) AS used`, [partner.id]);
+      (SELECT coalesce(sum(used_units), 0)::int FROM export_usage WHERE partner_id = $1) AS used`,
+      [partner.id],
+    );
     return row as { orders: number; held: string; used: number };
   };
 
@@ -68,7 +71,9 @@ describe('clientOrderId is the idempotency key of placeOrder', () => {
     const key = 'contested';
     const a = payload(key, { quantity: 1 });
     const b = payload(key, { quantity: 4 });
-    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.place(partner.key, i % 2 === 0 ? a : b).then((res) => ({ i, res }))));
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => pool.place(partner.key, i % 2 === 0 ? a : b).then((res) => ({ i, res }))),
+    );
     const rows = await stack.dataSource.query('SELECT id, quantity FROM orders WHERE client_order_id = $1', [key]);
     expect(rows).toHaveLength(1);
     const winner = rows[0].quantity === 1 ? 0 : 1;

@@ -74,7 +74,10 @@ describe('placeOrder and cancelOrder refuse bad input and the wrong roles, writi
     await stack?.close();
   });
 
-  const place = (input: Record<string, unknown>, key = partner.key) => () => stack.gql(key, PLACE, { i: input });
+  const place =
+    (input: Record<string, unknown>, key = partner.key) =>
+    () =>
+      stack.gql(key, PLACE, { i: input });
 
   it.each([
     ['quantity 0', { quantity: 0 }, /quantity/],
@@ -144,7 +147,10 @@ describe('placeOrder and cancelOrder refuse bad input and the wrong roles, writi
 
   it('refuses a request without a key or with an unknown key as UNAUTHENTICATED', async () => {
     await expectRefused(() => stack.gql(undefined, PLACE, { i: valid({ clientOrderId: 'anonymous' }) }), 'UNAUTHENTICATED');
-    await expectRefused(() => stack.gql('gpk_not_a_key_at_all_000000', PLACE, { i: valid({ clientOrderId: 'anonymous' }) }), 'UNAUTHENTICATED');
+    await expectRefused(
+      () => stack.gql('gpk_not_a_key_at_all_000000', PLACE, { i: valid({ clientOrderId: 'anonymous' }) }),
+      'UNAUTHENTICATED',
+    );
   });
 
   it('refuses to cancel a malformed or missing id as NOT_FOUND, and an ended order as ORDER_NOT_CANCELLABLE', async () => {

@@ -32,7 +32,10 @@ describe('a partner sees only its own orders and fills; another partner’s id a
     await pool.receive(SKU, REGION, 1000);
     await pool.share('1.00', SKU);
     await pool.ask(SKU, REGION, '170000.00');
-    for (const [name, who] of [['alpha', alpha], ['beta', beta]] as const) {
+    for (const [name, who] of [
+      ['alpha', alpha],
+      ['beta', beta],
+    ] as const) {
       const filled = await place(who, `${name}-filled`, '180000.00');
       await pool.until(who.key, filled, (o) => o.status === 'FILLED');
       orders[name] = { filled, resting: await place(who, `${name}-resting`, '100000.00') };
@@ -83,7 +86,9 @@ describe('a partner sees only its own orders and fills; another partner’s id a
 
   it('lists only its own orders and fills without a filter, while staff see everyone’s', async () => {
     const own = await pool.ok(alpha.key, ORDERS, {});
-    expect(own.orders.edges.map((e: { node: { id: string } }) => e.node.id).sort()).toEqual([orders.alpha.filled, orders.alpha.resting].sort());
+    expect(own.orders.edges.map((e: { node: { id: string } }) => e.node.id).sort()).toEqual(
+      [orders.alpha.filled, orders.alpha.resting].sort(),
+    );
     expect(own.orders.totalCount).toBe(2);
     const fills = await pool.ok(alpha.key, FILLS, {});
     expect(fills.fills.edges.map((e: { node: { orderId: string } }) => e.node.orderId)).toEqual([orders.alpha.filled]);
@@ -99,10 +104,14 @@ describe('a partner sees only its own orders and fills; another partner’s id a
     expect(JSON.stringify(theirs).replaceAll(orders.beta.resting, 'ID')).toBe(JSON.stringify(missing).replaceAll(MISSING, 'ID'));
     expect((await pool.order(beta.key, orders.beta.resting)).status).toBe('OPEN');
 
-    const aliased = await stack.gql(alpha.key, `mutation($mine: ID!, $theirs: ID!) { a: cancelOrder(id: $theirs) { id } b: cancelOrder(id: $mine) { id status } }`, {
-      mine: orders.alpha.resting,
-      theirs: orders.beta.resting,
-    });
+    const aliased = await stack.gql(
+      alpha.key,
+      `mutation($mine: ID!, $theirs: ID!) { a: cancelOrder(id: $theirs) { id } b: cancelOrder(id: $mine) { id status } }`,
+      {
+        mine: orders.alpha.resting,
+        theirs: orders.beta.resting,
+      },
+    );
     expect(codesOf(aliased)).toEqual(['NOT_FOUND']);
     expect(aliased.errors![0]!.path).toEqual(['a']);
     // cancelOrder is non-null: the failure of `a` nulls the whole answer and stops the mutations after it.
@@ -117,14 +126,20 @@ describe('a partner sees only its own orders and fills; another partner’s id a
       expect(codesOf(res)).toContain('FORBIDDEN');
       expect(JSON.stringify(res.data ?? null)).not.toMatch(/"(totalUnits|capUnits|committedUnits|effectiveSharePercent)":\s*[\d"]/);
     }
-    expect((await pool.ok(alpha.key, '{ markets { availableUnits askPrice } }')).markets).toEqual([{ availableUnits: 6, askPrice: '170000.00' }]);
+    expect((await pool.ok(alpha.key, '{ markets { availableUnits askPrice } }')).markets).toEqual([
+      { availableUnits: 6, askPrice: '170000.00' },
+    ]);
   });
 
   it('shows the order book by price level without naming any partner', async () => {
-    const res = await pool.ok(beta.key, `{ orderBook(skuCode: "${SKU}", regionCode: "${REGION}") { askPrice availableUnits bids { price quantity orders } } }`);
+    const res = await pool.ok(
+      beta.key,
+      `{ orderBook(skuCode: "${SKU}", regionCode: "${REGION}") { askPrice availableUnits bids { price quantity orders } } }`,
+    );
     expect(res.orderBook.bids).toEqual([{ price: '100000.00', quantity: 4, orders: 2 }]);
     const text = JSON.stringify(res);
-    for (const secret of [alpha.id, beta.id, 'Alpha', 'Beta', orders.alpha.resting, orders.beta.resting]) expect(text).not.toContain(secret);
+    for (const secret of [alpha.id, beta.id, 'Alpha', 'Beta', orders.alpha.resting, orders.beta.resting])
+      expect(text).not.toContain(secret);
   });
 
   it('shows a partner only itself in partners', async () => {

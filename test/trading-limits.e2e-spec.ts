@@ -16,7 +16,12 @@ describe('export rules, license headroom, credit and expiry, through placeOrder'
   let pool: Pool;
   let n = 0;
 
-  const order = (market: { skuCode: string; regionCode: string }, quantity: number, limitPrice: string, extra: Record<string, unknown> = {}) => ({
+  const order = (
+    market: { skuCode: string; regionCode: string },
+    quantity: number,
+    limitPrice: string,
+    extra: Record<string, unknown> = {},
+  ) => ({
     clientOrderId: `limits-${++n}`,
     ...market,
     quantity,
@@ -46,10 +51,19 @@ describe('export rules, license headroom, credit and expiry, through placeOrder'
     expect(await books(who.id)).toEqual(before);
   };
   const used = async (partnerId: string, skuCode: string) =>
-    Number((await stack.dataSource.query('SELECT used_units FROM export_usage WHERE partner_id = $1 AND sku_code = $2', [partnerId, skuCode]))[0]?.used_units ?? 0);
+    Number(
+      (await stack.dataSource.query('SELECT used_units FROM export_usage WHERE partner_id = $1 AND sku_code = $2', [partnerId, skuCode]))[0]
+        ?.used_units ?? 0,
+    );
   const grant = (partnerId: string, skuCode: string, quantity: number) =>
     pool.ok(stack.adminKey, GRANT, {
-      i: { partnerId, skuCode, quantity, validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(), reference: `EAR-${partnerId.slice(0, 8)}` },
+      i: {
+        partnerId,
+        skuCode,
+        quantity,
+        validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+        reference: `EAR-${partnerId.slice(0, 8)}`,
+      },
     });
 
   beforeAll(async () => {
@@ -89,7 +103,12 @@ describe('export rules, license headroom, credit and expiry, through placeOrder'
       await grant(cn.id, 'H20', 10);
       const four = await placed(cn, order(H20, 4, '90000.00')); // below the ask: rests
       await placed(cn, order(H20, 6, '90000.00'));
-      await expectRefused(cn, order(H20, 1, '90000.00'), 'EXPORT_LICENSE_REQUIRED', /10 units are licensed.*10 are in open orders.*asks for 1 more/);
+      await expectRefused(
+        cn,
+        order(H20, 1, '90000.00'),
+        'EXPORT_LICENSE_REQUIRED',
+        /10 units are licensed.*10 are in open orders.*asks for 1 more/,
+      );
       expect(await used(cn.id, 'H20')).toBe(10);
       expect((await stack.gql(cn.key, CANCEL, { id: four.id })).data!.cancelOrder.status).toBe('CANCELLED');
       expect(await used(cn.id, 'H20')).toBe(6);
@@ -133,7 +152,12 @@ describe('export rules, license headroom, credit and expiry, through placeOrder'
 
     it('refuses an order whose hold with tax passes the credit limit, although the net amount fits, writing nothing', async () => {
       const cn = await pool.partner('Tight Guangzhou', 'CN', '100000.00');
-      await expectRefused(cn, order(ASCEND, 1, '100000.00'), 'INSUFFICIENT_CREDIT', /100,?000\.00 is available and 113,?000\.00 was asked for/);
+      await expectRefused(
+        cn,
+        order(ASCEND, 1, '100000.00'),
+        'INSUFFICIENT_CREDIT',
+        /100,?000\.00 is available and 113,?000\.00 was asked for/,
+      );
       await expectRefused(cn, order(ASCEND, 1, '88495.58'), 'INSUFFICIENT_CREDIT', /100000\.01|100,000\.01/); // 100,000.0054 rounds up
       await placed(cn, order(ASCEND, 1, '88495.57')); // 99,999.9941 → 100,000.00: exactly the limit
     });

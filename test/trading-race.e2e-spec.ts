@@ -91,7 +91,10 @@ describe('the cap and the books under concurrent orders, two workers and a share
     // FOK orders filled entirely or not at all; no order below the ask filled.
     const fok = await stack.dataSource.query(`SELECT id FROM orders WHERE time_in_force = 'FOK' AND filled_quantity NOT IN (0, quantity)`);
     expect(fok).toEqual([]);
-    const [{ below }] = await stack.dataSource.query(`SELECT count(*)::int AS below FROM orders WHERE limit_price < $1 AND filled_quantity > 0`, [ASK]);
+    const [{ below }] = await stack.dataSource.query(
+      `SELECT count(*)::int AS below FROM orders WHERE limit_price < $1 AND filled_quantity > 0`,
+      [ASK],
+    );
     expect(below).toBe(0);
     // Nothing failed along the way in either worker, not even once before a retry (a deadlock would).
     expect(await queue.getJobCounts('failed')).toEqual({ failed: 0 });

@@ -34,7 +34,11 @@ describe('orders and matching: the flows of the design', () => {
     const first = await placed(alpha, { quantity: 4, limitPrice: '120000.00' });
     expect(first).toMatchObject({ status: 'OPEN', filledQuantity: 0 });
     const firstDone = await pool.until(alpha.key, first.id, (o) => o.status === 'FILLED');
-    expect(firstDone).toMatchObject({ filledQuantity: 4, averageFillPrice: '100000.00', fills: [{ quantity: 4, price: '100000.00', amount: '400000.00' }] });
+    expect(firstDone).toMatchObject({
+      filledQuantity: 4,
+      averageFillPrice: '100000.00',
+      fills: [{ quantity: 4, price: '100000.00', amount: '400000.00' }],
+    });
 
     const second = await placed(beta, { quantity: 10, limitPrice: '110000.00' });
     const secondRest = await pool.until(beta.key, second.id, (o) => o.status === 'PARTIALLY_FILLED' && o.statusReason !== null);
@@ -61,8 +65,18 @@ describe('orders and matching: the flows of the design', () => {
 
   it('IOC fills what it can and cancels the rest; FOK fills all or nothing', async () => {
     await pool.share('1.50'); // cap 15, committed 12: 3 available, but resting bids first
-    await pool.until(beta.key, (await pool.stack.gql(beta.key, '{ orders(filter: {status: [PARTIALLY_FILLED]}) { edges { node { id } } } }')).data!.orders.edges[0].node.id, (o) => o.status === 'FILLED');
-    await pool.until(alpha.key, (await stack.gql(alpha.key, '{ orders(filter: {status: [OPEN, PARTIALLY_FILLED]}) { edges { node { id } } } }')).data!.orders.edges[0].node.id, (o) => o.filledQuantity === 1);
+    await pool.until(
+      beta.key,
+      (await pool.stack.gql(beta.key, '{ orders(filter: {status: [PARTIALLY_FILLED]}) { edges { node { id } } } }')).data!.orders.edges[0]
+        .node.id,
+      (o) => o.status === 'FILLED',
+    );
+    await pool.until(
+      alpha.key,
+      (await stack.gql(alpha.key, '{ orders(filter: {status: [OPEN, PARTIALLY_FILLED]}) { edges { node { id } } } }')).data!.orders.edges[0]
+        .node.id,
+      (o) => o.filledQuantity === 1,
+    );
     // Nothing left: 15 committed.
     expect(await pool.market(SKU, REGION)).toMatchObject({ committedUnits: 15, availableUnits: 0 });
     await pool.receive(SKU, REGION, 400); // total 1400 at 1.5 % → cap 21: 6 more, 1 of them to the resting 105000 bid
@@ -96,16 +110,23 @@ describe('orders and matching: the flows of the design', () => {
     const again = await stack.gql(alpha.key, 'mutation($id: ID!) { cancelOrder(id: $id) { status } }', { id: order.id });
     expect(codesOf(again)).toEqual(['ORDER_NOT_CANCELLABLE']);
     const foreign = await stack.gql(beta.key, 'mutation($id: ID!) { cancelOrder(id: $id) { status } }', { id: order.id });
-    const missing = await stack.gql(beta.key, 'mutation($id: ID!) { cancelOrder(id: $id) { status } }', { id: '00000000-0000-4000-8000-000000000000' });
+    const missing = await stack.gql(beta.key, 'mutation($id: ID!) { cancelOrder(id: $id) { status } }', {
+      id: '00000000-0000-4000-8000-000000000000',
+    });
     expect(codesOf(foreign)).toEqual(['NOT_FOUND']);
-    expect(foreign.errors![0].message.replace(order.id, 'X')).toBe(missing.errors![0].message.replace('00000000-0000-4000-8000-000000000000', 'X'));
+    expect(foreign.errors![0].message.replace(order.id, 'X')).toBe(
+      missing.errors![0].message.replace('00000000-0000-4000-8000-000000000000', 'X'),
+    );
   });
 
   it('shows the order book by price level, best first, without partner names', async () => {
     await placed(alpha, { quantity: 2, limitPrice: '95000.00' });
     await placed(beta, { quantity: 3, limitPrice: '95000.00' });
     await placed(beta, { quantity: 1, limitPrice: '99000.00' });
-    const book = await pool.ok(alpha.key, `{ orderBook(skuCode: "${SKU}", regionCode: "${REGION}") { askPrice availableUnits bids { price quantity orders } } }`);
+    const book = await pool.ok(
+      alpha.key,
+      `{ orderBook(skuCode: "${SKU}", regionCode: "${REGION}") { askPrice availableUnits bids { price quantity orders } } }`,
+    );
     expect(book.orderBook.bids.slice(0, 2)).toEqual([
       { price: '99000.00', quantity: 1, orders: 1 },
       { price: '95000.00', quantity: 5, orders: 2 },

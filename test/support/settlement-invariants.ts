@@ -78,6 +78,8 @@ export async function settlementViolations(dataSource: DataSource, atRest = true
 
 /** Fills and settlements, to wait until every fill is settled. */
 export async function settlementProgress(dataSource: DataSource): Promise<{ fills: number; settlements: number }> {
-  const [row] = await dataSource.query('SELECT (SELECT count(*)::int FROM fill) AS fills, (SELECT count(*)::int FROM settlement) AS settlements');
+  const [row] = await dataSource.query(
+    'SELECT (SELECT count(*)::int FROM fill) AS fills, (SELECT count(*)::int FROM settlement) AS settlements',
+  );
   return row;
 }

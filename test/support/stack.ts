@@ -26,7 +26,11 @@ export interface TestStack {
   dataSource: DataSource;
   /** A provider of the api app, e.g. a domain service to set up state inside a test's own transaction. */
   get: <T>(type: Type<T>) => T;
-  gql: <T = Record<string, any>>(key: string | undefined, query: string, variables?: Record<string, unknown>) => Promise<GraphQLResponse<T>>;
+  gql: <T = Record<string, any>>(
+    key: string | undefined,
+    query: string,
+    variables?: Record<string, unknown>,
+  ) => Promise<GraphQLResponse<T>>;
   close: () => Promise<void>;
 }
 

@@ -9,15 +9,7 @@ import { LedgerApiModule } from '@gpupool/ledger';
 import { ReportingApiModule } from '@gpupool/reporting';
 import { SettlementApiModule } from '@gpupool/settlement';
 import { TradingApiModule } from '@gpupool/trading';
-import {
-  APP_CONFIG,
-  AppConfig,
-  HealthModule,
-  InputValidationPipe,
-  MetricsModule,
-  PlatformModule,
-  RolesGuard,
-} from '@gpupool/platform';
+import { APP_CONFIG, AppConfig, HealthModule, InputValidationPipe, MetricsModule, PlatformModule, RolesGuard } from '@gpupool/platform';
 import { AuditResolver } from './audit.resolver';
 import { graphqlOptions } from './graphql.config';
 import { API_SCALARS } from './resolvers';

@@ -25,14 +25,11 @@ function mountQueueDashboard(app: INestApplication): void {
     serverAdapter,
   });
   const guard = (req: Request, res: Response, next: NextFunction) => {
-    keys.authenticate(bearerToken(req.headers.authorization)).then(
-      (principal) => {
-        if (!principal) res.status(401).json({ code: 'UNAUTHENTICATED', message: 'send Authorization: Bearer <key>' });
-        else if (!DASHBOARD_ROLES.has(principal.role)) res.status(403).json({ code: 'FORBIDDEN', message: 'ADMIN or OPERATOR only' });
-        else next();
-      },
-      next,
-    );
+    keys.authenticate(bearerToken(req.headers.authorization)).then((principal) => {
+      if (!principal) res.status(401).json({ code: 'UNAUTHENTICATED', message: 'send Authorization: Bearer <key>' });
+      else if (!DASHBOARD_ROLES.has(principal.role)) res.status(403).json({ code: 'FORBIDDEN', message: 'ADMIN or OPERATOR only' });
+      else next();
+    }, next);
   };
   app.use(QUEUE_DASHBOARD_PATH, guard, serverAdapter.getRouter());
 }

@@ -76,7 +76,11 @@ export function graphqlOptions(config: AppConfig, keys: ApiKeyService): ApolloDr
           ctx.extra.principal = principal;
           return true;
         },
-        onSubscribe: (_ctx: WsContext, _id: string, payload: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null }) => {
+        onSubscribe: (
+          _ctx: WsContext,
+          _id: string,
+          payload: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null },
+        ) => {
           if (!schema) return;
           let document;
           try {

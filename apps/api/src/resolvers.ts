@@ -9,5 +9,14 @@ import { TRADING_RESOLVERS } from '@gpupool/trading';
 import { AuditResolver } from './audit.resolver';
 
 /** Every resolver the api serves; the schema printer builds `schema.gql` from the same list. */
-export const API_RESOLVERS = [...IDENTITY_RESOLVERS, ...INVENTORY_RESOLVERS, ...LEDGER_RESOLVERS, ...COMPLIANCE_RESOLVERS, ...TRADING_RESOLVERS, ...SETTLEMENT_RESOLVERS, ...REPORTING_RESOLVERS, AuditResolver];
+export const API_RESOLVERS = [
+  ...IDENTITY_RESOLVERS,
+  ...INVENTORY_RESOLVERS,
+  ...LEDGER_RESOLVERS,
+  ...COMPLIANCE_RESOLVERS,
+  ...TRADING_RESOLVERS,
+  ...SETTLEMENT_RESOLVERS,
+  ...REPORTING_RESOLVERS,
+  AuditResolver,
+];
 export const API_SCALARS = [DecimalScalar, DateTimeScalar];

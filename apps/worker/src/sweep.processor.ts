@@ -8,8 +8,9 @@ import { APP_CONFIG, AppConfig, JobName, QueueName } from '@gpupool/platform';
 
 /**
  * The periodic sweep: re-queues the work Postgres says is pending (markets with open orders, fills
- * not settled, reports not built yet), so a lost job, a crash between commit and enqueue or a flushed Redis only delays it. The schedule
- * is a BullMQ job scheduler: one run per interval across all workers.
+ * not settled, reports not built yet), so a lost job, a crash between commit and enqueue or a
+ * flushed Redis only delays it. The schedule is a BullMQ job scheduler: one run per interval across
+ * all workers.
  */
 @Processor(QueueName.SWEEPS)
 export class SweepProcessor extends WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {

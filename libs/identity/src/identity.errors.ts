@@ -14,8 +14,7 @@ export class InsufficientCreditError extends IdentityError {
   }
 }
 
-export const partnerNameTaken = (name: string) =>
-  new IdentityError(ErrorCode.BAD_USER_INPUT, `A partner named "${name}" already exists`);
+export const partnerNameTaken = (name: string) => new IdentityError(ErrorCode.BAD_USER_INPUT, `A partner named "${name}" already exists`);
 export const partnerKeyNeedsPartner = () =>
   new IdentityError(ErrorCode.BAD_USER_INPUT, 'A PARTNER key needs partnerId, and only a PARTNER key may have one');
 export const paymentExceedsReceivable = (amount: Decimal, receivable: Decimal) =>

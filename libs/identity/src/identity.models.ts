@@ -62,4 +62,3 @@ export class IssueApiKeyInput {
   partnerId?: string;
   @Field({ description: 'free text naming the holder' }) @IsCleanText(200) label: string;
 }
-

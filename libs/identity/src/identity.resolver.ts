@@ -3,14 +3,7 @@ import DataLoader from 'dataloader';
 import { CurrentPrincipal, Decimal, loaderFor, RequestContext, Role, Roles } from '@gpupool/platform';
 import type { AuthPrincipal } from '@gpupool/platform';
 import { ApiKeyService } from './api-key.service';
-import {
-  ApiKeyInfoModel,
-  CreatePartnerInput,
-  IssueApiKeyInput,
-  IssuedApiKeyModel,
-  PartnerModel,
-  PrincipalModel,
-} from './identity.models';
+import { ApiKeyInfoModel, CreatePartnerInput, IssueApiKeyInput, IssuedApiKeyModel, PartnerModel, PrincipalModel } from './identity.models';
 import { Partner } from './partner.entity';
 import { PartnerService } from './partner.service';
 
@@ -18,22 +11,28 @@ const ALL = [Role.ADMIN, Role.OPERATOR, Role.FINANCE, Role.PARTNER];
 
 /** Loads partners by id once per request. */
 export function partnerLoader(context: RequestContext, partners: PartnerService): DataLoader<string, Partner | null> {
-  return loaderFor(context, 'partner', () =>
-    new DataLoader<string, Partner | null>(async (ids) => {
-      const rows = await partners.findByIds(ids);
-      const byId = new Map(rows.map((p) => [p.id, p]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
+  return loaderFor(
+    context,
+    'partner',
+    () =>
+      new DataLoader<string, Partner | null>(async (ids) => {
+        const rows = await partners.findByIds(ids);
+        const byId = new Map(rows.map((p) => [p.id, p]));
+        return ids.map((id) => byId.get(id) ?? null);
+      }),
   );
 }
 
 /** Loads principals (API key holders, revoked ones included) by id once per request. */
 export function principalLoader(context: RequestContext, keys: ApiKeyService): DataLoader<string, PrincipalModel> {
-  return loaderFor(context, 'principal', () =>
-    new DataLoader<string, PrincipalModel>(async (ids) => {
-      const byId = new Map((await keys.principalsByIds(ids)).map((p) => [p.id, p]));
-      return ids.map((id) => byId.get(id) ?? new Error(`principal ${id} is missing`));
-    }),
+  return loaderFor(
+    context,
+    'principal',
+    () =>
+      new DataLoader<string, PrincipalModel>(async (ids) => {
+        const byId = new Map((await keys.principalsByIds(ids)).map((p) => [p.id, p]));
+        return ids.map((id) => byId.get(id) ?? new Error(`principal ${id} is missing`));
+      }),
   );
 }
 
@@ -104,4 +103,3 @@ export class PartnerResolver {
     return partner.creditAvailable;
   }
 }
-

@@ -4,6 +4,13 @@ import { Decimal, formatDecimal, isUuid, NotFoundError } from '@gpupool/platform
 import { InsufficientCreditError, paymentExceedsReceivable } from './identity.errors';
 import { Partner } from './partner.entity';
 
+/** A settled fill's effect on its partner's credit: its part of the hold, and its gross amount owed. */
+export interface SettledCredit {
+  partnerId: string;
+  holdAmount: Decimal;
+  grossAmount: Decimal;
+}
+
 /** Amounts reaching the credit counters are whole fen and never negative; anything else is a caller's bug. */
 function fen(name: string, amount: Decimal): Decimal {
   if (!(amount instanceof Decimal) || amount.isNeg() || amount.decimalPlaces() > 2) {
@@ -21,11 +28,24 @@ function fen(name: string, amount: Decimal): Decimal {
 export class PartnerCreditService {
   /** The partner, locked FOR UPDATE until the caller's transaction ends. */
   async lockPartner(em: EntityManager, partnerId: string): Promise<Partner> {
-    const partner = isUuid(partnerId)
-      ? await em.findOne(Partner, { where: { id: partnerId }, lock: { mode: 'pessimistic_write' } })
-      : null;
-    if (!partner) throw new NotFoundError('Partner', partnerId);
-    return partner;
+    const [partner] = await this.lockPartners(em, [partnerId]);
+    return partner!;
+  }
+
+  /** Partners, locked FOR UPDATE in the order of their ids (the order every caller locks several in); sorted so. */
+  async lockPartners(em: EntityManager, partnerIds: readonly string[]): Promise<Partner[]> {
+    const malformed = partnerIds.find((id) => !isUuid(id));
+    if (malformed !== undefined) throw new NotFoundError('Partner', malformed);
+    const ids = [...new Set(partnerIds.map((id) => id.toLowerCase()))].sort();
+    const partners = await em
+      .createQueryBuilder(Partner, 'p')
+      .setLock('pessimistic_write')
+      .where('p.id IN (:...ids)', { ids })
+      .orderBy('p.id')
+      .getMany();
+    const missing = ids.find((id, i) => partners[i]?.id !== id);
+    if (missing !== undefined) throw new NotFoundError('Partner', missing);
+    return partners;
   }
 
   /** Holds `amount` of credit, or refuses with INSUFFICIENT_CREDIT when less is available. */
@@ -47,13 +67,34 @@ export class PartnerCreditService {
 
   /** Settles a fill: its part of the hold leaves, its gross amount becomes a receivable. */
   async holdToReceivable(em: EntityManager, partnerId: string, holdAmount: Decimal, grossAmount: Decimal): Promise<Partner> {
-    fen('hold amount', holdAmount);
-    fen('gross amount', grossAmount);
-    const partner = await this.lockPartner(em, partnerId);
-    this.requireHeld(partner, holdAmount);
-    return this.write(em, partner, {
-      creditHeld: partner.creditHeld.minus(holdAmount),
-      receivable: partner.receivable.plus(grossAmount),
+    const [partner] = await this.holdsToReceivables(em, [{ partnerId, holdAmount, grossAmount }]);
+    return partner!;
+  }
+
+  /** Settles fills of several partners in one statement: each partner's hold parts leave, its gross amounts become a receivable. */
+  async holdsToReceivables(em: EntityManager, settled: readonly SettledCredit[]): Promise<Partner[]> {
+    const byPartner = new Map<string, { hold: Decimal; gross: Decimal }>();
+    for (const { partnerId, holdAmount, grossAmount } of settled) {
+      const sum = byPartner.get(partnerId) ?? { hold: new Decimal(0), gross: new Decimal(0) };
+      byPartner.set(partnerId, {
+        hold: sum.hold.plus(fen('hold amount', holdAmount)),
+        gross: sum.gross.plus(fen('gross amount', grossAmount)),
+      });
+    }
+    const partners = await this.lockPartners(em, [...byPartner.keys()]);
+    for (const partner of partners) this.requireHeld(partner, byPartner.get(partner.id)!.hold);
+    await em.query(
+      `UPDATE partner p SET credit_held = p.credit_held - u.hold, receivable = p.receivable + u.gross
+         FROM unnest($1::uuid[], $2::numeric[], $3::numeric[]) AS u(id, hold, gross) WHERE p.id = u.id`,
+      [
+        partners.map((p) => p.id),
+        partners.map((p) => byPartner.get(p.id)!.hold.toFixed()),
+        partners.map((p) => byPartner.get(p.id)!.gross.toFixed()),
+      ],
+    );
+    return partners.map((partner) => {
+      const { hold, gross } = byPartner.get(partner.id)!;
+      return Object.assign(partner, { creditHeld: partner.creditHeld.minus(hold), receivable: partner.receivable.plus(gross) });
     });
   }
 
@@ -73,11 +114,7 @@ export class PartnerCreditService {
     }
   }
 
-  private async write(
-    em: EntityManager,
-    partner: Partner,
-    changes: Partial<Pick<Partner, 'creditHeld' | 'receivable'>>,
-  ): Promise<Partner> {
+  private async write(em: EntityManager, partner: Partner, changes: Partial<Pick<Partner, 'creditHeld' | 'receivable'>>): Promise<Partner> {
     await em.update(Partner, { id: partner.id }, changes);
     return Object.assign(partner, changes);
   }

@@ -46,7 +46,10 @@ export class CatalogService {
     return this.dataSource.transaction(async (em: EntityManager) => {
       const inserted = await em.createQueryBuilder().insert().into(target).values(values).orIgnore().returning('id').execute();
       const created = inserted.raw.length > 0;
-      const row = await em.findOneOrFail(target, { where: { code: values.code } as FindOptionsWhere<T>, lock: { mode: 'pessimistic_write' } });
+      const row = await em.findOneOrFail(target, {
+        where: { code: values.code } as FindOptionsWhere<T>,
+        lock: { mode: 'pessimistic_write' },
+      });
       const before = created ? null : snapshot(row);
       if (!created) {
         em.merge(target, row, values);

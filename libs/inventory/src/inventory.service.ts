@@ -171,7 +171,7 @@ export class InventoryService {
     let lot = 0;
     const costs = quantities.map((units) => {
       let cost = ZERO;
-      for (let left = units; left > 0; ) {
+      for (let left = units; left > 0;) {
         if (taken[lot] === lots[lot].remaining_quantity) lot++;
         const take = Math.min(left, lots[lot].remaining_quantity - taken[lot]);
         taken[lot] += take;
@@ -248,7 +248,14 @@ export class InventoryService {
       action: 'inventory.receive',
       entity: 'InventoryLot',
       entityId: lotId,
-      after: { marketId, skuCode: sku.code, regionCode: region.code, quantity: lot!.quantity, unitCost: lot!.unitCost, reference: lot!.reference },
+      after: {
+        marketId,
+        skuCode: sku.code,
+        regionCode: region.code,
+        quantity: lot!.quantity,
+        unitCost: lot!.unitCost,
+        reference: lot!.reference,
+      },
     });
     return { result: lot!, marketIds: market!.ask_price == null ? [] : [marketId] };
   }
@@ -287,14 +294,21 @@ export class InventoryService {
 
   /** Share changes, newest first. */
   async shareHistory(first: number): Promise<ShareChangeView[]> {
-    const rows: { id: string; sku_code: string | null; old_percent: string | null; new_percent: string | null; reason: string; actor_id: string; at: Date }[] =
-      await this.dataSource.query(
-        `SELECT c.id, s.code AS sku_code, c.old_percent, c.new_percent, c.reason, c.actor_id, c.at
+    const rows: {
+      id: string;
+      sku_code: string | null;
+      old_percent: string | null;
+      new_percent: string | null;
+      reason: string;
+      actor_id: string;
+      at: Date;
+    }[] = await this.dataSource.query(
+      `SELECT c.id, s.code AS sku_code, c.old_percent, c.new_percent, c.reason, c.actor_id, c.at
            FROM share_change c LEFT JOIN sku s ON s.id = c.sku_id
           ORDER BY c.seq DESC
           LIMIT $1`,
-        [first],
-      );
+      [first],
+    );
     return rows.map((row) => ({
       id: row.id,
       skuCode: row.sku_code,
@@ -326,7 +340,12 @@ export class InventoryService {
   }
 
   /** Removes a SKU's override: its markets go back to the global share. */
-  async clearShareOverride(em: EntityManager, actor: AuthPrincipal, skuCode: string, reason: string): Promise<SupplyChange<SharePolicyView>> {
+  async clearShareOverride(
+    em: EntityManager,
+    actor: AuthPrincipal,
+    skuCode: string,
+    reason: string,
+  ): Promise<SupplyChange<SharePolicyView>> {
     const global = await this.lockGlobalShare(em);
     const sku = await this.skuByCode(em, skuCode);
     const override = await em.findOneBy(ShareOverride, { skuId: sku.id });

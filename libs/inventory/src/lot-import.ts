@@ -42,7 +42,10 @@ export interface LotImportProgress {
 }
 
 /** The principal an import acts as: an ADMIN or OPERATOR API key, so the audit log names it. */
-export async function importPrincipal(authenticate: (key: string) => Promise<AuthPrincipal | null>, key: string | undefined): Promise<AuthPrincipal> {
+export async function importPrincipal(
+  authenticate: (key: string) => Promise<AuthPrincipal | null>,
+  key: string | undefined,
+): Promise<AuthPrincipal> {
   if (!key) throw new UnauthenticatedError('Set GPUPOOL_API_KEY to an ADMIN or OPERATOR API key: the import acts as that key');
   const principal = await authenticate(key);
   if (!principal) throw new UnauthenticatedError('GPUPOOL_API_KEY is not a valid API key (unknown or revoked)');

@@ -6,7 +6,9 @@ const line = (account: string, amount: string): JournalLine => ({ account, amoun
 
 describe('assertBalanced', () => {
   it('accepts lines that sum to zero', () => {
-    expect(() => assertBalanced([line('RECEIVABLE:p', '113.00'), line('SALES_REVENUE', '-100.00'), line('VAT_PAYABLE', '-13.00')])).not.toThrow();
+    expect(() =>
+      assertBalanced([line('RECEIVABLE:p', '113.00'), line('SALES_REVENUE', '-100.00'), line('VAT_PAYABLE', '-13.00')]),
+    ).not.toThrow();
   });
 
   it('sums exactly past 2^53 fen', () => {
@@ -24,7 +26,13 @@ describe('assertBalanced', () => {
     const tax = net.times('0.13').toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
     const gross = net.plus(tax);
     expect([net.toFixed(2), tax.toFixed(2), gross.toFixed(2)]).toEqual(['14999999500.00', '1949999935.00', '16949999435.00']);
-    expect(() => assertBalanced([{ account: 'R', amount: gross }, { account: 'S', amount: net.neg() }, { account: 'V', amount: tax.neg() }])).not.toThrow();
+    expect(() =>
+      assertBalanced([
+        { account: 'R', amount: gross },
+        { account: 'S', amount: net.neg() },
+        { account: 'V', amount: tax.neg() },
+      ]),
+    ).not.toThrow();
   });
 
   it.each([

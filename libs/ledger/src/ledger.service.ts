@@ -73,7 +73,12 @@ export class LedgerService {
     if (duplicate) throw new DuplicateJournalEntryError(duplicate.sourceType, duplicate.sourceId);
 
     const postings = drafts.flatMap((draft, i) =>
-      draft.lines.map((line) => ({ entry: ids[i]!, account: idOf.get(line.account)!, currency: draft.currency, amount: line.amount.toFixed() })),
+      draft.lines.map((line) => ({
+        entry: ids[i]!,
+        account: idOf.get(line.account)!,
+        currency: draft.currency,
+        amount: line.amount.toFixed(),
+      })),
     );
     await em.query(
       `INSERT INTO posting (journal_entry_id, account_id, currency, amount)
@@ -85,26 +90,32 @@ export class LedgerService {
 
   /** The receivable account of a partner, created on first use. */
   async receivableAccount(em: EntityManager, partnerId: string): Promise<LedgerAccount> {
-    const code = receivableCode(partnerId);
-    await em.query(
-      `INSERT INTO ledger_account (code, name, kind, partner_id) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING`,
-      [code, `Receivable from partner ${partnerId}`, LedgerAccountKind.ASSET, partnerId],
-    );
+    const [code] = await this.openReceivableAccounts(em, [partnerId]);
     return em.findOneByOrFail(LedgerAccount, { code });
+  }
+
+  /** Opens the receivable accounts of partners that have none yet, in one statement; returns their codes in order. */
+  async openReceivableAccounts(em: EntityManager, partnerIds: readonly string[]): Promise<string[]> {
+    const ids = [...new Set(partnerIds)].sort();
+    await em.query(
+      `INSERT INTO ledger_account (code, name, kind, partner_id)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[]) ON CONFLICT (code) DO NOTHING`,
+      [ids.map(receivableCode), ids.map((id) => `Receivable from partner ${id}`), ids.map(() => LedgerAccountKind.ASSET), ids],
+    );
+    return partnerIds.map(receivableCode);
   }
 
   /** Per account and currency: debits, credits and balance, summed exactly in Postgres. */
   async trialBalance(): Promise<AccountBalance[]> {
-    const rows: Record<'account' | 'name' | 'kind' | 'currency' | 'debit' | 'credit' | 'balance', string>[] =
-      await this.dataSource.query(
-        `SELECT a.code AS account, a.name, a.kind, t.currency, t.debit, t.credit, t.debit - t.credit AS balance
+    const rows: Record<'account' | 'name' | 'kind' | 'currency' | 'debit' | 'credit' | 'balance', string>[] = await this.dataSource.query(
+      `SELECT a.code AS account, a.name, a.kind, t.currency, t.debit, t.credit, t.debit - t.credit AS balance
            FROM (SELECT account_id, currency,
                         COALESCE(sum(amount) FILTER (WHERE amount > 0), 0) AS debit,
                         COALESCE(-sum(amount) FILTER (WHERE amount < 0), 0) AS credit
                    FROM posting GROUP BY account_id, currency) t
            JOIN ledger_account a ON a.id = t.account_id
           ORDER BY a.code, t.currency`,
-      );
+    );
     return rows.map((row) => ({
       account: row.account,
       name: row.name,

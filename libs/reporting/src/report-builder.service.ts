@@ -96,7 +96,7 @@ export class ReportBuilder {
       }
       const sum = totals.totals();
       await writer.finish(sum);
-      const { sha256 } = await file.complete();
+      const { sha256, bytes } = await file.complete();
       const published = await this.dataSource.transaction(async (em) => {
         const owned: unknown[] = await em.query(
           `SELECT id FROM settlement_report WHERE id = $1 AND attempts = $2 AND status = 'RUNNING' FOR UPDATE`,
@@ -126,7 +126,7 @@ export class ReportBuilder {
         return true;
       });
       if (!published) await file.discard();
-      else this.logger.log({ reportId, attempt: claim.attempt, rowCount, sha256 }, 'report built');
+      else this.logger.log({ reportId, attempt: claim.attempt, rowCount, bytes, sha256 }, 'report built');
       return published;
     } catch (error) {
       await file?.discard();

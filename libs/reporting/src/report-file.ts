@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream, WriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,9 +16,10 @@ const syncDirectory = async (dir: string) => {
 };
 
 /**
- * A report file being written: bytes go to `<final>.<attempt>.part` under the reports directory
- * and through a SHA-256; `publish` fsyncs it and renames it to its final name, so a final name
- * only ever holds a complete file. Each attempt writes a part file of its own.
+ * A report file being written: bytes go through a SHA-256 to `<final>.<attempt>.part` under the
+ * reports directory; `complete` waits until they are on disk (fsync), `publish` renames the part
+ * to its final name, so a final name only ever holds a complete file. Each attempt writes a part
+ * file of its own.
  */
 export class ReportFile {
   /** Where writers put the file's bytes. */
@@ -47,25 +49,24 @@ export class ReportFile {
     this.written.catch(() => undefined);
   }
 
-  /** Starts `fileName` afresh under `dir`: the directory is created and every earlier part of it removed. */
+  /** Starts `fileName` afresh under `dir`: the directory is created, every earlier part of it removed, this attempt's part opened. */
   static async create(dir: string, fileName: string, attempt: number): Promise<ReportFile> {
     await mkdir(dir, { recursive: true });
     await ReportFile.removeParts(dir, fileName);
-    return new ReportFile(dir, fileName, `${fileName}.${attempt}.part`);
+    const file = new ReportFile(dir, fileName, `${fileName}.${attempt}.part`);
+    await once(file.file, 'ready');
+    return file;
   }
 
   /** Removes the part files of every attempt at `fileName`. */
-  static async removeParts(dir: string, fileName: string): Promise<void> {
+  private static async removeParts(dir: string, fileName: string): Promise<void> {
     const names = await readdir(dir).catch(() => [] as string[]);
     await Promise.all(
       names.filter((n) => n.startsWith(`${fileName}.`) && n.endsWith('.part')).map((n) => unlink(join(dir, n)).catch(() => undefined)),
     );
   }
 
-  /**
-   * Waits for the writers' last bytes to reach the disk (fsync), then gives the file its final
-   * name. Returns the SHA-256 (hex) and size of what was written.
-   */
+  /** Waits until the writers' bytes are on disk (fsync at close); returns their SHA-256 (hex) and size. */
   async complete(): Promise<{ sha256: string; bytes: number }> {
     await this.written;
     if (!this.file.closed) await new Promise<void>((resolve) => this.file.once('close', () => resolve()));

@@ -2,9 +2,8 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
-import { isUUID } from 'class-validator';
 import { DataSource } from 'typeorm';
-import { JobName, QueueName, SettleFillJob, SettlementTrigger } from '@gpupool/platform';
+import { isUuid, JobName, QueueName, SettleFillJob, SettlementTrigger } from '@gpupool/platform';
 
 const PAGE = 5000;
 /** The most recently failed settle jobs looked at in one sweep. */
@@ -45,7 +44,9 @@ export class SettlementSweep {
 
   /** A failed job keeps its id, so queuing its fill again would do nothing: retry it while its fill is unsettled. */
   private async retryFailed(): Promise<number> {
-    const failed = (await this.queue.getFailed(0, FAILED_PAGE - 1)).filter((job) => job.name === JobName.SETTLE_FILL && isUUID(job.data.fillId));
+    const failed = (await this.queue.getFailed(0, FAILED_PAGE - 1)).filter(
+      (job) => job.name === JobName.SETTLE_FILL && isUuid(job.data.fillId),
+    );
     if (failed.length === 0) return 0;
     const unsettled: { id: string }[] = await this.dataSource.query(
       `SELECT f.id FROM fill f LEFT JOIN settlement s ON s.fill_id = f.id WHERE f.id = ANY($1::uuid[]) AND s.id IS NULL`,

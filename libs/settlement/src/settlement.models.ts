@@ -8,7 +8,11 @@ export class SettlementModel {
   @Field(() => Decimal, { description: 'quantity × price, before tax' }) netAmount: Decimal;
   @Field(() => Decimal, { description: 'net × the tax rate of the order, rounded half-up to the fen' }) taxAmount: Decimal;
   @Field(() => Decimal, { description: 'net + tax: what the partner owes' }) grossAmount: Decimal;
-  @Field(() => Decimal, { nullable: true, description: 'FIFO cost of the units; ADMIN, OPERATOR, FINANCE only', middleware: [allowRoles(...STAFF_ROLES)] })
+  @Field(() => Decimal, {
+    nullable: true,
+    description: 'FIFO cost of the units; ADMIN, OPERATOR, FINANCE only',
+    middleware: [allowRoles(...STAFF_ROLES)],
+  })
   costAmount: Decimal;
   @Field(() => ID) journalEntryId: string;
   @Field(() => Date) settledAt: Date;

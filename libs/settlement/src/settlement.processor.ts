@@ -30,7 +30,10 @@ export class SettlementProcessor implements OnApplicationBootstrap, OnModuleDest
 
   onApplicationBootstrap(): void {
     const concurrency = this.config.WORKER_CONCURRENCY * SETTLEMENT_BATCH;
-    this.worker = new Worker<SettleFillJob>(QueueName.SETTLEMENT, (job) => this.process(job), { ...workerOptions(this.config), concurrency });
+    this.worker = new Worker<SettleFillJob>(QueueName.SETTLEMENT, (job) => this.process(job), {
+      ...workerOptions(this.config),
+      concurrency,
+    });
     this.worker.on('error', (error) => this.logger.warn({ err: error }, 'settlement worker error'));
   }
 

@@ -1,6 +1,16 @@
 import { Args, Context, ID, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import DataLoader from 'dataloader';
-import { Connection, CurrentPrincipal, loaderFor, pagedComplexity, pageSize, RequestContext, Role, Roles, toConnection } from '@gpupool/platform';
+import {
+  Connection,
+  CurrentPrincipal,
+  loaderFor,
+  pagedComplexity,
+  pageSize,
+  RequestContext,
+  Role,
+  Roles,
+  toConnection,
+} from '@gpupool/platform';
 import type { AuthPrincipal } from '@gpupool/platform';
 import { FillModel } from '@gpupool/trading';
 import type { Fill } from '@gpupool/trading';
@@ -12,7 +22,10 @@ import { SettlementConnection, SettlementModel } from './settlement.models';
 export class SettlementResolver {
   constructor(private readonly queries: SettlementQueryService) {}
 
-  @Query(() => SettlementConnection, { description: 'newest first, from ≤ settledAt < to; a partner sees its own; first ≤ 500', complexity: pagedComplexity })
+  @Query(() => SettlementConnection, {
+    description: 'newest first, from ≤ settledAt < to; a partner sees its own; first ≤ 500',
+    complexity: pagedComplexity,
+  })
   @Roles(Role.ADMIN, Role.FINANCE, Role.PARTNER)
   async settlements(
     @CurrentPrincipal() principal: AuthPrincipal,
@@ -33,11 +46,14 @@ export class FillSettlementResolver {
 
   @ResolveField(() => SettlementModel, { nullable: true, description: 'null until settled' })
   settlement(@Parent() fill: Fill, @Context() context: RequestContext): Promise<Settlement | null> {
-    const loader = loaderFor(context, 'fill-settlement', () =>
-      new DataLoader<string, Settlement | null>(async (fillIds) => {
-        const byFill = new Map((await this.queries.byFillIds(fillIds)).map((s) => [s.fillId, s]));
-        return fillIds.map((id) => byFill.get(id) ?? null);
-      }),
+    const loader = loaderFor(
+      context,
+      'fill-settlement',
+      () =>
+        new DataLoader<string, Settlement | null>(async (fillIds) => {
+          const byFill = new Map((await this.queries.byFillIds(fillIds)).map((s) => [s.fillId, s]));
+          return fillIds.map((id) => byFill.get(id) ?? null);
+        }),
     );
     return loader.load(fill.id);
   }

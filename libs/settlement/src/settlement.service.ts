@@ -4,7 +4,7 @@ import { DataSource, EntityManager, In, QueryFailedError } from 'typeorm';
 import { PartnerCreditService } from '@gpupool/identity';
 import { InventoryService } from '@gpupool/inventory';
 import { DuplicateJournalEntryError, JournalEntryDraft, LedgerService } from '@gpupool/ledger';
-import { Decimal, formatDecimal, NotFoundError, ZERO } from '@gpupool/platform';
+import { Decimal, formatDecimal, isUuid, NotFoundError } from '@gpupool/platform';
 import { Fill, OrderQueryService } from '@gpupool/trading';
 import { settlementAmounts, settlementLines } from './settlement-amounts';
 import { Settlement } from './settlement.entity';
@@ -27,8 +27,6 @@ function alreadySettled(error: unknown): boolean {
   const driver = error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string }) : undefined;
   return driver?.code === '23505' && driver.constraint === 'settlement_fill';
 }
-
-const sumBy = <T>(items: T[], amount: (item: T) => Decimal) => items.reduce((sum, item) => sum.plus(amount(item)), ZERO);
 
 /**
  * Turns fills into money in the ledger, each exactly once. A settlement locks the fills'
@@ -55,6 +53,7 @@ export class SettlementService {
 
   /** Settles fills in one transaction; returns their settlements in the order asked, new or not. */
   async settleMany(fillIds: readonly string[]): Promise<Settlement[]> {
+    if (fillIds.length === 0) return [];
     const fills = await this.load([...new Set(fillIds)]);
     for (let attempt = 1; ; attempt++) {
       try {
@@ -70,6 +69,8 @@ export class SettlementService {
 
   /** The fills with their orders' tax rates (fixed at placement) and their markets' currencies; fills never change. */
   private async load(ids: string[]): Promise<FillToSettle[]> {
+    const malformed = ids.find((id) => !isUuid(id));
+    if (malformed !== undefined) throw new NotFoundError('Fill', malformed);
     const fills = await this.orders.fillsByIds(ids);
     const found = new Set(fills.map((f) => f.id));
     const missing = ids.find((id) => !found.has(id));
@@ -85,28 +86,39 @@ export class SettlementService {
 
   private async settleIn(em: EntityManager, fills: FillToSettle[]): Promise<Settlement[]> {
     const ids = fills.map(({ fill }) => fill.id);
-    // Partners first, each in one order everywhere, so concurrent settlements and payments cannot deadlock.
-    for (const partnerId of [...new Set(fills.map(({ fill }) => fill.partnerId))].sort()) {
-      await this.credit.lockPartner(em, partnerId);
-    }
+    // Partners first, in the one order every caller locks them in, so settlements and payments cannot deadlock.
+    await this.credit.lockPartners(
+      em,
+      fills.map(({ fill }) => fill.partnerId),
+    );
     const settled = new Set((await em.find(Settlement, { select: { fillId: true }, where: { fillId: In(ids) } })).map((s) => s.fillId));
     // Markets in one order too: FIFO relief locks their lots.
     const todo = fills
       .filter(({ fill }) => !settled.has(fill.id))
-      .sort((a, b) => a.fill.marketId.localeCompare(b.fill.marketId) || a.fill.executedAt.getTime() - b.fill.executedAt.getTime() || a.fill.id.localeCompare(b.fill.id));
+      .sort(
+        (a, b) =>
+          a.fill.marketId.localeCompare(b.fill.marketId) ||
+          a.fill.executedAt.getTime() - b.fill.executedAt.getTime() ||
+          a.fill.id.localeCompare(b.fill.id),
+      );
     if (todo.length > 0) await this.book(em, todo);
     return em.find(Settlement, { where: { fillId: In(ids) } });
   }
 
   private async book(em: EntityManager, todo: FillToSettle[]): Promise<void> {
-    const partnerIds = [...new Set(todo.map(({ fill }) => fill.partnerId))].sort();
-    const receivableOf = new Map<string, string>();
-    for (const partnerId of partnerIds) receivableOf.set(partnerId, (await this.ledger.receivableAccount(em, partnerId)).code);
+    const receivables = await this.ledger.openReceivableAccounts(
+      em,
+      todo.map(({ fill }) => fill.partnerId),
+    );
 
     const costs = new Map<string, Decimal>();
     for (const marketId of [...new Set(todo.map(({ fill }) => fill.marketId))]) {
       const ofMarket = todo.filter(({ fill }) => fill.marketId === marketId);
-      const relieved = await this.inventory.relieveFifoMany(em, marketId, ofMarket.map(({ fill }) => fill.quantity));
+      const relieved = await this.inventory.relieveFifoMany(
+        em,
+        marketId,
+        ofMarket.map(({ fill }) => fill.quantity),
+      );
       ofMarket.forEach(({ fill }, i) => costs.set(fill.id, relieved[i]!));
     }
 
@@ -117,24 +129,18 @@ export class SettlementService {
       amounts: settlementAmounts(fill.amount, taxRatePercent),
       cost: costs.get(fill.id)!,
     }));
-    const drafts: JournalEntryDraft[] = rows.map(({ fill, currency, amounts, cost }) => ({
+    const drafts: JournalEntryDraft[] = rows.map(({ fill, currency, amounts, cost }, i) => ({
       description: `Fill ${fill.id}: ${fill.quantity} × ${fill.skuCode} in ${fill.regionCode} at ${formatDecimal(fill.price)}`,
       sourceType: FILL_SOURCE,
       sourceId: fill.id,
       currency,
-      lines: settlementLines(receivableOf.get(fill.partnerId)!, amounts, cost),
+      lines: settlementLines(receivables[i]!, amounts, cost),
     }));
     const entryIds = await this.ledger.postMany(em, drafts);
-
-    for (const partnerId of partnerIds) {
-      const ofPartner = rows.filter(({ fill }) => fill.partnerId === partnerId);
-      await this.credit.holdToReceivable(
-        em,
-        partnerId,
-        sumBy(ofPartner, ({ fill }) => fill.holdAmount),
-        sumBy(ofPartner, ({ amounts }) => amounts.gross),
-      );
-    }
+    await this.credit.holdsToReceivables(
+      em,
+      rows.map(({ fill, amounts }) => ({ partnerId: fill.partnerId, holdAmount: fill.holdAmount, grossAmount: amounts.gross })),
+    );
 
     await em.query(
       `INSERT INTO settlement (fill_id, partner_id, market_id, quantity, unit_price, net_amount, tax_rate_percent,

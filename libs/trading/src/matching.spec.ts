@@ -25,7 +25,10 @@ describe('matchMarket', () => {
 
   it('gives the next bid what is left and rests its remainder with a reason', () => {
     const result = run({ availableUnits: 10, incoming: [bid('a', '100.00', 4), bid('b', '101.00', 9)] });
-    expect(fillsOf(result)).toEqual([['a', 4, '100.00'], ['b', 6, '100.00']]);
+    expect(fillsOf(result)).toEqual([
+      ['a', 4, '100.00'],
+      ['b', 6, '100.00'],
+    ]);
     expect(result.outcomes).toEqual([{ orderId: 'b', cancelRemainder: false, reason: REASON.capReached }]);
   });
 
@@ -36,15 +39,25 @@ describe('matchMarket', () => {
   });
 
   it('fills resting bids in price-time priority, each at its own limit', () => {
-    const resting = [bid('high', '130.00', 3, { resting: true }), bid('early', '110.00', 3, { resting: true }), bid('late', '110.00', 3, { resting: true })];
+    const resting = [
+      bid('high', '130.00', 3, { resting: true }),
+      bid('early', '110.00', 3, { resting: true }),
+      bid('late', '110.00', 3, { resting: true }),
+    ];
     const result = run({ availableUnits: 5, resting });
-    expect(fillsOf(result)).toEqual([['high', 3, '130.00'], ['early', 2, '110.00']]);
+    expect(fillsOf(result)).toEqual([
+      ['high', 3, '130.00'],
+      ['early', 2, '110.00'],
+    ]);
     expect(result.outcomes.map((o) => o.orderId)).toEqual(['early', 'late']);
   });
 
   it('serves resting bids before new ones', () => {
     const result = run({ availableUnits: 3, resting: [bid('r', '100.00', 2, { resting: true })], incoming: [bid('n', '500.00', 2)] });
-    expect(fillsOf(result)).toEqual([['r', 2, '100.00'], ['n', 1, '100.00']]);
+    expect(fillsOf(result)).toEqual([
+      ['r', 2, '100.00'],
+      ['n', 1, '100.00'],
+    ]);
   });
 
   it('IOC fills what it can and cancels the rest; with nothing available it is cancelled', () => {
@@ -65,21 +78,31 @@ describe('matchMarket', () => {
   });
 
   it('trades nothing when the market is not offered', () => {
-    const result = run({ askPrice: null, availableUnits: 10, resting: [bid('r', '1.00', 1, { resting: true })], incoming: [bid('n', '1.00', 1)] });
+    const result = run({
+      askPrice: null,
+      availableUnits: 10,
+      resting: [bid('r', '1.00', 1, { resting: true })],
+      incoming: [bid('n', '1.00', 1)],
+    });
     expect(result.fills).toEqual([]);
     expect(result.outcomes.every((o) => o.reason === REASON.notOffered && !o.cancelRemainder)).toBe(true);
   });
 
   it('cancels the bids of a blocked partner with the reason', () => {
     const blocked = new Map([['p-x', 'H100 exports to CN are prohibited']]);
-    const result = run({ availableUnits: 10, blocked, resting: [bid('x', '200.00', 1, { resting: true })], incoming: [bid('y', '200.00', 1)] });
+    const result = run({
+      availableUnits: 10,
+      blocked,
+      resting: [bid('x', '200.00', 1, { resting: true })],
+      incoming: [bid('y', '200.00', 1)],
+    });
     expect(fillsOf(result)).toEqual([['y', 1, '100.00']]);
     expect(result.outcomes).toEqual([{ orderId: 'x', cancelRemainder: true, reason: 'H100 exports to CN are prohibited' }]);
   });
 
   it('never sells more than available nor fills past an order, over many random books', () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const tifs: TimeInForceValue[] = ['GTC', 'IOC', 'FOK'];
     for (let round = 0; round < 500; round++) {
       const ask = new Decimal(90 + Math.floor(random() * 20));
@@ -88,8 +111,8 @@ describe('matchMarket', () => {
           resting,
           timeInForce: resting ? 'GTC' : tifs[Math.floor(random() * 3)],
         });
-      const resting = Array.from({ length: Math.floor(random() * 10) }, (_, i) => make(i, true)).sort(
-        (a, b) => b.limitPrice.comparedTo(a.limitPrice),
+      const resting = Array.from({ length: Math.floor(random() * 10) }, (_, i) => make(i, true)).sort((a, b) =>
+        b.limitPrice.comparedTo(a.limitPrice),
       );
       const incoming = Array.from({ length: Math.floor(random() * 10) }, (_, i) => make(i, false));
       const availableUnits = Math.floor(random() * 60);

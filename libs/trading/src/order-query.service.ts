@@ -25,8 +25,17 @@ async function page<T extends { id: string }>(
   const cursor = decodeCursor(after);
   const totalCount = await query.clone().getCount();
   if (cursor) query.andWhere(`(${timeColumn}, ${query.alias}.id) < (:cursorAt, :cursorId)`, { cursorAt: cursor.at, cursorId: cursor.id });
-  const rows = await query.orderBy(timeColumn, 'DESC').addOrderBy(`${query.alias}.id`, 'DESC').take(first + 1).getMany();
-  return { nodes: rows.slice(0, first), hasNextPage: rows.length > first, totalCount, cursorOf: (row) => encodeCursor({ at: timeOf(row), id: row.id }) };
+  const rows = await query
+    .orderBy(timeColumn, 'DESC')
+    .addOrderBy(`${query.alias}.id`, 'DESC')
+    .take(first + 1)
+    .getMany();
+  return {
+    nodes: rows.slice(0, first),
+    hasNextPage: rows.length > first,
+    totalCount,
+    cursorOf: (row) => encodeCursor({ at: timeOf(row), id: row.id }),
+  };
 }
 
 const EMPTY = { nodes: [], hasNextPage: false, totalCount: 0, cursorOf: () => '' };

@@ -120,11 +120,14 @@ export class OrderResolver {
 
   @ResolveField(() => [FillModel], { name: 'fills' })
   orderFills(@Parent() order: Order, @Context() context: RequestContext): Promise<Fill[]> {
-    const loader = loaderFor(context, 'order-fills', () =>
-      new DataLoader<string, Fill[]>(async (ids) => {
-        const rows = await this.queries.fillsByOrderIds(ids);
-        return ids.map((id) => rows.filter((f) => f.orderId === id));
-      }),
+    const loader = loaderFor(
+      context,
+      'order-fills',
+      () =>
+        new DataLoader<string, Fill[]>(async (ids) => {
+          const rows = await this.queries.fillsByOrderIds(ids);
+          return ids.map((id) => rows.filter((f) => f.orderId === id));
+        }),
     );
     return loader.load(order.id);
   }

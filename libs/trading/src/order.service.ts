@@ -12,7 +12,6 @@ import { OPEN_STATUSES, Order } from './order.entity';
 import { expiryNotInFuture, idempotencyKeyReused, marketNotOffered, orderNotCancellable, unknownCode } from './trading.errors';
 import { PlaceOrderInput } from './trading.models';
 
-
 /** The same order again: every field of the payload equal, decimals by value. */
 function samePayload(order: Order, input: PlaceOrderInput): boolean {
   return (

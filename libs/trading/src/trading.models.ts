@@ -115,4 +115,3 @@ export class FillFilter {
   @Field(() => Date, { nullable: true }) @IsOptional() from?: Date;
   @Field(() => Date, { nullable: true }) @IsOptional() to?: Date;
 }
-

@@ -43,7 +43,11 @@ export class AuditService {
     if (entity) query.where('e.entity = :entity', { entity });
     const totalCount = await query.clone().getCount();
     if (cursor) query.andWhere('(e.at, e.id) < (:at, :id)', cursor);
-    const rows = await query.orderBy('e.at', 'DESC').addOrderBy('e.id', 'DESC').take(first + 1).getMany();
+    const rows = await query
+      .orderBy('e.at', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .take(first + 1)
+      .getMany();
     return {
       nodes: rows.slice(0, first),
       hasNextPage: rows.length > first,

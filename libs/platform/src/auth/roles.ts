@@ -16,14 +16,13 @@ function principalOf(context: RequestContext | undefined): AuthPrincipal {
 }
 
 /** The authenticated caller of the current GraphQL operation. */
-export const CurrentPrincipal = createParamDecorator(
-  (_data: unknown, ctx: ExecutionContext): AuthPrincipal =>
-    principalOf(GqlExecutionContext.create(ctx).getContext<RequestContext>()),
+export const CurrentPrincipal = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuthPrincipal =>
+  principalOf(GqlExecutionContext.create(ctx).getContext<RequestContext>()),
 );
 
 /** The request context of the current GraphQL operation (principal, loaders). */
-export const CurrentContext = createParamDecorator(
-  (_data: unknown, ctx: ExecutionContext): RequestContext => GqlExecutionContext.create(ctx).getContext<RequestContext>(),
+export const CurrentContext = createParamDecorator((_data: unknown, ctx: ExecutionContext): RequestContext =>
+  GqlExecutionContext.create(ctx).getContext<RequestContext>(),
 );
 
 @Injectable()

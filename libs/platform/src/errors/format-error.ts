@@ -23,7 +23,8 @@ const PASS_THROUGH = new Set<string>([
 ]);
 
 /** graphql-js messages for a literal or variable value of the wrong shape or range. */
-const BAD_VALUE_MESSAGE = /cannot represent|Expected value of type|Expected type|got invalid value|must be a decimal|must be an ISO-8601|does not exist in "\w+" enum/i;
+const BAD_VALUE_MESSAGE =
+  /cannot represent|Expected value of type|Expected type|got invalid value|must be a decimal|must be an ISO-8601|does not exist in "\w+" enum/i;
 
 /**
  * Apollo `formatError`: keeps the code and message of errors meant for the caller, masks

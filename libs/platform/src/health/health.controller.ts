@@ -9,10 +9,7 @@ import { APP_CONFIG } from '../config/config.module';
 const CHECK_TIMEOUT_MS = 2000;
 
 function withTimeout<T>(promise: Promise<T>): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS).unref()),
-  ]);
+  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS).unref())]);
 }
 
 /** GET /health: 200 when Postgres and Redis both answer, else 503 naming what is down. */
@@ -41,8 +38,14 @@ export class HealthController implements OnModuleInit, OnModuleDestroy {
   @Get()
   async check(@Res() res: Response): Promise<void> {
     const [postgres, redis] = await Promise.all([
-      withTimeout(this.dataSource.query('SELECT 1')).then(() => 'up', () => 'down'),
-      withTimeout(this.redis.ping()).then(() => 'up', () => 'down'),
+      withTimeout(this.dataSource.query('SELECT 1')).then(
+        () => 'up',
+        () => 'down',
+      ),
+      withTimeout(this.redis.ping()).then(
+        () => 'up',
+        () => 'down',
+      ),
     ]);
     const ok = postgres === 'up' && redis === 'up';
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', postgres, redis });

@@ -51,11 +51,7 @@ export function IsCleanText(maxLength: number, options?: ValidationOptions): Pro
       options,
       validator: {
         validate: (value: unknown) =>
-          typeof value === 'string' &&
-          value.length >= 1 &&
-          value.length <= maxLength &&
-          value.trim() === value &&
-          !/\p{Cc}/u.test(value),
+          typeof value === 'string' && value.length >= 1 && value.length <= maxLength && value.trim() === value && !/\p{Cc}/u.test(value),
         defaultMessage: (args?: ValidationArguments) =>
           `${args?.property} must be 1-${maxLength} printable characters without leading or trailing spaces`,
       },

@@ -7,7 +7,9 @@ const PRIMITIVES = new Set<unknown>([String, Boolean, Number, Array, Object, Dat
 function messages(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((error) => {
     const path = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((m) => (m.startsWith(error.property) ? `${prefix}${prefix ? '.' : ''}${m}` : `${path}: ${m}`));
+    const own = Object.values(error.constraints ?? {}).map((m) =>
+      m.startsWith(error.property) ? `${prefix}${prefix ? '.' : ''}${m}` : `${path}: ${m}`,
+    );
     return [...own, ...messages(error.children ?? [], path)];
   });
 }

@@ -7,4 +7,12 @@ import { Reporting1795922765485 } from './1795922765485-Reporting';
 import { Settlement1795922832449 } from './1795922832449-Settlement';
 
 /** Every migration, in order. */
-export const MIGRATIONS = [Foundation1795919690609, Ledger1795921394602, Inventory1795921570352, Compliance1795921843009, Trading1795921920116, Reporting1795922765485, Settlement1795922832449];
+export const MIGRATIONS = [
+  Foundation1795919690609,
+  Ledger1795921394602,
+  Inventory1795921570352,
+  Compliance1795921843009,
+  Trading1795921920116,
+  Reporting1795922765485,
+  Settlement1795922832449,
+];
