@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
-import { AuthPrincipal, decodeCursor, encodeCursor, isUuid, Page, tenantOf } from '@gpupool/platform';
+import { AuthPrincipal, isUuid, keysetPage, Page, tenantOf } from '@gpupool/platform';
 import { Settlement } from './settlement.entity';
 
 export interface SettlementFilter {
@@ -27,23 +27,10 @@ export class SettlementQueryService {
     if (tenant && filter.partnerId && filter.partnerId !== tenant) return EMPTY;
     const partnerId = tenant ?? filter.partnerId;
     if (partnerId && !isUuid(partnerId)) return EMPTY;
-    const cursor = decodeCursor(after);
     const query = this.dataSource.getRepository(Settlement).createQueryBuilder('s').where('TRUE');
     if (partnerId) query.andWhere('s.partner_id = :partnerId', { partnerId });
     if (filter.from) query.andWhere('s.settled_at >= :from', { from: filter.from });
     if (filter.to) query.andWhere('s.settled_at < :to', { to: filter.to });
-    const totalCount = await query.clone().getCount();
-    if (cursor) query.andWhere('(s.settled_at, s.id) < (:cursorAt, :cursorId)', { cursorAt: cursor.at, cursorId: cursor.id });
-    const rows = await query
-      .orderBy('s.settled_at', 'DESC')
-      .addOrderBy('s.id', 'DESC')
-      .take(first + 1)
-      .getMany();
-    return {
-      nodes: rows.slice(0, first),
-      hasNextPage: rows.length > first,
-      totalCount,
-      cursorOf: (s) => encodeCursor({ at: s.settledAt, id: s.id }),
-    };
+    return keysetPage(query, 's.settled_at', (row) => row.settledAt, first, after);
   }
 }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, SelectQueryBuilder } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { CatalogService, InventoryService } from '@gpupool/inventory';
-import { AuthPrincipal, decodeCursor, Decimal, encodeCursor, isUuid, Page, tenantOf } from '@gpupool/platform';
+import { AuthPrincipal, Decimal, isUuid, keysetPage, Page, tenantOf } from '@gpupool/platform';
 import { Fill } from './fill.entity';
 import { Order } from './order.entity';
 import { unknownCode } from './trading.errors';
@@ -13,29 +13,6 @@ function scope(principal: AuthPrincipal, requested?: string | null): string | nu
   const tenant = tenantOf(principal);
   if (!tenant) return requested ?? undefined;
   return requested && requested !== tenant ? null : tenant;
-}
-
-async function page<T extends { id: string }>(
-  query: SelectQueryBuilder<T>,
-  timeColumn: string,
-  timeOf: (row: T) => Date,
-  first: number,
-  after?: string | null,
-): Promise<Page<T>> {
-  const cursor = decodeCursor(after);
-  const totalCount = await query.clone().getCount();
-  if (cursor) query.andWhere(`(${timeColumn}, ${query.alias}.id) < (:cursorAt, :cursorId)`, { cursorAt: cursor.at, cursorId: cursor.id });
-  const rows = await query
-    .orderBy(timeColumn, 'DESC')
-    .addOrderBy(`${query.alias}.id`, 'DESC')
-    .take(first + 1)
-    .getMany();
-  return {
-    nodes: rows.slice(0, first),
-    hasNextPage: rows.length > first,
-    totalCount,
-    cursorOf: (row) => encodeCursor({ at: timeOf(row), id: row.id }),
-  };
 }
 
 const EMPTY = { nodes: [], hasNextPage: false, totalCount: 0, cursorOf: () => '' };
@@ -67,7 +44,7 @@ export class OrderQueryService {
     if (filter.status?.length) query.andWhere('o.status IN (:...status)', { status: filter.status });
     if (filter.skuCode) query.andWhere('o.sku_code = :sku', { sku: filter.skuCode });
     if (filter.regionCode) query.andWhere('o.region_code = :region', { region: filter.regionCode });
-    return page(query, 'o.created_at', (o) => o.createdAt, first, after);
+    return keysetPage(query, 'o.created_at', (o) => o.createdAt, first, after);
   }
 
   async fills(principal: AuthPrincipal, filter: FillFilter = {}, first: number, after?: string | null): Promise<Page<Fill>> {
@@ -80,7 +57,7 @@ export class OrderQueryService {
     if (filter.regionCode) query.andWhere('f.region_code = :region', { region: filter.regionCode });
     if (filter.from) query.andWhere('f.executed_at >= :from', { from: filter.from });
     if (filter.to) query.andWhere('f.executed_at < :to', { to: filter.to });
-    return page(query, 'f.executed_at', (f) => f.executedAt, first, after);
+    return keysetPage(query, 'f.executed_at', (f) => f.executedAt, first, after);
   }
 
   fillsByOrderIds(orderIds: readonly string[]): Promise<Fill[]> {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuthPrincipal } from '../auth/principal';
-import { decodeCursor, encodeCursor, Page } from '../graphql/pagination';
+import { keysetPage, Page } from '../graphql/pagination';
 import { AuditEvent } from './audit-event.entity';
 
 export interface AuditRecord {
@@ -38,21 +38,8 @@ export class AuditService {
 
   /** Newest first, keyset-paginated. */
   async list(first: number, after?: string | null, entity?: string | null): Promise<Page<AuditEvent>> {
-    const cursor = decodeCursor(after);
     const query = this.dataSource.getRepository(AuditEvent).createQueryBuilder('e');
     if (entity) query.where('e.entity = :entity', { entity });
-    const totalCount = await query.clone().getCount();
-    if (cursor) query.andWhere('(e.at, e.id) < (:at, :id)', cursor);
-    const rows = await query
-      .orderBy('e.at', 'DESC')
-      .addOrderBy('e.id', 'DESC')
-      .take(first + 1)
-      .getMany();
-    return {
-      nodes: rows.slice(0, first),
-      hasNextPage: rows.length > first,
-      totalCount,
-      cursorOf: (event) => encodeCursor({ at: event.at, id: event.id }),
-    };
+    return keysetPage(query, 'e.at', (event) => event.at, first, after);
   }
 }

@@ -1,5 +1,6 @@
 import { Type } from '@nestjs/common';
 import { Field, Int, ObjectType } from '@nestjs/graphql';
+import { SelectQueryBuilder } from 'typeorm';
 import { BadInputError } from '../errors/domain-error';
 import { isUuid } from '../validation/uuid';
 
@@ -76,4 +77,31 @@ export function decodeCursor(value: string | null | undefined): KeysetCursor | u
     throw new BadInputError('after is not a cursor this API gave out');
   }
   return { at: date, id: id! };
+}
+
+/**
+ * One page of a query, newest first, keyset-paginated on (`timeColumn`, id): `first` rows after
+ * the cursor, whether more follow, and the total the query matches.
+ */
+export async function keysetPage<T extends { id: string }>(
+  query: SelectQueryBuilder<T>,
+  timeColumn: string,
+  timeOf: (row: T) => Date,
+  first: number,
+  after?: string | null,
+): Promise<Page<T>> {
+  const cursor = decodeCursor(after);
+  const totalCount = await query.clone().getCount();
+  if (cursor) query.andWhere(`(${timeColumn}, ${query.alias}.id) < (:cursorAt, :cursorId)`, { cursorAt: cursor.at, cursorId: cursor.id });
+  const rows = await query
+    .orderBy(timeColumn, 'DESC')
+    .addOrderBy(`${query.alias}.id`, 'DESC')
+    .take(first + 1)
+    .getMany();
+  return {
+    nodes: rows.slice(0, first),
+    hasNextPage: rows.length > first,
+    totalCount,
+    cursorOf: (row) => encodeCursor({ at: timeOf(row), id: row.id }),
+  };
 }
