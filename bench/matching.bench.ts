@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
+import { InventoryService } from '@gpupool/inventory';
 import { MatchingService } from '@gpupool/trading';
 import { benchPartner, scaled, startBenchStack } from './support/bench-stack';
 import { insertRestingOrders } from './support/bulk-orders';
@@ -26,10 +27,7 @@ export async function run(): Promise<string> {
     await stack.ok(stack.adminKey, 'mutation($i: SetAskPriceInput!) { setAskPrice(input: $i) { askPrice } }', {
       i: { skuCode: SKU, regionCode: REGION, price: '100000.00' },
     });
-    const [{ id: marketId }] = await stack.dataSource.query(
-      `SELECT m.id FROM market m JOIN sku s ON s.id = m.sku_id JOIN region r ON r.id = m.region_id WHERE s.code = $1 AND r.code = $2`,
-      [SKU, REGION],
-    );
+    const marketId = (await stack.app.get(InventoryService).findMarket(SKU, REGION))!.id;
     const { units } = await insertRestingOrders(stack.dataSource, {
       prefix: 'bench-',
       marketId,

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { InventoryService } from '@gpupool/inventory';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -90,10 +91,7 @@ async function fillsOf(stack: BenchStack, partnerIds: string[], region: string, 
   await stack.ok(stack.adminKey, 'mutation($i: SetAskPriceInput!) { setAskPrice(input: $i) { askPrice } }', {
     i: { skuCode: 'ASCEND-910B', regionCode: region, price: '139000.00' },
   });
-  const [{ id: marketId }] = await stack.dataSource.query(
-    `SELECT m.id FROM market m JOIN sku s ON s.id = m.sku_id JOIN region r ON r.id = m.region_id WHERE s.code = 'ASCEND-910B' AND r.code = $1`,
-    [region],
-  );
+  const marketId = (await stack.app.get(InventoryService).findMarket('ASCEND-910B', region))!.id;
   await insertRestingOrders(stack.dataSource, {
     prefix: `bench-${region}-`,
     marketId,

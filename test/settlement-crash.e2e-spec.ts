@@ -5,7 +5,7 @@ import { MatchingService } from '@gpupool/trading';
 import { eventually, Pool } from './support/pool';
 import { AppProcess, startWorkerProcess } from './support/processes';
 import { settlementProgress, settlementViolations } from './support/settlement-invariants';
-import { SlowProxy } from './support/slow-proxy';
+import { TcpProxy } from './support/tcp-proxy';
 import { startStack, TestStack } from './support/stack';
 
 const SKU = 'MLU370';
@@ -92,11 +92,11 @@ describe('settlement when a worker is killed after its commit, when Redis is flu
     await fillsNow(20);
     // The worker's Redis traffic arrives 150 ms late: a job's completion is still on its way when the settlement shows.
     const redis = new URL(stack.env.REDIS_URL);
-    const proxy = await new SlowProxy(redis.hostname, Number(redis.port || 6379), 150).open();
+    const proxy = await new TcpProxy(redis.hostname, Number(redis.port || 6379), 150).open();
     const first = await startWorker({ ...stack.env, REDIS_URL: proxy.via(stack.env.REDIS_URL) });
     const committed = await firstSettledFill();
     await first.kill();
-    await proxy.close();
+    await proxy.cut();
 
     const job = (await queue.getJob(settleJobId(committed)))!;
     expect(await job.getState()).toBe('active');

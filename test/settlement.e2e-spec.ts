@@ -1,3 +1,4 @@
+import { InventoryService } from '@gpupool/inventory';
 import { randomUUID } from 'node:crypto';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -24,13 +25,7 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
   let n = 0;
 
   const sql = <T = any>(query: string, params: unknown[] = []): Promise<T[]> => stack.dataSource.query(query, params);
-  const marketId = async (sku: string, region: string) =>
-    (
-      await sql(
-        `SELECT m.id FROM market m JOIN sku s ON s.id = m.sku_id JOIN region r ON r.id = m.region_id WHERE s.code = $1 AND r.code = $2`,
-        [sku, region],
-      )
-    )[0].id as string;
+  const marketId = async (sku: string, region: string) => (await stack.get(InventoryService).findMarket(sku, region))!.id;
   /** Places an order as a partner and runs the market's match here, as the worker would: the fills are committed, not settled. */
   const fill = async (who: { key: string }, sku: string, region: string, quantity: number, limitPrice: string): Promise<string[]> => {
     const res = await pool.place(who.key, {

@@ -37,10 +37,7 @@ describe('nothing lost: a worker killed in the middle of a match run, and a flus
     const REGION = 'cn-beijing';
     await pool.receive(SKU, REGION, 500_000);
     await pool.ask(SKU, REGION, '100000.00');
-    const [{ id: marketId }] = await stack.dataSource.query(
-      `SELECT m.id FROM market m JOIN sku s ON s.id = m.sku_id JOIN region r ON r.id = m.region_id WHERE s.code = $1 AND r.code = $2`,
-      [SKU, REGION],
-    );
+    const marketId = await pool.marketId(SKU, REGION);
     const { units } = await insertRestingOrders(stack.dataSource, {
       prefix: 'crash-',
       marketId,

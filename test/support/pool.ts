@@ -1,3 +1,4 @@
+import { InventoryService } from '@gpupool/inventory';
 import { GraphQLResponse } from './graphql-client';
 import { TestStack } from './stack';
 
@@ -55,6 +56,11 @@ export class Pool {
       { s: skuCode, r: regionCode },
     );
     return markets[0];
+  }
+
+  /** The id of a market, as the inventory service finds it. */
+  async marketId(skuCode: string, regionCode: string): Promise<string> {
+    return (await this.stack.get(InventoryService).findMarket(skuCode, regionCode))!.id;
   }
 
   /** Polls an order until `done` holds (the worker matches asynchronously). */

@@ -1,6 +1,11 @@
 import { createConnection, createServer, Server, Socket } from 'node:net';
 
-/** A TCP proxy a test can cut, to take a service away from the app without stopping it. */
+/**
+ * A TCP proxy a test can cut, to take a service away from the app without stopping it. With
+ * `delayMs`, it holds what the client sends that long before passing it on, in order, and throws
+ * away what it still holds when the client goes away: a process's writes then arrive late, so a
+ * test can kill the process after one write landed and before the next.
+ */
 export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
@@ -9,24 +14,45 @@ export class TcpProxy {
   constructor(
     private readonly targetHost: string,
     private readonly targetPort: number,
+    private readonly delayMs = 0,
   ) {}
 
   async open(): Promise<this> {
     this.server = createServer((client) => {
       const upstream = createConnection({ host: this.targetHost, port: this.targetPort });
+      const timers = new Set<NodeJS.Timeout>();
+      let due = 0;
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
         socket.on('error', () => undefined);
       }
-      client.pipe(upstream).pipe(client);
+      client.on('data', (chunk) => {
+        if (this.delayMs === 0) return void upstream.write(chunk);
+        due = Math.max(Date.now() + this.delayMs, due);
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          upstream.write(chunk);
+        }, due - Date.now());
+        timers.add(timer);
+      });
+      upstream.on('data', (chunk) => client.write(chunk));
+      const drop = () => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        client.destroy();
+        upstream.destroy();
+        this.sockets.delete(client);
+        this.sockets.delete(upstream);
+      };
+      client.on('close', drop);
+      upstream.on('close', drop);
     });
     await new Promise<void>((done) => this.server!.listen(this.port, '127.0.0.1', done));
     this.port = (this.server.address() as { port: number }).port;
     return this;
   }
 
-  /** Drops every connection and stops listening: the service looks down. */
+  /** Drops every connection and stops listening: the service looks down. `open()` brings it back on the same port. */
   async cut(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((done) => (this.server ? this.server.close(() => done()) : done()));
