@@ -6,15 +6,15 @@ import { provisionPostgres, provisionRedis } from '../scripts/provision';
 
 /**
  * `npm run bench`: provisions Postgres and Redis the way `npm test` does (DATABASE_URL / REDIS_URL,
- * else an embedded Postgres under .data/bench and the local Redis or a redis-server from the PATH),
+ * else an embedded Postgres under .data/bench and a redis-server of its own from the PATH),
  * runs every dist/bench/*.bench.js (each exports `run(): Promise<string>`, a markdown section, and
  * creates and drops its own scratch database on BENCH_DATABASE_URL), and prints the sections.
  * BENCH_SCALE (default 1) scales the sizes down for a quick run; BENCH_ONLY=<name> runs one file.
  */
 async function main(): Promise<void> {
   const dataDir = '.data/bench';
-  const postgres = await provisionPostgres(dataDir, 54322, 'postgres');
-  const redis = await provisionRedis(dataDir, 6382);
+  const postgres = await provisionPostgres(dataDir, Number(process.env.BENCH_PG_PORT ?? 54322), 'postgres');
+  const redis = await provisionRedis(dataDir, Number(process.env.BENCH_REDIS_PORT ?? 6382), { ownOnly: true });
   process.env.BENCH_DATABASE_URL = postgres.url;
   process.env.BENCH_REDIS_URL = redis.url;
   const only = process.env.BENCH_ONLY;

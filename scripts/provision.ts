@@ -101,15 +101,17 @@ export const NO_REDIS_MESSAGE = [
 ].join('\n');
 
 /**
- * REDIS_URL when set; else the Redis on localhost:6379; else a `redis-server` from the PATH
- * started under `<dataDir>/redis` on `port`; else an error saying how to get one.
+ * REDIS_URL when set; else the Redis on localhost:6379 (unless `ownOnly`: the test suite and
+ * benchmarks flush what they use, so they never take a Redis they did not start); else a
+ * `redis-server` from the PATH started under `<dataDir>/redis` on `port`; else an error saying
+ * how to get one.
  */
-export async function provisionRedis(dataDir: string, port: number): Promise<Provisioned> {
+export async function provisionRedis(dataDir: string, port: number, { ownOnly = false } = {}): Promise<Provisioned> {
   if (process.env.REDIS_URL) {
     return { url: process.env.REDIS_URL, description: 'REDIS_URL', stop: async () => undefined };
   }
   const local = 'redis://127.0.0.1:6379';
-  if (await redisAnswers(local)) return { url: local, description: 'Redis on localhost:6379', stop: async () => undefined };
+  if (!ownOnly && (await redisAnswers(local))) return { url: local, description: 'Redis on localhost:6379', stop: async () => undefined };
   const url = `redis://127.0.0.1:${port}`;
   if (await redisAnswers(url)) return { url, description: `Redis already running on port ${port}`, stop: async () => undefined };
   if (spawnSync('redis-server', ['--version']).status !== 0) throw new Error(NO_REDIS_MESSAGE);

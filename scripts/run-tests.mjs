@@ -12,8 +12,9 @@ const dataDir = '.data/test';
 mkdirSync(dataDir, { recursive: true });
 // A throwaway cluster: durability off makes the many CREATE DATABASEs of the suite cheap.
 const fast = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
-const postgres = await provisionPostgres(dataDir, 54321, 'postgres', fast);
-const redis = await provisionRedis(dataDir, 6381);
+// Ports of the suite's own services; set TEST_PG_PORT / TEST_REDIS_PORT to run two checkouts at once.
+const postgres = await provisionPostgres(dataDir, Number(process.env.TEST_PG_PORT ?? 54321), 'postgres', fast);
+const redis = await provisionRedis(dataDir, Number(process.env.TEST_REDIS_PORT ?? 6381), { ownOnly: true });
 console.log(`tests use ${postgres.description} and ${redis.description}`);
 
 const results = `${dataDir}/jest-results.json`;
