@@ -215,7 +215,7 @@ export class InventoryService {
         action: 'market.open',
         entity: 'Market',
         entityId: marketId,
-        after: { skuCode: sku.code, regionCode: region.code, currency: 'CNY' },
+        after: { skuCode: sku.code, regionCode: region.code, currency: market!.currency },
       });
     }
     const [{ total }]: { total: string }[] = await em.query(
