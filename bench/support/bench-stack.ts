@@ -89,7 +89,7 @@ export function gqlClient(base: string): Gql {
 /** The api in this process on a fresh scratch database (its services at hand through `app`), with `extraEnv` on top. */
 export async function startBenchStack(name: string, extraEnv: Record<string, string> = {}): Promise<BenchStack> {
   const database = await createBenchDatabase(name);
-  const env = { ...database.env, PORT: '0', ...extraEnv };
+  const env = { ...database.env, PORT: '0', WORKER_HTTP_PORT: '0', ...extraEnv };
   Object.assign(process.env, env);
   Logger.overrideLogger(['error']);
   const app = await NestFactory.create(ApiModule, { logger: ['error'], abortOnError: false });

@@ -54,6 +54,7 @@ export function stackEnv(db: TestDatabase, adminKey: string, extra: Record<strin
     LOG_LEVEL: 'silent',
     DB_POOL_SIZE: '8',
     PORT: '0',
+    WORKER_HTTP_PORT: '0',
     ...extra,
   };
 }

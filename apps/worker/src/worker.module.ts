@@ -8,8 +8,9 @@ import { ReportingWorkerModule } from '@gpupool/reporting';
 import { SettlementWorkerModule } from '@gpupool/settlement';
 import { TradingWorkerModule } from '@gpupool/trading';
 import { SweepProcessor } from './sweep.processor';
+import { WorkerHealthModule } from './worker-health.module';
 
-/** The worker: the same domain modules as the api, plus the BullMQ processors; no HTTP. */
+/** The worker: the same domain modules as the api, plus the BullMQ processors; no public HTTP, only its health port. */
 @Module({
   imports: [
     PlatformModule,
@@ -20,6 +21,7 @@ import { SweepProcessor } from './sweep.processor';
     TradingWorkerModule,
     SettlementWorkerModule,
     ReportingWorkerModule,
+    WorkerHealthModule,
   ],
   providers: [SweepProcessor],
 })

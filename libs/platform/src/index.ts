@@ -20,6 +20,7 @@ export * from './audit/audit-event.entity';
 export * from './audit/audit.service';
 export * from './audit/audit.module';
 export * from './health/health.module';
+export * from './health/health.service';
 export * from './health/metrics';
 export * from './validation/decimal.validators';
 export * from './graphql/complexity.plugin';

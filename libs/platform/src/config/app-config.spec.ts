@@ -24,6 +24,7 @@ describe('loadConfig', () => {
     ['GRAPHQL_MAX_DEPTH', '5', /GRAPHQL_MAX_DEPTH/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL/],
     ['QUEUE_PREFIX', 'a b', /QUEUE_PREFIX/],
+    ['WORKER_HTTP_PORT', '70000', /WORKER_HTTP_PORT/],
   ])('refuses %s=%s and names it', (name, value, message) => {
     const attempt = () => loadConfig({ ...valid, [name]: value });
     expect(attempt).toThrow(ConfigError);

@@ -23,7 +23,11 @@ const schema = z.object({
   GRAPHQL_MAX_COMPLEXITY: positiveInt.default(20_000),
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(500),
   REPORTS_DIR: z.string().min(1).default('.data/reports'),
+  WORKER_HTTP_PORT: port.default(3001),
 });
+
+/** Every variable the config reads; deployment files set these and no others. */
+export const CONFIG_VARIABLES = Object.keys(schema.shape) as readonly (keyof AppConfig)[];
 
 export type AppConfig = Readonly<z.infer<typeof schema>>;
 
