@@ -157,8 +157,8 @@ describe('docker/Dockerfile', () => {
     const build = buildStage.filter((i) => i.getKeyword() === 'RUN').map(args);
     const ci = build.findIndex((r) => r.startsWith('npm ci'));
     expect(ci).toBeGreaterThanOrEqual(0);
-    expect(build.slice(ci + 1).some((r) => r.includes('npm run build --workspaces --if-present --include-workspace-root'))).toBe(true);
-    // Workspaces install from their package.json, so their folder is copied before `npm ci`.
+    expect(build.slice(ci + 1).some((r) => r.startsWith('npm run build'))).toBe(true);
+    // `npm run build` builds every workspace, and workspaces install from their package.json, so their folder is copied before `npm ci`.
     const copiedBeforeCi = buildStage
       .slice(
         0,
@@ -166,8 +166,15 @@ describe('docker/Dockerfile', () => {
       )
       .filter((i) => i.getKeyword() === 'COPY')
       .flatMap((i) => args(i).split(/\s+/).slice(0, -1));
-    const workspaces: string[] = JSON.parse(read('package.json')).workspaces ?? [];
-    for (const workspace of workspaces) expect(copiedBeforeCi.some((source) => workspace.startsWith(source))).toBe(true);
+    const root = JSON.parse(read('package.json'));
+    for (const workspace of (root.workspaces ?? []) as string[]) {
+      const { name } = JSON.parse(read(`${workspace}/package.json`));
+      expect([workspace, copiedBeforeCi.some((source) => workspace.startsWith(source))]).toEqual([workspace, true]);
+      expect([workspace, root.scripts.build.includes(`-w ${name}`) || root.scripts.build.includes('--workspaces')]).toEqual([
+        workspace,
+        true,
+      ]);
+    }
     const fromBuild = runtimeStage.filter((i): i is Copy => i instanceof Copy && i.getFromFlag()?.getValue() === 'build');
     expect(fromBuild.map(args)).toContain('/app/dist dist');
   });

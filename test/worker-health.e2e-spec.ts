@@ -30,9 +30,9 @@ describe("the worker's health port", () => {
     await probe.drop();
     const pg = new URL(probe.url);
     postgresProxy = await new TcpProxy(pg.hostname, Number(pg.port || 5432)).open();
-    // A 2 s lock: a block of the event loop over 1 s counts as stuck.
+    // A 6 s lock: a block of the event loop over 3 s counts as stuck.
     stack = await startStack({
-      env: { REDIS_URL: redisProxy.via(testRedisUrl()), WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '2000' },
+      env: { REDIS_URL: redisProxy.via(testRedisUrl()), WORKER_LOCK_DURATION_MS: '6000', WORKER_STALLED_INTERVAL_MS: '6000' },
       databaseVia: (url) => postgresProxy.via(url),
     });
     worker = await startWorker();
@@ -109,7 +109,7 @@ describe("the worker's health port", () => {
     const other = await startWorker();
     try {
       expect((await health(other.url)).status).toBe(200);
-      const until = performance.now() + 1500;
+      const until = performance.now() + 3500;
       while (performance.now() < until); // a synchronous hog: no timer, no lock renewal runs meanwhile
       expect(await health(other.url)).toEqual({ status: 503, body: { ...allWell, status: 'unavailable', eventLoop: 'blocked' } });
     } finally {

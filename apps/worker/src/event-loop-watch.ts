@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@gpupool/platform';
 
 const TICK_MS = 250;
@@ -12,7 +12,7 @@ export const BLOCK_MEMORY_MS = 30_000;
  * reported for BLOCK_MEMORY_MS after it ended, so a probe that came too late still sees it.
  */
 @Injectable()
-export class EventLoopWatch implements OnModuleInit, OnModuleDestroy {
+export class EventLoopWatch implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly limitMs: number;
   private timer?: NodeJS.Timeout;
   private last = 0;
@@ -22,7 +22,8 @@ export class EventLoopWatch implements OnModuleInit, OnModuleDestroy {
     this.limitMs = config.WORKER_LOCK_DURATION_MS / 2;
   }
 
-  onModuleInit(): void {
+  /** From the end of the boot on: loading and wiring the app is not a block that matters. */
+  onApplicationBootstrap(): void {
     this.last = performance.now();
     this.timer = setInterval(() => this.tick(), TICK_MS).unref();
   }
@@ -33,7 +34,7 @@ export class EventLoopWatch implements OnModuleInit, OnModuleDestroy {
 
   /** `blocked` while a block longer than the limit ended less than BLOCK_MEMORY_MS ago. */
   state(): 'ok' | 'blocked' {
-    this.tick();
+    if (this.timer) this.tick();
     return performance.now() - this.blockedAt < BLOCK_MEMORY_MS ? 'blocked' : 'ok';
   }
 
