@@ -4,7 +4,7 @@ import { DataSource, EntityManager, In, QueryFailedError } from 'typeorm';
 import { PartnerCreditService } from '@gpupool/identity';
 import { InventoryService } from '@gpupool/inventory';
 import { DuplicateJournalEntryError, JournalEntryDraft, LedgerService } from '@gpupool/ledger';
-import { Decimal, formatDecimal, isUuid, NotFoundError } from '@gpupool/platform';
+import { Decimal, formatDecimal, isUuid, NotFoundError, transactionWithRetry } from '@gpupool/platform';
 import { Fill, OrderQueryService } from '@gpupool/trading';
 import { settlementAmounts, settlementLines } from './settlement-amounts';
 import { Settlement } from './settlement.entity';
@@ -57,7 +57,7 @@ export class SettlementService {
     const fills = await this.load([...new Set(fillIds)]);
     for (let attempt = 1; ; attempt++) {
       try {
-        const settlements = await this.dataSource.transaction((em) => this.settleIn(em, fills));
+        const settlements = await transactionWithRetry(this.dataSource, (em) => this.settleIn(em, fills));
         const byFill = new Map(settlements.map((s) => [s.fillId, s]));
         return fillIds.map((id) => byFill.get(id)!);
       } catch (error) {
