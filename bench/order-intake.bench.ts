@@ -1,30 +1,42 @@
 import 'reflect-metadata';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
-import { benchPartner, createBenchDatabase, gqlClient, scaled, startProcess } from './support/bench-stack';
+import { benchPartner, createBenchDatabase, gqlClient, scaled, startProcess, startWorkerProcess } from './support/bench-stack';
 
 /**
  * placeOrder intake: 32 concurrent clients (autocannon, one partner each) place GTC orders through
- * an api process of its own for BENCH_SCALE × 20 s, after a 3 s warm-up. Each order is validated,
- * checked for export rules, holds credit and commits before it answers; no worker runs, so the
- * match runs it asks for wait in Redis and the numbers are of intake alone. Baseline, measured the
- * same way in the same run: a bare Apollo Server (@apollo/server standalone) process answering
- * `{ __typename }`.
+ * one api process for BENCH_SCALE × 20 s, after a 3 s warm-up, with a worker process running, as
+ * users run it: the orders are matched (about a third are marketable while the share lasts) and
+ * their fills settled while intake goes on. Baselines, measured the same way in the same run, on
+ * the same database:
+ * - the essential order: a bare Apollo Server whose resolver only locks the partner's credit row,
+ *   checks and raises the hold, inserts the order unique on its client key and commits
+ *   (node-postgres, a pool of 10; `bench/support/essential-order.ts`);
+ * - a bare Apollo Server answering `{ __typename }`.
+ * The baselines run first, so the worker's catch-up after the placeOrder stage costs them nothing.
  */
 const SKU = 'ASCEND-910B';
 const REGION = 'cn-beijing';
 const CONNECTIONS = 32;
 const PLACE = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id status } }';
+const ESSENTIAL =
+  'mutation($p: ID!, $c: String!, $m: ID!, $q: Int!, $l: String!) { placeOrder(partnerId: $p, clientOrderId: $c, marketId: $m, quantity: $q, limitPrice: $l) }';
 
 interface Measured {
   perSecond: number;
   p50: number;
   p99: number;
+  /** Answers with errors or a status other than 200, and requests that timed out. */
   failed: number;
+  /** The first failed answer, to say what failed. */
+  sample?: string;
 }
 
-async function load(url: string, seconds: number, body: () => string, key?: () => string): Promise<Measured> {
+/** `body(connection)` builds each request of one autocannon connection (a client of its own). */
+async function load(url: string, seconds: number, body: (client: number) => string, key?: (client: number) => string): Promise<Measured> {
   let failed = 0;
+  let sample: string | undefined;
+  let clients = 0;
   const result = await autocannon({
     url: `${url}/graphql`,
     connections: CONNECTIONS,
@@ -32,16 +44,16 @@ async function load(url: string, seconds: number, body: () => string, key?: () =
     requests: [
       {
         method: 'POST',
-        setupRequest: (request, context: { key?: string }) => {
-          if (key && !context.key) context.key = key();
-          return {
-            ...request,
-            headers: { 'content-type': 'application/json', ...(context.key ? { authorization: `Bearer ${context.key}` } : {}) },
-            body: body(),
-          };
+        setupRequest: (request, context: { client?: number }) => {
+          context.client ??= clients++ % CONNECTIONS;
+          const authorization = key ? { authorization: `Bearer ${key(context.client)}` } : {};
+          return { ...request, headers: { 'content-type': 'application/json', ...authorization }, body: body(context.client) };
         },
         onResponse: (status, responseBody) => {
-          if (status !== 200 || responseBody.includes('"errors"')) failed += 1;
+          if (status !== 200 || responseBody.includes('"errors"')) {
+            failed += 1;
+            sample ??= `${status} ${responseBody.slice(0, 300)}`;
+          }
         },
       },
     ],
@@ -51,79 +63,115 @@ async function load(url: string, seconds: number, body: () => string, key?: () =
     p50: result.latency.p50,
     p99: result.latency.p99,
     failed: failed + result.errors,
+    sample:
+      sample ?? (result.errors > 0 ? `${result.timeouts} timeouts, ${result.errors - result.timeouts} other socket errors` : undefined),
   };
 }
 
 export async function run(): Promise<string> {
   const seconds = scaled(20, 3);
   const database = await createBenchDatabase('intake');
+  const url = database.env.DATABASE_URL!;
+  await sql(url, 'CREATE TABLE essential_orders (LIKE orders INCLUDING ALL)');
   const api = await startProcess('apps/api/src/main.js', database.env);
+  const worker = await startWorkerProcess(database.env);
   const bare = await startProcess('bench/support/bare-apollo.js', { NODE_ENV: 'production' }, '/?query=%7B__typename%7D');
+  const essential = await startProcess(
+    'bench/support/essential-order.js',
+    { NODE_ENV: 'production', DATABASE_URL: url },
+    '/?query=%7B__typename%7D',
+  );
   try {
     const ok = gqlClient(api.url);
     const keys: string[] = [];
+    const baselinePartners: string[] = [];
     for (let i = 0; i < CONNECTIONS; i++) keys.push((await benchPartner(ok, database.adminKey, `Bench Intake ${i}`)).key);
+    for (let i = 0; i < CONNECTIONS; i++) baselinePartners.push((await benchPartner(ok, database.adminKey, `Bench Essential ${i}`)).id);
     await ok(database.adminKey, 'mutation($i: ReceiveInventoryInput!) { receiveInventory(input: $i) { id } }', {
       i: { skuCode: SKU, regionCode: REGION, quantity: 1_000_000, unitCost: '90000.00' },
     });
     await ok(database.adminKey, 'mutation($i: SetAskPriceInput!) { setAskPrice(input: $i) { askPrice } }', {
       i: { skuCode: SKU, regionCode: REGION, price: '100000.00' },
     });
+    // A cap of 50,000 units: the marketable third of the orders fill, then rest once it is sold out.
+    await ok(database.adminKey, 'mutation($i: SetSellableShareInput!) { setSellableShare(input: $i) { globalPercent } }', {
+      i: { percent: '5.00', skuCode: SKU, reason: 'benchmark: intake' },
+    });
+    const [{ id: marketId }] = await sql(url, 'SELECT id FROM market LIMIT 1');
 
-    let nextKey = 0;
     let nextOrder = 0;
-    const order = () =>
-      JSON.stringify({
+    const order = () => {
+      const n = ++nextOrder;
+      return JSON.stringify({
         query: PLACE,
         variables: {
           i: {
-            clientOrderId: `intake-${++nextOrder}`,
+            clientOrderId: `intake-${n}`,
             skuCode: SKU,
             regionCode: REGION,
-            quantity: 1 + (nextOrder % 50),
-            limitPrice: `${95_000 + (nextOrder % 500)}.00`,
+            quantity: 1 + (n % 10),
+            limitPrice: `${98_000 + (n % 3_000)}.00`,
           },
         },
       });
+    };
+    const essentialOrder = (client: number) => {
+      const n = ++nextOrder;
+      return JSON.stringify({
+        query: ESSENTIAL,
+        variables: { p: baselinePartners[client], c: `essential-${n}`, m: marketId, q: 1 + (n % 10), l: `${98_000 + (n % 3_000)}.00` },
+      });
+    };
     const typename = () => JSON.stringify({ query: '{ __typename }' });
-    const partnerKey = () => keys[nextKey++ % keys.length]!;
+    const partnerKey = (client: number) => keys[client]!;
 
-    await load(api.url, 3, order, partnerKey);
+    await load(essential.url, 3, essentialOrder);
     await load(bare.url, 3, typename);
+    await load(api.url, 3, order, partnerKey);
+    const baseline = await load(essential.url, seconds, essentialOrder);
+    const typenameBaseline = await load(bare.url, seconds, typename);
     const intake = await load(api.url, seconds, order, partnerKey);
-    const baseline = await load(bare.url, seconds, typename);
-    const placed = await countOrders(database.env.DATABASE_URL!);
-    if (intake.failed > 0 || baseline.failed > 0) {
-      throw new Error(`requests failed: placeOrder ${intake.failed}, baseline ${baseline.failed}`);
-    }
+    const [{ placed, filled }] = await sql(
+      url,
+      `SELECT count(*)::int AS placed, count(*) FILTER (WHERE filled_quantity > 0)::int AS filled FROM orders`,
+    );
+    const samples = [intake, baseline, typenameBaseline].map((m) => m.sample).filter(Boolean);
 
     const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+    const row = (name: string, m: Measured) =>
+      `| ${name} | ${fmt(m.perSecond)} | ${fmt(m.p50, 1)} | ${fmt(m.p99, 1)} | ${fmt(m.failed)} | ${(m.perSecond / baseline.perSecond).toFixed(3)} | ${(m.perSecond / typenameBaseline.perSecond).toFixed(3)} |`;
     return [
       '## Order intake',
       '',
-      `placeOrder through an api process, ${CONNECTIONS} concurrent clients (one partner each), ${seconds} s after a 3 s warm-up ` +
-        `(20 s × BENCH_SCALE); ${fmt(placed)} orders committed in all. Baseline in the same run, measured the same way: ` +
-        'a bare Apollo Server (`@apollo/server` standalone) process answering `{ __typename }`.',
+      `placeOrder through one api process with a worker process running, ${CONNECTIONS} concurrent clients (one partner each), ` +
+        `${seconds} s after a 3 s warm-up (20 s × BENCH_SCALE); ${fmt(placed)} orders committed, ${fmt(filled)} of them filled ` +
+        'by the worker meanwhile. Baselines in the same run and database, measured the same way: the essential order ' +
+        '(bare Apollo Server; lock the credit row, check and raise the hold, insert unique on the client key, commit; ' +
+        'node-postgres pool of 10) and a bare Apollo Server answering `{ __typename }`. Goal: ≥ 0.5 × the essential order, p99 ≤ 100 ms.',
       '',
-      '| server | requests/s | p50 ms | p99 ms | ratio to baseline |',
-      '| --- | ---: | ---: | ---: | ---: |',
-      `| placeOrder (validate, export check, credit hold, insert, commit, queue a match run) | ${fmt(intake.perSecond)} | ${fmt(intake.p50, 1)} | ${fmt(intake.p99, 1)} | ${(intake.perSecond / baseline.perSecond).toFixed(3)} |`,
-      `| baseline: bare Apollo Server, \`{ __typename }\` | ${fmt(baseline.perSecond)} | ${fmt(baseline.p50, 1)} | ${fmt(baseline.p99, 1)} | 1.000 |`,
+      '| server | requests/s | p50 ms | p99 ms | failed | ratio to essential order | ratio to bare Apollo |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      row('placeOrder (validate, export headroom, credit hold, insert, commit, queue a match run, publish)', intake),
+      row('baseline: essential order, bare Apollo Server + node-postgres', baseline),
+      row('baseline: bare Apollo Server, `{ __typename }`', typenameBaseline),
+      '',
+      ...samples.map((sample) => `- a failed answer: \`${sample}\``),
       '',
     ].join('\n');
   } finally {
+    await essential.stop();
     await bare.stop();
+    await worker.stop();
     await api.stop();
     await database.drop();
   }
 }
 
-async function countOrders(url: string): Promise<number> {
+async function sql(url: string, text: string): Promise<Record<string, any>[]> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM orders');
-    return rows[0]!.n;
+    return (await client.query(text)).rows;
   } finally {
     await client.end();
   }

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { provisionPostgres, provisionRedis } from '../scripts/provision';
+import { StageResult, stagesOf } from './support/results-json';
 
 /**
  * `npm run bench`: provisions Postgres and Redis the way `npm test` does (DATABASE_URL / REDIS_URL,
@@ -10,6 +11,8 @@ import { provisionPostgres, provisionRedis } from '../scripts/provision';
  * runs every dist/bench/*.bench.js (each exports `run(): Promise<string>`, a markdown section, and
  * creates and drops its own scratch database on BENCH_DATABASE_URL), and prints the sections.
  * BENCH_SCALE (default 1) scales the sizes down for a quick run; BENCH_ONLY=<name> runs one file.
+ * It also writes `.data/bench/results.json`: for each benchmark, each stage's figures and ratio
+ * (the rows of its tables), so runs can be compared by a program.
  */
 async function main(): Promise<void> {
   const dataDir = '.data/bench';
@@ -26,17 +29,30 @@ async function main(): Promise<void> {
       `BENCH_SCALE=${process.env.BENCH_SCALE ?? '1'}; ${postgres.description}; ${redis.description}\n`,
   );
   let failed = false;
+  const results: Record<string, { stages: StageResult[] } | { error: string }> = {};
   try {
     for (const file of files) {
+      const name = file.replace(/\.bench\.js$/, '');
       const bench = (await import(join(__dirname, file))) as { run: () => Promise<string> };
       try {
-        console.log(await bench.run());
+        const section = await bench.run();
+        console.log(section);
+        results[name] = { stages: stagesOf(section) };
       } catch (error) {
         failed = true;
+        results[name] = { error: String(error) };
         console.error(`${file} failed:`, error);
       }
     }
   } finally {
+    mkdirSync(dataDir, { recursive: true });
+    const meta = {
+      at: new Date().toISOString(),
+      node: process.version,
+      cpus: cpus().length,
+      scale: Number(process.env.BENCH_SCALE ?? '1'),
+    };
+    writeFileSync(join(dataDir, 'results.json'), `${JSON.stringify({ ...meta, benchmarks: results }, null, 2)}\n`);
     await redis.stop();
     await postgres.stop();
   }

@@ -155,6 +155,35 @@ export async function startProcess(script: string, env: Record<string, string>, 
   };
 }
 
+/** A worker process started from the build (`dist/apps/worker/src/main.js`); resolves once it says it is ready. */
+export async function startWorkerProcess(env: Record<string, string>): Promise<{ stop: () => Promise<void> }> {
+  const child: ChildProcess = spawn(process.execPath, [join(__dirname, '..', '..', 'apps/worker/src/main.js')], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  await new Promise<void>((ready, fail) => {
+    let output = '';
+    const timer = setTimeout(() => fail(new Error(`worker not ready within 60 s:\n${output}`)), 60_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-10_000);
+      if (/worker ready/.test(output)) {
+        clearTimeout(timer);
+        child.stdout!.removeAllListeners('data');
+        child.stdout!.resume();
+        ready();
+      }
+    });
+    child.once('exit', (code) => fail(new Error(`worker exited with ${code}:\n${output}`)));
+  });
+  return {
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 /** BENCH_SCALE (default 1) times `full`, at least `min`. */
 export function scaled(full: number, min: number): number {
   const scale = Number(process.env.BENCH_SCALE ?? '1');

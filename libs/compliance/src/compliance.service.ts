@@ -10,6 +10,13 @@ export interface ExportDestination {
   countryCode: string;
 }
 
+/** Units of one SKU that a partner's ended orders give back. */
+export interface UsageRelease {
+  partnerId: string;
+  skuCode: string;
+  units: number;
+}
+
 function positiveUnits(units: number): number {
   if (!Number.isSafeInteger(units) || units < 1) throw new RangeError(`units must be a positive whole number (got ${units})`);
   return units;
@@ -17,63 +24,87 @@ function positiveUnits(units: number): number {
 
 const count = (value: string) => bigintCountTransformer.from(value) as number;
 
+/** The rule for (SKU $2, country $3), ALLOWED where none is set, and partner $1's unexpired licensed units of the SKU. */
+const EXPORT_FACTS = `
+  SELECT COALESCE((SELECT rule FROM export_rule WHERE sku_code = $2 AND country_code = $3), 'ALLOWED') AS rule,
+         (SELECT COALESCE(sum(quantity), 0) FROM export_license WHERE partner_id = $1::uuid AND sku_code = $2::text AND valid_until > now()) AS licensed`;
+
 /**
- * Export control for orders. Every method runs inside the caller's transaction and locks the
- * partner's usage row of the SKU first, so concurrent orders of one partner see each other's units
- * and cannot together take more than its licenses allow.
+ * Export control for orders. Every method runs inside the caller's transaction. A partner's usage
+ * row of a SKU is changed only by a statement that checks and changes it at once, under the row
+ * lock the statement takes; several rows are locked in (partner, SKU) order.
  */
 @Injectable()
 export class ComplianceService {
   /**
-   * Counts `units` of a new order against the partner's export usage of the SKU. Refuses with
-   * EXPORT_PROHIBITED when the rule prohibits the export, and with EXPORT_LICENSE_REQUIRED when a
-   * license is required and the partner's unexpired licenses do not cover its usage plus `units`.
+   * Counts `units` of a new order against the partner's export usage of the SKU, in one
+   * conditional statement. Refuses with EXPORT_PROHIBITED when the rule prohibits the export, and
+   * with EXPORT_LICENSE_REQUIRED when a license is required and the partner's unexpired licenses
+   * do not cover its usage plus `units`; then nothing is written.
    */
   async reserve(em: EntityManager, partner: ExportDestination, skuCode: string, units: number): Promise<void> {
     positiveUnits(units);
-    const rule = await this.ruleFor(em, skuCode, partner.countryCode);
-    if (rule === ExportRule.PROHIBITED) throw exportProhibited(skuCode, partner.countryCode);
-    await em.query(`INSERT INTO export_usage (partner_id, sku_code) VALUES ($1, $2) ON CONFLICT (partner_id, sku_code) DO NOTHING`, [
-      partner.id,
-      skuCode,
-    ]);
-    const used = (await this.lockUsage(em, partner.id, skuCode))!;
-    if (rule === ExportRule.LICENSE_REQUIRED) {
-      const licensed = await this.licensedUnits(em, partner.id, skuCode);
-      if (licensed - used < units) throw exportLicenseRequired(skuCode, partner.countryCode, licensed, used, units);
-    }
-    await em.query('UPDATE export_usage SET used_units = used_units + $3 WHERE partner_id = $1 AND sku_code = $2', [
-      partner.id,
-      skuCode,
-      units,
-    ]);
+    const counted: unknown[] = await em.query(
+      `WITH facts AS (${EXPORT_FACTS})
+       INSERT INTO export_usage AS u (partner_id, sku_code, used_units)
+       SELECT $1::uuid, $2::text, $4::bigint FROM facts WHERE rule = 'ALLOWED' OR (rule = 'LICENSE_REQUIRED' AND licensed >= $4::bigint)
+       ON CONFLICT (partner_id, sku_code) DO UPDATE SET used_units = u.used_units + EXCLUDED.used_units
+        WHERE (SELECT rule FROM facts) = 'ALLOWED' OR u.used_units + EXCLUDED.used_units <= (SELECT licensed FROM facts)
+       RETURNING u.used_units`,
+      [partner.id, skuCode, partner.countryCode, units],
+    );
+    if (counted.length > 0) return;
+    // Refused: say why, from the same facts.
+    const [facts]: { rule: ExportRule; licensed: string }[] = await em.query(EXPORT_FACTS, [partner.id, skuCode, partner.countryCode]);
+    if (facts!.rule === ExportRule.PROHIBITED) throw exportProhibited(skuCode, partner.countryCode);
+    throw exportLicenseRequired(skuCode, partner.countryCode, count(facts!.licensed), await this.usedUnits(em, partner.id, skuCode), units);
   }
 
   /** Takes back the units an order will not use: the unfilled remainder of an order that ended. */
   async release(em: EntityManager, partnerId: string, skuCode: string, units: number): Promise<void> {
-    positiveUnits(units);
-    const used = await this.lockUsage(em, partnerId, skuCode);
-    if (used === null || used < units) {
-      throw new RangeError(`cannot release ${units} units of ${skuCode} for partner ${partnerId}: only ${used ?? 0} are in use`);
+    await this.releaseMany(em, [{ partnerId, skuCode, units }]);
+  }
+
+  /** Takes back units of several (partner, SKU) usages in one statement, their rows locked in (partner, SKU) order. */
+  async releaseMany(em: EntityManager, releases: readonly UsageRelease[]): Promise<void> {
+    const byKey = new Map<string, UsageRelease>();
+    for (const { partnerId, skuCode, units } of releases) {
+      const key = `${partnerId}|${skuCode}`;
+      byKey.set(key, { partnerId, skuCode, units: (byKey.get(key)?.units ?? 0) + positiveUnits(units) });
     }
-    await em.query('UPDATE export_usage SET used_units = used_units - $3 WHERE partner_id = $1 AND sku_code = $2', [
-      partnerId,
-      skuCode,
-      units,
-    ]);
+    if (byKey.size === 0) return;
+    const rows = [...byKey.values()];
+    // TypeORM answers an UPDATE with [rows, count].
+    const [released]: [{ partner_id: string; sku_code: string }[], number] = await em.query(
+      `UPDATE export_usage e SET used_units = e.used_units - r.units
+         FROM (SELECT partner_id, sku_code FROM export_usage
+                WHERE (partner_id, sku_code) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))
+                ORDER BY partner_id, sku_code FOR NO KEY UPDATE) l,
+              unnest($1::uuid[], $2::text[], $3::bigint[]) AS r(partner_id, sku_code, units)
+        WHERE e.partner_id = l.partner_id AND e.sku_code = l.sku_code
+          AND e.partner_id = r.partner_id AND e.sku_code = r.sku_code AND e.used_units >= r.units
+        RETURNING e.partner_id, e.sku_code`,
+      [rows.map((r) => r.partnerId), rows.map((r) => r.skuCode), rows.map((r) => r.units)],
+    );
+    if (released.length === rows.length) return;
+    const done = new Set(released.map((r) => `${r.partner_id}|${r.sku_code}`));
+    const short = rows.find((r) => !done.has(`${r.partnerId}|${r.skuCode}`))!;
+    const used = await this.usedUnits(em, short.partnerId, short.skuCode);
+    throw new RangeError(`cannot release ${short.units} units of ${short.skuCode} for partner ${short.partnerId}: only ${used} are in use`);
   }
 
   /**
    * Whether a resting order may still trade: null when it may, else the reason, for a person to
    * read, why it may not (the export is now prohibited, or the partner's unexpired licenses no
-   * longer cover its usage because one expired or the rule changed).
+   * longer cover its usage because one expired or the rule changed). Reads without locks: usage
+   * only grows through `reserve`, which checks the same licenses.
    */
   async recheck(em: EntityManager, partner: ExportDestination, skuCode: string): Promise<string | null> {
-    const rule = await this.ruleFor(em, skuCode, partner.countryCode);
-    if (rule === ExportRule.PROHIBITED) return prohibitedReason(skuCode, partner.countryCode);
-    const used = (await this.lockUsage(em, partner.id, skuCode)) ?? 0;
-    if (rule === ExportRule.ALLOWED) return null;
-    const licensed = await this.licensedUnits(em, partner.id, skuCode);
+    const [facts]: { rule: ExportRule; licensed: string }[] = await em.query(EXPORT_FACTS, [partner.id, skuCode, partner.countryCode]);
+    if (facts!.rule === ExportRule.PROHIBITED) return prohibitedReason(skuCode, partner.countryCode);
+    if (facts!.rule === ExportRule.ALLOWED) return null;
+    const licensed = count(facts!.licensed);
+    const used = await this.usedUnits(em, partner.id, skuCode);
     return licensed < used ? licenseShortReason(skuCode, partner.countryCode, licensed, used) : null;
   }
 
@@ -86,22 +117,21 @@ export class ComplianceService {
     return row?.rule ?? ExportRule.ALLOWED;
   }
 
-  /** The partner's used units of the SKU, its usage row locked FOR UPDATE; null when it has none. */
-  private async lockUsage(em: EntityManager, partnerId: string, skuCode: string): Promise<number | null> {
-    const [row]: { used_units: string }[] = await em.query(
-      'SELECT used_units FROM export_usage WHERE partner_id = $1 AND sku_code = $2 FOR UPDATE',
-      [partnerId, skuCode],
+  /** The countries to which exports of the SKU are not simply allowed (a rule other than ALLOWED). */
+  async restrictedCountries(em: EntityManager, skuCode: string): Promise<string[]> {
+    const rows: { country_code: string }[] = await em.query(
+      `SELECT country_code FROM export_rule WHERE sku_code = $1 AND rule <> 'ALLOWED' ORDER BY country_code`,
+      [skuCode],
     );
-    return row ? count(row.used_units) : null;
+    return rows.map((r) => r.country_code);
   }
 
-  /** The sum of the partner's licenses for the SKU that have not expired. */
-  private async licensedUnits(em: EntityManager, partnerId: string, skuCode: string): Promise<number> {
-    const [row]: { licensed: string }[] = await em.query(
-      `SELECT COALESCE(sum(quantity), 0) AS licensed FROM export_license
-        WHERE partner_id = $1 AND sku_code = $2 AND valid_until > now()`,
-      [partnerId, skuCode],
-    );
-    return count(row!.licensed);
+  /** The partner's units of the SKU in open orders and fills. */
+  private async usedUnits(em: EntityManager, partnerId: string, skuCode: string): Promise<number> {
+    const [row]: { used_units: string }[] = await em.query('SELECT used_units FROM export_usage WHERE partner_id = $1 AND sku_code = $2', [
+      partnerId,
+      skuCode,
+    ]);
+    return row ? count(row.used_units) : 0;
   }
 }

@@ -1,14 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import Redis from 'ioredis';
 import { DataSource, In, IsNull } from 'typeorm';
-import { AuditService, AuthPrincipal, NotFoundError, Role } from '@gpupool/platform';
+import { APP_CONFIG, AppConfig, AuditService, AuthPrincipal, EventBus, NotFoundError, Role } from '@gpupool/platform';
 import { ApiKey } from './api-key.entity';
 import { partnerKeyNeedsPartner } from './identity.errors';
 import { IssueApiKeyInput, IssuedApiKeyModel } from './identity.models';
 import { Partner } from './partner.entity';
 
-const CACHE_TTL_MS = 2000;
+/** How long a looked-up key is trusted while revocations are heard; a revocation clears every process's cache at once. */
+const CACHE_TTL_MS = 60_000;
+const CACHE_MAX_KEYS = 10_000;
+/** The event bus channel of revocations and restored keys (the bus adds the queue prefix). */
+export const API_KEYS_CHANGED = 'api-keys-changed';
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 export function hashKey(key: string): string {
@@ -20,26 +25,66 @@ export function bearerToken(header: unknown): string | undefined {
   return typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
 }
 
+/**
+ * API keys: issue, revoke, and the key → principal lookup every request makes. Lookups are cached
+ * per process, but only while this process is subscribed to revocations (Redis pub/sub): a
+ * revocation in any process clears every process's cache as soon as the message arrives, and
+ * while the subscription is down (Redis unreachable) every lookup goes to Postgres.
+ */
 @Injectable()
-export class ApiKeyService {
-  /** Short-lived cache of lookups by hash; a revocation in this process clears it at once. */
+export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
   private readonly cache = new Map<string, { principal: AuthPrincipal | null; until: number }>();
+  private subscriber?: Redis;
+  /** True while the revocation channel is subscribed: only then is the cache used. */
+  private hearing = false;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly bus: EventBus,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  onModuleInit(): void {
+    const channel = `${this.config.QUEUE_PREFIX}:${API_KEYS_CHANGED}`;
+    const subscriber = new Redis(this.config.REDIS_URL, { maxRetriesPerRequest: null, retryStrategy: () => 500 });
+    const deaf = () => {
+      this.hearing = false;
+      this.cache.clear();
+    };
+    subscriber.on('error', () => undefined);
+    subscriber.on('close', deaf);
+    subscriber.on('reconnecting', deaf);
+    subscriber.on('ready', () => {
+      subscriber.subscribe(channel).then(
+        () => {
+          this.cache.clear();
+          this.hearing = true;
+        },
+        () => deaf(),
+      );
+    });
+    subscriber.on('message', () => this.cache.clear());
+    this.subscriber = subscriber;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.hearing = false;
+    this.subscriber?.disconnect();
+  }
 
   /** The principal for a key, or null for an unknown or revoked key. */
   async authenticate(key: string | undefined): Promise<AuthPrincipal | null> {
     if (!key) return null;
     const hash = hashKey(key);
     const cached = this.cache.get(hash);
-    if (cached && cached.until > Date.now()) return cached.principal;
+    if (this.hearing && cached && cached.until > Date.now()) return cached.principal;
     const row = await this.dataSource.getRepository(ApiKey).findOne({ where: { keyHash: hash, revokedAt: IsNull() } });
     const principal = row ? { id: row.id, role: row.role, name: row.label, partnerId: row.partnerId } : null;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { principal, until: Date.now() + CACHE_TTL_MS });
+    if (this.hearing) {
+      if (this.cache.size >= CACHE_MAX_KEYS) this.cache.clear();
+      this.cache.set(hash, { principal, until: Date.now() + CACHE_TTL_MS });
+    }
     return principal;
   }
 
@@ -82,6 +127,7 @@ export class ApiKeyService {
       return row;
     });
     this.cache.clear();
+    await this.bus.publish(API_KEYS_CHANGED, { id });
     return revoked;
   }
 
@@ -102,5 +148,7 @@ export class ApiKeyService {
        ON CONFLICT (key_hash) DO UPDATE SET revoked_at = NULL, role = 'ADMIN', partner_id = NULL`,
       [hashKey(key)],
     );
+    this.cache.clear();
+    await this.bus.publish(API_KEYS_CHANGED, { bootstrap: true });
   }
 }

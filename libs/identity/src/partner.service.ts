@@ -56,4 +56,9 @@ export class PartnerService {
   findByIds(ids: readonly string[], em: EntityManager = this.dataSource.manager): Promise<Partner[]> {
     return em.findBy(Partner, { id: In([...ids]) });
   }
+
+  /** The partners of these countries, in id order. */
+  findByCountries(countryCodes: readonly string[], em: EntityManager = this.dataSource.manager): Promise<Partner[]> {
+    return em.find(Partner, { where: { countryCode: In([...countryCodes]) }, order: { id: 'ASC' } });
+  }
 }

@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuthPrincipal, MatchTrigger } from '@gpupool/platform';
+import { AuthPrincipal, MatchTrigger, transactionWithRetry } from '@gpupool/platform';
 import { ReceiveInventoryInput, SetAskPriceInput, SetSellableShareInput } from './inventory.models';
 import { InventoryLotView, InventoryService, SharePolicyView, SupplyChange } from './inventory.service';
 import { MarketView } from './market-view';
 
 /**
- * Operator commands that can add supply. Each runs in one transaction; after it commits, the
- * markets whose supply grew get a match run.
+ * Operator commands that can add supply. Each runs in one transaction (run again whole if it lost
+ * a lock race); after it commits, the markets whose supply grew get a match run.
  */
 @Injectable()
 export class InventoryCommandService {
@@ -35,7 +35,7 @@ export class InventoryCommandService {
   }
 
   private async run<T>(change: (em: EntityManager) => Promise<SupplyChange<T>>): Promise<T> {
-    const { result, marketIds } = await this.dataSource.transaction(change);
+    const { result, marketIds } = await transactionWithRetry(this.dataSource, change);
     await this.matchTrigger.request(marketIds);
     return result;
   }

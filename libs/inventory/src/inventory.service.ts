@@ -206,7 +206,7 @@ export class InventoryService {
       .returning('id')
       .execute();
     const [market]: { id: string; ask_price: string | null; currency: string }[] = await em.query(
-      'SELECT id, ask_price, currency FROM market WHERE sku_id = $1 AND region_id = $2 FOR UPDATE',
+      'SELECT id, ask_price, currency FROM market WHERE sku_id = $1 AND region_id = $2 FOR NO KEY UPDATE',
       [sku.id, region.id],
     );
     const marketId = market!.id;
@@ -266,7 +266,7 @@ export class InventoryService {
     const sku = await this.skuByCode(em, input.skuCode);
     const region = await this.regionByCode(em, input.regionCode);
     const [market]: { id: string; ask_price: string | null }[] = await em.query(
-      'SELECT id, ask_price FROM market WHERE sku_id = $1 AND region_id = $2 FOR UPDATE',
+      'SELECT id, ask_price FROM market WHERE sku_id = $1 AND region_id = $2 FOR NO KEY UPDATE',
       [sku.id, region.id],
     );
     if (!market) throw noMarket(sku.code, region.code);

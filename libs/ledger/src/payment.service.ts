@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { PartnerCreditService } from '@gpupool/identity';
-import { AuditService, AuthPrincipal, tenantOf } from '@gpupool/platform';
+import { AuditService, AuthPrincipal, tenantOf, transactionWithRetry } from '@gpupool/platform';
 import { Account, BOOK_CURRENCY } from './ledger-accounts';
 import { paymentReferenceTaken } from './ledger.errors';
 import { RecordPaymentInput } from './ledger.models';
@@ -28,7 +28,7 @@ export class PaymentService {
    */
   async record(actor: AuthPrincipal, input: RecordPaymentInput): Promise<Payment> {
     const receivedAt = input.receivedAt ?? new Date();
-    return this.dataSource.transaction(async (em) => {
+    return transactionWithRetry(this.dataSource, async (em) => {
       const partner = await this.credit.lockPartner(em, input.partnerId);
       if (await em.existsBy(Payment, { partnerId: partner.id, reference: input.reference })) {
         throw paymentReferenceTaken(input.reference);

@@ -3,6 +3,7 @@ export * from './config/config.module';
 export * from './database/data-source-options';
 export * from './database/database.module';
 export * from './database/snake-naming.strategy';
+export * from './database/transaction-retry';
 export * from './errors/error-code';
 export * from './errors/domain-error';
 export * from './errors/format-error';

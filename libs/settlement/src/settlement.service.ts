@@ -4,7 +4,7 @@ import { DataSource, EntityManager, In, QueryFailedError } from 'typeorm';
 import { PartnerCreditService } from '@gpupool/identity';
 import { InventoryService } from '@gpupool/inventory';
 import { DuplicateJournalEntryError, JournalEntryDraft, LedgerService } from '@gpupool/ledger';
-import { Decimal, formatDecimal, isUuid, NotFoundError } from '@gpupool/platform';
+import { Decimal, formatDecimal, isUuid, NotFoundError, transactionWithRetry } from '@gpupool/platform';
 import { Fill, OrderQueryService } from '@gpupool/trading';
 import { settlementAmounts, settlementLines } from './settlement-amounts';
 import { Settlement } from './settlement.entity';
@@ -29,10 +29,10 @@ function alreadySettled(error: unknown): boolean {
 }
 
 /**
- * Turns fills into money in the ledger, each exactly once. A settlement locks the fills'
- * partners first (the lock order of payments), skips fills already settled, relieves inventory
- * FIFO, posts one journal entry per fill, turns the fills' credit holds into receivables and
- * writes the settlements, all in one transaction. The unique fill of a settlement and the unique
+ * Turns fills into money in the ledger, each exactly once. A settlement skips fills already
+ * settled, relieves inventory FIFO (lots locked market by market), posts one journal entry per
+ * fill, turns the fills' credit holds into receivables (partners locked last, in id order: the
+ * lock order of libs/trading/README.md) and writes the settlements, all in one transaction. The unique fill of a settlement and the unique
  * source of a journal entry make a second settlement of a fill impossible.
  */
 @Injectable()
@@ -57,7 +57,7 @@ export class SettlementService {
     const fills = await this.load([...new Set(fillIds)]);
     for (let attempt = 1; ; attempt++) {
       try {
-        const settlements = await this.dataSource.transaction((em) => this.settleIn(em, fills));
+        const settlements = await transactionWithRetry(this.dataSource, (em) => this.settleIn(em, fills));
         const byFill = new Map(settlements.map((s) => [s.fillId, s]));
         return fillIds.map((id) => byFill.get(id)!);
       } catch (error) {
@@ -86,11 +86,9 @@ export class SettlementService {
 
   private async settleIn(em: EntityManager, fills: FillToSettle[]): Promise<Settlement[]> {
     const ids = fills.map(({ fill }) => fill.id);
-    // Partners first, in the one order every caller locks them in, so settlements and payments cannot deadlock.
-    await this.credit.lockPartners(
-      em,
-      fills.map(({ fill }) => fill.partnerId),
-    );
+    // No partner lock up front: the partners' rows are locked last (holdsToReceivables, in id order), after
+    // the lots, so placeOrder's credit hold waits for a batch only as long as that one statement. A fill
+    // settled by a concurrent batch is caught by the unique keys (journal source, settlement fill) and retried.
     const settled = new Set((await em.find(Settlement, { select: { fillId: true }, where: { fillId: In(ids) } })).map((s) => s.fillId));
     // Markets in one order too: FIFO relief locks their lots.
     const todo = fills

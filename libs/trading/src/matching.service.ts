@@ -2,15 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { ComplianceService, ExportRule } from '@gpupool/compliance';
+import { ComplianceService } from '@gpupool/compliance';
 import { PartnerService } from '@gpupool/identity';
 import { InventoryService, MarketView } from '@gpupool/inventory';
-import { Decimal, SettlementTrigger } from '@gpupool/platform';
+import { Decimal, SettlementTrigger, transactionWithRetry } from '@gpupool/platform';
 import { fillHoldPart } from './credit-hold';
+import { Fill } from './fill.entity';
 import { BookOrder, MatchFill, matchMarket, MatchOutcome, MatchResult } from './matching';
-import { OrderEventMessage, OrderEvents } from './order-events';
-import { OrderLifecycle } from './order-lifecycle';
-import { Order, OrderStatusValue, TimeInForceValue } from './order.entity';
+import { orderEventOf, OrderEventMessage, OrderEvents } from './order-events';
+import { GiveBack, OrderLifecycle } from './order-lifecycle';
+import { ORDER_COLUMNS, orderFromRow, OrderRow } from './order-row';
+import { Order } from './order.entity';
 
 /** Rows read and written per statement. */
 const BATCH = 10_000;
@@ -21,47 +23,10 @@ export interface MatchRunSummary {
   ended: number;
 }
 
-/** The columns of an open order a run needs. */
-interface OrderRow {
-  id: string;
-  seq: string;
-  partner_id: string;
-  sku_code: string;
-  quantity: number;
-  filled_quantity: number;
-  limit_price: string;
-  filled_amount: string;
-  time_in_force: TimeInForceValue;
-  expires_at: Date | null;
-  status: OrderStatusValue;
-  resting: boolean;
-  tax_rate_percent: string;
-  hold_amount: string;
-}
-
-const ORDER_COLUMNS = `o.id, o.seq, o.partner_id, o.sku_code, o.quantity, o.filled_quantity, o.limit_price, o.filled_amount,
-  o.time_in_force, o.expires_at, o.status, o.resting, o.tax_rate_percent, o.hold_amount`;
 const OPEN = `o.status IN ('OPEN', 'PARTIALLY_FILLED')`;
 
 /** An open order as a run sees it; its reason starts empty, since a run writes the reason it gives now, or none. */
-const toOrder = (row: OrderRow): Order =>
-  Object.assign(new Order(), {
-    id: row.id,
-    seq: row.seq,
-    partnerId: row.partner_id,
-    skuCode: row.sku_code,
-    quantity: row.quantity,
-    filledQuantity: row.filled_quantity,
-    limitPrice: new Decimal(row.limit_price),
-    filledAmount: new Decimal(row.filled_amount),
-    timeInForce: row.time_in_force,
-    expiresAt: row.expires_at,
-    status: row.status,
-    statusReason: null,
-    resting: row.resting,
-    taxRatePercent: new Decimal(row.tax_rate_percent),
-    holdAmount: new Decimal(row.hold_amount),
-  });
+const toOrder = (row: OrderRow): Order => Object.assign(orderFromRow(row), { statusReason: null });
 
 const toBook = (order: Order): BookOrder => ({
   id: order.id,
@@ -79,11 +44,13 @@ const batches = <T>(items: T[]) =>
  * One match run of a market, in one transaction: lock the market (so runs of one market never
  * overlap, whichever worker has the job), end expired orders and those of partners who may no
  * longer trade its SKU, load the book, call the pure matcher, write order states, fills and the
- * units sold; then queue settlement and publish events.
+ * units sold set-based; then queue settlement in bulk and publish the run's events in bulk.
  *
  * Every change of an open order is made under its market's lock (here, and in OrderService.cancel),
- * so a run reads its book without row locks. Locks are taken in one order everywhere: the market,
- * export usage, then partners (each sorted), so a run never deadlocks with placing or cancelling.
+ * so a run reads its book without row locks. The locks placeOrder also needs (export usage, then
+ * partners, each in key order) are taken last, in one statement each, just before the commit, so
+ * intake waits for them only as long as those two statements (lock order: libs/trading/README.md).
+ * A run that lost a lock race is run again whole (retryOnConflict).
  */
 @Injectable()
 export class MatchingService {
@@ -98,92 +65,107 @@ export class MatchingService {
   ) {}
 
   async run(marketId: string): Promise<MatchRunSummary> {
-    const events: OrderEventMessage[] = [];
-    const fillIds: string[] = [];
-    const summary = await this.dataSource.transaction(async (em) => {
-      const market = await this.inventory.lockMarket(em, marketId);
-      const expired = await this.openOrders(em, marketId, 'o.expires_at <= now()');
-      await this.end(em, expired, 'EXPIRED', (order) => `expired at ${order.expiresAt!.toISOString()}`, events);
-      const blocked = await this.blockedPartners(em, market);
-      const barred = blocked.size > 0 ? await this.openOrders(em, marketId, 'o.partner_id = ANY($2::uuid[])', [[...blocked.keys()]]) : [];
-      await this.end(em, barred, 'CANCELLED', (order) => blocked.get(order.partnerId)!, events);
-
-      let available = market.availableUnits;
-      const fills: { order: Order; fill: MatchFill }[] = [];
-      const outcomes: { order: Order; outcome: MatchOutcome }[] = [];
-      const apply = (orders: Order[], result: MatchResult) => {
-        const byId = new Map(orders.map((o) => [o.id, o]));
-        for (const fill of result.fills) fills.push({ order: byId.get(fill.orderId)!, fill });
-        for (const outcome of result.outcomes) outcomes.push({ order: byId.get(outcome.orderId)!, outcome });
-        available -= result.unitsSold;
-      };
-
-      // Phase 1: supply meets resting bids, page by page while units last.
-      if (market.askPrice && available > 0) {
-        let after: Order | undefined;
-        for (;;) {
-          const page = await this.restingPage(em, marketId, market.askPrice, after);
-          apply(
-            page,
-            matchMarket({ askPrice: market.askPrice, availableUnits: available, resting: page.map(toBook), incoming: [], blocked }),
-          );
-          after = page.at(-1);
-          if (page.length < BATCH || available === 0) break;
-        }
-      }
-      // Phase 2: bids not yet through a run meet the ask, in arrival order.
-      const incoming = await this.openOrders(em, marketId, 'NOT o.resting');
-      apply(
-        incoming,
-        matchMarket({ askPrice: market.askPrice, availableUnits: available, resting: [], incoming: incoming.map(toBook), blocked }),
-      );
-
-      // Each fill takes its part of the order's credit hold; every order seen for the first time,
-      // filled or given a new reason is written back.
-      const touched = new Set(incoming);
-      const fillRows = fills.map(({ order, fill }) => {
-        const holdAmount = fillHoldPart(order.filledQuantity, fill.quantity, order.limitPrice, order.taxRatePercent);
-        order.filledQuantity += fill.quantity;
-        order.filledAmount = order.filledAmount.plus(fill.price.times(fill.quantity));
-        const event = order.filledQuantity === order.quantity ? ('FILLED' as const) : ('PARTIALLY_FILLED' as const);
-        order.status = event;
-        touched.add(order);
-        return { id: randomUUID(), order, fill, holdAmount, event };
-      });
-      for (const { order, outcome } of outcomes) {
-        if (!outcome.cancelRemainder && order.resting && !touched.has(order)) continue; // still waiting, nothing new
-        order.statusReason = outcome.reason;
-        touched.add(order);
-      }
-
-      // Ending takes export usage, then partners; the fills' partners are locked in the same
-      // sorted pass, before the fills reference them. Each order row is written once: a second
-      // update in one transaction would re-check its foreign keys (locking the partner again).
-      const ending = new Set(outcomes.filter(({ outcome }) => outcome.cancelRemainder).map(({ order }) => order));
-      await this.end(
-        em,
-        [...ending],
-        'CANCELLED',
-        (order) => order.statusReason,
-        events,
-        fillRows.map(({ order }) => order.partnerId),
-      );
-      for (const batch of batches([...touched].filter((order) => !ending.has(order)))) await this.writeStates(em, batch);
-      for (const batch of batches(fillRows)) {
-        await this.insertFills(em, market, batch);
-        for (const { id, order, event } of batch) {
-          fillIds.push(id);
-          events.push({ type: event, orderId: order.id, partnerId: order.partnerId, fillId: id });
-        }
-      }
-
-      const unitsSold = market.availableUnits - available;
-      if (unitsSold > 0) await this.inventory.commitUnits(em, marketId, unitsSold);
-      return { fills: fillRows.length, unitsSold, ended: expired.length + barred.length + ending.size };
-    });
+    const { summary, events, fillIds } = await transactionWithRetry(this.dataSource, (em) => this.runIn(em, marketId));
     await this.settlementTrigger.request(fillIds);
     await this.events.publish(events);
     return summary;
+  }
+
+  private async runIn(
+    em: EntityManager,
+    marketId: string,
+  ): Promise<{ summary: MatchRunSummary; events: OrderEventMessage[]; fillIds: string[] }> {
+    const events: OrderEventMessage[] = [];
+    const giveBack = new GiveBack();
+    const market = await this.inventory.lockMarket(em, marketId);
+    const [{ now }]: { now: Date }[] = await em.query('SELECT now() AS now');
+    const expired = await this.openOrders(em, marketId, 'o.expires_at <= now()');
+    await this.end(em, expired, 'EXPIRED', (order) => `expired at ${order.expiresAt!.toISOString()}`, events, giveBack);
+    const blocked = await this.blockedPartners(em, market);
+    const barred = blocked.size > 0 ? await this.openOrders(em, marketId, 'o.partner_id = ANY($2::uuid[])', [[...blocked.keys()]]) : [];
+    await this.end(em, barred, 'CANCELLED', (order) => blocked.get(order.partnerId)!, events, giveBack);
+
+    let available = market.availableUnits;
+    const fills: { order: Order; fill: MatchFill }[] = [];
+    const outcomes: { order: Order; outcome: MatchOutcome }[] = [];
+    const apply = (orders: Order[], result: MatchResult) => {
+      const byId = new Map(orders.map((o) => [o.id, o]));
+      for (const fill of result.fills) fills.push({ order: byId.get(fill.orderId)!, fill });
+      for (const outcome of result.outcomes) outcomes.push({ order: byId.get(outcome.orderId)!, outcome });
+      available -= result.unitsSold;
+    };
+
+    // Phase 1: supply meets resting bids, page by page while units last.
+    if (market.askPrice && available > 0) {
+      let after: Order | undefined;
+      for (;;) {
+        const page = await this.restingPage(em, marketId, market.askPrice, after);
+        apply(
+          page,
+          matchMarket({ askPrice: market.askPrice, availableUnits: available, resting: page.map(toBook), incoming: [], blocked }),
+        );
+        after = page.at(-1);
+        if (page.length < BATCH || available === 0) break;
+      }
+    }
+    // Phase 2: bids not yet through a run meet the ask, in arrival order.
+    const incoming = await this.openOrders(em, marketId, 'NOT o.resting');
+    apply(
+      incoming,
+      matchMarket({ askPrice: market.askPrice, availableUnits: available, resting: [], incoming: incoming.map(toBook), blocked }),
+    );
+
+    // Each fill takes its part of the order's credit hold; every order seen for the first time,
+    // filled or given a new reason is written back.
+    const touched = new Set(incoming);
+    const fillRows = fills.map(({ order, fill }) => {
+      const holdAmount = fillHoldPart(order.filledQuantity, fill.quantity, order.limitPrice, order.taxRatePercent);
+      order.filledQuantity += fill.quantity;
+      order.filledAmount = order.filledAmount.plus(fill.price.times(fill.quantity));
+      const event = order.filledQuantity === order.quantity ? ('FILLED' as const) : ('PARTIALLY_FILLED' as const);
+      order.status = event;
+      touched.add(order);
+      const row = Object.assign(new Fill(), {
+        id: randomUUID(),
+        orderId: order.id,
+        partnerId: order.partnerId,
+        marketId: market.id,
+        skuCode: market.sku.code,
+        regionCode: market.region.code,
+        quantity: fill.quantity,
+        price: fill.price,
+        amount: fill.price.times(fill.quantity),
+        holdAmount,
+        executedAt: now,
+      });
+      return { fill: row, order, event };
+    });
+    for (const { order, outcome } of outcomes) {
+      if (!outcome.cancelRemainder && order.resting && !touched.has(order)) continue; // still waiting, nothing new
+      order.statusReason = outcome.reason;
+      touched.add(order);
+    }
+
+    // Orders, fills and units sold, set-based; each order row is written once. What ended orders
+    // give back (export usage, then credit) goes last.
+    const ending = new Set(outcomes.filter(({ outcome }) => outcome.cancelRemainder).map(({ order }) => order));
+    await this.end(em, [...ending], 'CANCELLED', (order) => order.statusReason, events, giveBack);
+    for (const batch of batches([...touched].filter((order) => !ending.has(order)))) await this.writeStates(em, batch, now);
+    for (const batch of batches(fillRows))
+      await this.insertFills(
+        em,
+        batch.map(({ fill }) => fill),
+      );
+    const unitsSold = market.availableUnits - available;
+    if (unitsSold > 0) await this.inventory.commitUnits(em, marketId, unitsSold);
+    await this.lifecycle.giveBack(em, giveBack);
+
+    for (const { fill, order, event } of fillRows) events.push(orderEventOf(event, order, fill));
+    return {
+      summary: { fills: fillRows.length, unitsSold, ended: expired.length + barred.length + ending.size },
+      events,
+      fillIds: fillRows.map(({ fill }) => fill.id),
+    };
   }
 
   /** The market's open orders matching `condition`, in arrival order. */
@@ -216,34 +198,30 @@ export class MatchingService {
     status: 'CANCELLED' | 'EXPIRED',
     reasonOf: (order: Order) => string | null,
     events: OrderEventMessage[],
-    alsoLock: string[] = [],
+    giveBack: GiveBack,
   ): Promise<void> {
-    await this.lifecycle.end(em, orders, status, reasonOf, { alsoLock });
-    for (const order of orders) events.push({ type: status, orderId: order.id, partnerId: order.partnerId });
+    await this.lifecycle.end(em, orders, status, reasonOf, giveBack);
+    for (const order of orders) events.push(orderEventOf(status, order));
   }
 
   /**
    * Partners with open orders in the market that may no longer trade its SKU, with the reason: the
    * export to their country became prohibited, or their unexpired licenses no longer cover their
-   * usage. Only partners of countries with a rule other than ALLOWED can be blocked; they are
-   * checked in id order, so concurrent runs lock their export usage in one order.
+   * usage. Only partners of countries with a rule other than ALLOWED can be blocked, so a market
+   * whose SKU has no such rule costs one small read, whatever its book.
    */
   private async blockedPartners(em: EntityManager, market: MarketView): Promise<Map<string, string>> {
     const blocked = new Map<string, string>();
-    const rows: { partner_id: string }[] = await em.query(`SELECT DISTINCT o.partner_id FROM orders o WHERE o.market_id = $1 AND ${OPEN}`, [
-      market.id,
-    ]);
-    if (rows.length === 0) return blocked;
-    const partners = await this.partners.findByIds(
-      rows.map((r) => r.partner_id),
-      em,
+    const countries = await this.compliance.restrictedCountries(em, market.sku.code);
+    if (countries.length === 0) return blocked;
+    const candidates = await this.partners.findByCountries(countries, em);
+    if (candidates.length === 0) return blocked;
+    const rows: { partner_id: string }[] = await em.query(
+      `SELECT DISTINCT o.partner_id FROM orders o WHERE o.market_id = $1 AND o.partner_id = ANY($2::uuid[]) AND ${OPEN}`,
+      [market.id, candidates.map((p) => p.id)],
     );
-    const ruleOf = new Map<string, ExportRule>();
-    for (const country of new Set(partners.map((p) => p.countryCode))) {
-      ruleOf.set(country, await this.compliance.ruleFor(em, market.sku.code, country));
-    }
-    const restricted = partners.filter((p) => ruleOf.get(p.countryCode) !== ExportRule.ALLOWED).sort((a, b) => a.id.localeCompare(b.id));
-    for (const partner of restricted) {
+    const trading = new Set(rows.map((r) => r.partner_id));
+    for (const partner of candidates.filter((p) => trading.has(p.id))) {
       const reason = await this.compliance.recheck(em, partner, market.sku.code);
       if (reason) blocked.set(partner.id, reason);
     }
@@ -251,10 +229,10 @@ export class MatchingService {
   }
 
   /** Writes what a run changed of orders that go on: filled so far, status, why they wait; all have now been through a run. */
-  private async writeStates(em: EntityManager, orders: Order[]): Promise<void> {
+  private async writeStates(em: EntityManager, orders: Order[], now: Date): Promise<void> {
     await em.query(
       `UPDATE orders o SET filled_quantity = u.filled, filled_amount = u.amount, status = u.status, status_reason = u.reason,
-              resting = true, updated_at = now()
+              resting = true, updated_at = $6
          FROM unnest($1::uuid[], $2::int[], $3::numeric[], $4::text[], $5::text[]) AS u(id, filled, amount, status, reason)
         WHERE o.id = u.id`,
       [
@@ -263,30 +241,33 @@ export class MatchingService {
         orders.map((o) => o.filledAmount.toFixed(2)),
         orders.map((o) => o.status),
         orders.map((o) => o.statusReason),
+        now,
       ],
     );
+    for (const order of orders) {
+      order.resting = true;
+      order.updatedAt = now;
+    }
   }
 
-  /** Inserts fills with the ids given to them here. */
-  private async insertFills(
-    em: EntityManager,
-    market: MarketView,
-    rows: { id: string; order: Order; fill: MatchFill; holdAmount: Decimal }[],
-  ): Promise<void> {
+  /** Inserts fills with the ids and times given to them here, in one statement. */
+  private async insertFills(em: EntityManager, fills: Fill[]): Promise<void> {
     await em.query(
-      `INSERT INTO fill (id, order_id, partner_id, market_id, sku_code, region_code, quantity, price, amount, hold_amount)
-       SELECT f.id, f.order_id, f.partner_id, $1, $2, $3, f.quantity, f.price, f.quantity * f.price, f.hold
-         FROM unnest($4::uuid[], $5::uuid[], $6::uuid[], $7::int[], $8::numeric[], $9::numeric[]) AS f(id, order_id, partner_id, quantity, price, hold)`,
+      `INSERT INTO fill (id, order_id, partner_id, market_id, sku_code, region_code, quantity, price, amount, hold_amount, executed_at)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::numeric[],
+                            $9::numeric[], $10::numeric[], $11::timestamptz[])`,
       [
-        market.id,
-        market.sku.code,
-        market.region.code,
-        rows.map(({ id }) => id),
-        rows.map(({ order }) => order.id),
-        rows.map(({ order }) => order.partnerId),
-        rows.map(({ fill }) => fill.quantity),
-        rows.map(({ fill }) => fill.price.toFixed(2)),
-        rows.map(({ holdAmount }) => holdAmount.toFixed(2)),
+        fills.map((f) => f.id),
+        fills.map((f) => f.orderId),
+        fills.map((f) => f.partnerId),
+        fills.map((f) => f.marketId),
+        fills.map((f) => f.skuCode),
+        fills.map((f) => f.regionCode),
+        fills.map((f) => f.quantity),
+        fills.map((f) => f.price.toFixed(2)),
+        fills.map((f) => f.amount.toFixed(2)),
+        fills.map((f) => f.holdAmount.toFixed(2)),
+        fills.map((f) => f.executedAt),
       ],
     );
   }

@@ -1,5 +1,7 @@
-import { EventBus } from '@gpupool/platform';
-import { OrderEventMessage, OrderEvents } from './order-events';
+import { Decimal, EventBus } from '@gpupool/platform';
+import { fillOfEvent, OrderEventMessage, orderEventOf, OrderEvents, orderOfEvent, OrderSnapshot } from './order-events';
+import { Fill } from './fill.entity';
+import { Order } from './order.entity';
 
 /** A bus in memory: what was published, and a subscription fed by hand. */
 function memoryBus() {
@@ -35,7 +37,12 @@ function memoryBus() {
   return { bus, published, deliver, isClosed: () => closed };
 }
 
-const event = (i: number): OrderEventMessage => ({ type: 'FILLED', orderId: `o${i}`, partnerId: 'p', fillId: `f${i}` });
+const event = (i: number): OrderEventMessage => ({
+  type: 'FILLED',
+  orderId: `o${i}`,
+  partnerId: 'p',
+  order: { id: `o${i}` } as OrderSnapshot,
+});
 
 describe('OrderEvents', () => {
   it('publishes the events of a change in messages of at most 1,000, each stamped with one time', async () => {
@@ -44,6 +51,41 @@ describe('OrderEvents', () => {
     expect(published.map((batch) => (batch as unknown[]).length)).toEqual([1000, 1000, 500]);
     const stamps = new Set(published.flatMap((batch) => (batch as OrderEventMessage[]).map((e) => e.at)));
     expect(stamps.size).toBe(1);
+  });
+
+  it('carries the order and the fill in the message, exactly as the change left them', () => {
+    const order = Object.assign(new Order(), {
+      id: 'o1',
+      partnerId: 'p',
+      limitPrice: new Decimal('123456789.01'),
+      filledAmount: new Decimal('1000000000000.10'),
+      taxRatePercent: new Decimal('13.00'),
+      holdAmount: new Decimal('1130000000000.12'),
+      holdReleased: new Decimal('0'),
+      quantity: 9,
+      filledQuantity: 8,
+      expiresAt: null,
+      createdAt: new Date('2026-12-01T00:00:00.123Z'),
+      updatedAt: new Date('2026-12-01T00:00:01.456Z'),
+    });
+    const fill = Object.assign(new Fill(), {
+      id: 'f1',
+      orderId: 'o1',
+      price: new Decimal('0.01'),
+      amount: new Decimal('0.08'),
+      holdAmount: new Decimal('0.09'),
+      executedAt: new Date('2026-12-01T00:00:01.456Z'),
+    });
+    const message = JSON.parse(JSON.stringify(orderEventOf('PARTIALLY_FILLED', order, fill))) as OrderEventMessage;
+    const back = orderOfEvent(message);
+    expect(back.filledAmount.toFixed(2)).toBe('1000000000000.10');
+    expect(back.limitPrice.eq(order.limitPrice)).toBe(true);
+    expect(back.remainingQuantity).toBe(1);
+    expect(back.createdAt.toISOString()).toBe('2026-12-01T00:00:00.123Z');
+    expect(back.expiresAt).toBeNull();
+    expect(fillOfEvent(message)).toMatchObject({ id: 'f1', executedAt: new Date('2026-12-01T00:00:01.456Z') });
+    expect(fillOfEvent(message)!.amount.toFixed(2)).toBe('0.08');
+    expect(fillOfEvent({ ...message, fill: undefined })).toBeNull();
   });
 
   it('publishes nothing for no events', async () => {

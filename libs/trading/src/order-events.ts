@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { EventBus } from '@gpupool/platform';
+import { Decimal, EventBus } from '@gpupool/platform';
+import { Fill } from './fill.entity';
+import { Order } from './order.entity';
 
 export const ORDER_EVENTS = 'order-events';
 
@@ -8,13 +10,64 @@ const EVENTS_PER_MESSAGE = 1000;
 
 export type OrderEventType = 'PLACED' | 'FILLED' | 'PARTIALLY_FILLED' | 'CANCELLED' | 'EXPIRED';
 
-/** What travels on the bus: ids only; subscribers read the order as it is now. */
+/** An order or a fill as JSON: decimals as strings, times as ISO strings. */
+type Snapshot<T> = {
+  [K in keyof T]: T[K] extends Decimal ? string : T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K];
+};
+export type OrderSnapshot = Snapshot<Omit<Order, 'remainingQuantity' | 'partner' | 'market'>>;
+export type FillSnapshot = Snapshot<Omit<Fill, 'order' | 'partner' | 'market'>>;
+
+/**
+ * What travels on the bus: the order (and the fill) as the change left them, so a subscriber
+ * builds its payload from the message without reading the database for each event.
+ */
 export interface OrderEventMessage {
   type: OrderEventType;
   orderId: string;
   partnerId: string;
-  fillId?: string;
+  order: OrderSnapshot;
+  fill?: FillSnapshot;
   at?: string;
+}
+
+const json = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+
+/** The event of a change of `order` (and the fill that made it), as it travels. */
+export function orderEventOf(type: OrderEventType, order: Order, fill?: Fill): OrderEventMessage {
+  const { partner: _partner, market: _market, ...fields } = order;
+  const message: OrderEventMessage = { type, orderId: order.id, partnerId: order.partnerId, order: json(fields) as OrderSnapshot };
+  if (fill) {
+    const { order: _o, partner: _p, market: _m, ...fillFields } = fill;
+    message.fill = json(fillFields) as FillSnapshot;
+  }
+  return message;
+}
+
+/** The order of an event as the entity, from its snapshot. */
+export function orderOfEvent({ order }: OrderEventMessage): Order {
+  return Object.assign(new Order(), {
+    ...order,
+    limitPrice: new Decimal(order.limitPrice),
+    filledAmount: new Decimal(order.filledAmount),
+    taxRatePercent: new Decimal(order.taxRatePercent),
+    holdAmount: new Decimal(order.holdAmount),
+    holdReleased: new Decimal(order.holdReleased ?? 0),
+    expiresAt: order.expiresAt == null ? null : new Date(order.expiresAt),
+    createdAt: new Date(order.createdAt),
+    updatedAt: new Date(order.updatedAt),
+  });
+}
+
+/** The fill of an event as the entity, or null. */
+export function fillOfEvent({ fill }: OrderEventMessage): Fill | null {
+  if (!fill) return null;
+  return Object.assign(new Fill(), {
+    ...fill,
+    price: new Decimal(fill.price),
+    amount: new Decimal(fill.amount),
+    holdAmount: new Decimal(fill.holdAmount),
+    executedAt: new Date(fill.executedAt),
+  });
 }
 
 /** The events of a stream of batches, one at a time; closing it closes the batches' stream at once. */

@@ -31,6 +31,8 @@ export type TimeInForceValue = 'GTC' | 'IOC' | 'FOK';
 @Check('orders_filled_status', `(status = 'FILLED') = (filled_quantity = quantity)`)
 @Check('orders_hold', `hold_amount > 0 AND hold_released >= 0 AND hold_released <= hold_amount`)
 @Index('orders_book', ['marketId', 'resting', 'limitPrice', 'seq'], { where: `status IN ('OPEN', 'PARTIALLY_FILLED')` })
+@Index('orders_open_partner', ['marketId', 'partnerId'], { where: `status IN ('OPEN', 'PARTIALLY_FILLED')` })
+@Index('orders_open_expiry', ['marketId', 'expiresAt'], { where: `status IN ('OPEN', 'PARTIALLY_FILLED')` })
 @Index('orders_partner_created', ['partnerId', 'createdAt', 'id'])
 @Index('orders_created', ['createdAt', 'id'])
 export class Order {

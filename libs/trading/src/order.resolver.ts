@@ -18,7 +18,7 @@ import {
 } from '@gpupool/platform';
 import type { AuthPrincipal } from '@gpupool/platform';
 import { Fill } from './fill.entity';
-import { OrderEventMessage, OrderEvents } from './order-events';
+import { fillOfEvent, OrderEventMessage, OrderEvents, orderOfEvent } from './order-events';
 import { OrderQueryService } from './order-query.service';
 import { Order } from './order.entity';
 import { OrderService } from './order.service';
@@ -133,22 +133,17 @@ export class OrderResolver {
   }
 }
 
-/** An order event as a subscriber sees it: the order (and fill) as they are now. */
+/** An order event as a subscriber sees it: the order (and fill) as the change left them, from the message itself. */
 @Resolver(() => OrderEventModel)
 export class OrderEventResolver {
-  constructor(private readonly queries: OrderQueryService) {}
-
   @ResolveField(() => OrderModel)
-  async order(@Parent() message: OrderEventMessage): Promise<Order> {
-    const [order] = await this.queries.ordersByIds([message.orderId]);
-    return order!;
+  order(@Parent() message: OrderEventMessage): Order {
+    return orderOfEvent(message);
   }
 
   @ResolveField(() => FillModel, { nullable: true })
-  async fill(@Parent() message: OrderEventMessage): Promise<Fill | null> {
-    if (!message.fillId) return null;
-    const [fill] = await this.queries.fillsByIds([message.fillId]);
-    return fill ?? null;
+  fill(@Parent() message: OrderEventMessage): Fill | null {
+    return fillOfEvent(message);
   }
 
   @ResolveField(() => Date)

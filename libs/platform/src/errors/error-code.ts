@@ -12,6 +12,8 @@ export enum ErrorCode {
   IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
   ORDER_NOT_CANCELLABLE = 'ORDER_NOT_CANCELLABLE',
   RATE_LIMITED = 'RATE_LIMITED',
+  /** Lock conflicts outlasted the retries; nothing was written: retry (with the same clientOrderId). */
+  SERVICE_BUSY = 'SERVICE_BUSY',
   QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
   GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
@@ -29,6 +31,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 404;
     case ErrorCode.RATE_LIMITED:
       return 429;
+    case ErrorCode.SERVICE_BUSY:
+      return 503;
     case ErrorCode.INTERNAL_SERVER_ERROR:
       return 500;
     case ErrorCode.BAD_USER_INPUT:

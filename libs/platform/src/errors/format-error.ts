@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { Logger } from '@nestjs/common';
+import { retryableSqlState, ServiceBusyError } from '../database/transaction-retry';
 import { DomainError } from './domain-error';
 import { ErrorCode } from './error-code';
 
@@ -31,7 +32,10 @@ const BAD_VALUE_MESSAGE =
  * everything else as INTERNAL_SERVER_ERROR with a correlation id (details go to the log only).
  */
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
+  const unwrapped = unwrapResolverError(error);
+  // A lock conflict that reached the edge without a retry is still the caller's to retry, never an internal error.
+  const sqlState = retryableSqlState(unwrapped);
+  const original = sqlState ? new ServiceBusyError(sqlState) : unwrapped;
   const base = { locations: formatted.locations, path: formatted.path };
 
   if (original instanceof DomainError) {

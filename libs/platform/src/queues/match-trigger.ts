@@ -3,10 +3,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { JobName, MatchMarketJob, QueueName } from './queue-names';
 
+/** How long a requested run waits for more orders of its market to arrive before it starts. */
+export const MATCH_GATHER_MS = 25;
+
 /**
  * Asks for a match run of markets whose book or supply changed. Call it after the change has
- * committed. At most one run per market waits while another is active (BullMQ deduplication
- * with keepLastIfActive), so bursts collapse. A failed enqueue (Redis down) is logged, not
+ * committed. A requested run waits MATCH_GATHER_MS, and at most one run per market waits while
+ * another is active (BullMQ deduplication with keepLastIfActive), so a burst of orders costs a
+ * few runs, not one per order. A failed enqueue (Redis down) is logged, not
  * thrown: the change is already committed and the periodic sweep matches the market later.
  */
 @Injectable()
@@ -20,7 +24,11 @@ export class MatchTrigger {
     await Promise.all(
       unique.map((marketId) =>
         this.queue
-          .add(JobName.MATCH_MARKET, { marketId }, { deduplication: { id: `match:${marketId}`, keepLastIfActive: true } })
+          .add(
+            JobName.MATCH_MARKET,
+            { marketId },
+            { delay: MATCH_GATHER_MS, deduplication: { id: `match:${marketId}`, keepLastIfActive: true } },
+          )
           .catch((error: unknown) => this.logger.warn({ marketId, err: error }, 'match run not queued; the sweep will catch up')),
       ),
     );

@@ -5,6 +5,7 @@ import { Compliance1795921843009 } from './1795921843009-Compliance';
 import { Trading1795921920116 } from './1795921920116-Trading';
 import { Reporting1795922765485 } from './1795922765485-Reporting';
 import { Settlement1795922832449 } from './1795922832449-Settlement';
+import { OpenOrderIndexes1795930000000 } from './1795930000000-OpenOrderIndexes';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Trading1795921920116,
   Reporting1795922765485,
   Settlement1795922832449,
+  OpenOrderIndexes1795930000000,
 ];
