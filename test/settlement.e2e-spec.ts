@@ -293,31 +293,31 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
     });
     const state = async (jobId: string) => (await queue.getJob(jobId))?.getState();
 
-    it('settles what matching queued, and a job delivered twice settles once; a job for an unknown fill fails alone', async () => {
+    it('settles what matching queued; jobs of either shape delivered again settle nothing twice; a job for an unknown fill fails alone', async () => {
       const fillIds = [...(await fill(cn, 'MLU370', 'cn-shanghai', 2, '1.50')), ...(await fill(sg, 'MLU370', 'ap-singapore', 2, '0.50'))];
-      const again = fillIds.map((fillId) => ({
-        name: JobName.SETTLE_FILL,
-        data: { fillId },
-        opts: { jobId: `${settleJobId(fillId)}-again` },
-      }));
+      // The first payload shape, one fill a job, and the batch shape, both delivered on top of what matching queued.
+      const single = fillIds.map((fillId) => ({ name: JobName.SETTLE_FILL, data: { fillId }, opts: { jobId: `single-${fillId}` } }));
+      const batch = { name: JobName.SETTLE_FILL, data: { fillIds }, opts: { jobId: settleJobId(fillIds, 'again') } };
       const unknown = randomUUID();
       await queue.addBulk([
-        ...again,
-        { name: JobName.SETTLE_FILL, data: { fillId: unknown }, opts: { jobId: settleJobId(unknown), attempts: 1 } },
+        ...single,
+        batch,
+        { name: JobName.SETTLE_FILL, data: { fillId: unknown }, opts: { jobId: `single-${unknown}`, attempts: 1 } },
       ]);
-      for (const fillId of fillIds) {
-        await eventually(
-          () => Promise.all([state(settleJobId(fillId)), state(`${settleJobId(fillId)}-again`)]),
-          (s) => s.every((x) => x === 'completed'),
-        );
-      }
       await eventually(
-        () => state(settleJobId(unknown)),
+        () => Promise.all([...single.map((j) => state(j.opts.jobId)), state(batch.opts.jobId)]),
+        (s) => s.every((x) => x === 'completed'),
+      );
+      await eventually(
+        () => state(`single-${unknown}`),
         (s) => s === 'failed',
       );
-      expect((await queue.getJob(settleJobId(unknown)))!.failedReason).toBe(`Fill ${unknown} was not found`);
+      expect((await queue.getJob(`single-${unknown}`))!.failedReason).toBe(`Fill ${unknown} was not found`);
       const counts = await sql('SELECT fill_id, count(*)::int AS n FROM settlement WHERE fill_id = ANY($1) GROUP BY fill_id', [fillIds]);
       expect(counts.map((c) => c.n)).toEqual(fillIds.map(() => 1));
+      expect(
+        await sql(`SELECT count(*)::int AS n FROM journal_entry WHERE source_type = 'fill' AND source_id = ANY($1)`, [fillIds]),
+      ).toEqual([{ n: fillIds.length }]);
     });
 
     it('settles through the api as a partner sees it: placed, matched and settled by the worker', async () => {

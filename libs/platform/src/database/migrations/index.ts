@@ -5,6 +5,8 @@ import { Compliance1795921843009 } from './1795921843009-Compliance';
 import { Trading1795921920116 } from './1795921920116-Trading';
 import { Reporting1795922765485 } from './1795922765485-Reporting';
 import { Settlement1795922832449 } from './1795922832449-Settlement';
+import { LedgerBalances1795990000000 } from './1795990000000-LedgerBalances';
+import { SettlementSweepMark1795990000001 } from './1795990000001-SettlementSweepMark';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -15,4 +17,6 @@ export const MIGRATIONS = [
   Trading1795921920116,
   Reporting1795922765485,
   Settlement1795922832449,
+  LedgerBalances1795990000000,
+  SettlementSweepMark1795990000001,
 ];
