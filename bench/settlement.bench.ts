@@ -1,12 +1,11 @@
 import 'reflect-metadata';
 import { InventoryService } from '@gpupool/inventory';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { SETTLEMENT_BATCH, SettlementService } from '@gpupool/settlement';
 import { MatchingService } from '@gpupool/trading';
+import { startWorker } from './support/app-process';
 import { benchPartner, BenchStack, scaled, startBenchStack } from './support/bench-stack';
 import { insertRestingOrders } from './support/bulk-orders';
 
@@ -140,21 +139,8 @@ async function fillsOf(stack: BenchStack, partnerIds: string[], region: string, 
 
 /** Seconds from a worker process being ready to every fill settled (it works off the jobs the match run queued). */
 async function settleByWorker(stack: BenchStack, fills: number): Promise<number> {
-  const child = spawn(process.execPath, [join(__dirname, '..', 'apps', 'worker', 'src', 'main.js')], {
-    env: { ...process.env, ...stack.env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const worker = await startWorker(stack.env);
   try {
-    await new Promise<void>((ready, fail) => {
-      let output = '';
-      child.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('worker ready')) ready();
-      });
-      child.once('exit', (code) => fail(new Error(`the worker exited with ${code} before it was ready`)));
-    });
-    child.stdout!.resume();
     const started = performance.now();
     for (;;) {
       const [{ n }] = await stack.dataSource.query('SELECT count(*)::int AS n FROM settlement');
@@ -163,8 +149,7 @@ async function settleByWorker(stack: BenchStack, fills: number): Promise<number>
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
-    child.kill('SIGTERM');
-    await exited;
+    await worker.stop();
   }
 }
 

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
-import { Decimal, JobName, NotFoundError, QueueName, settleJobId } from '@gpupool/platform';
-import { SettlementService } from '@gpupool/settlement';
+import { Decimal, fillsOfSettleJob, JobName, NotFoundError, QueueName, SettleFillJob, settleJobId } from '@gpupool/platform';
+import { SettlementService, SettlementSweep } from '@gpupool/settlement';
 import { MatchingService } from '@gpupool/trading';
 import { WorkerModule } from '../apps/worker/src/worker.module';
 import { codesOf } from './support/graphql-client';
@@ -240,6 +240,33 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
       const counts = await sql('SELECT fill_id, count(*)::int AS n FROM settlement WHERE fill_id = ANY($1) GROUP BY fill_id', [fills]);
       expect(counts.filter((c) => c.n !== 1)).toEqual([]);
       expect(counts.length).toBe(fills.length);
+    });
+
+    it('queues a stuck fill (its job lost) in one sweep round, and keeps the watermark before the oldest unsettled fill', async () => {
+      const queue = new Queue<SettleFillJob>(QueueName.SETTLEMENT, {
+        connection: { url: stack.env.REDIS_URL },
+        prefix: stack.env.QUEUE_PREFIX,
+      });
+      try {
+        const [stuck] = await fill(sg, 'MLU370', 'ap-singapore', 1, '0.50');
+        await queue.obliterate({ force: true }); // every settle job lost, as when Redis was flushed
+        const unsettled = await sql<{ n: number; oldest: Date }>(
+          'SELECT count(*)::int AS n, min(f.executed_at) AS oldest FROM fill f WHERE NOT EXISTS (SELECT 1 FROM settlement s WHERE s.fill_id = f.id)',
+        );
+        expect(await stack.get(SettlementSweep).run()).toBe(unsettled[0]!.n);
+        const jobs = await queue.getJobs(['waiting', 'prioritized', 'delayed']);
+        expect(jobs.filter((job) => fillsOfSettleJob(job.data).includes(stuck!))).toHaveLength(1);
+        const [mark] = await sql<{ settled_before: Date }>('SELECT settled_before FROM settlement_sweep_mark');
+        expect(mark!.settled_before.getTime()).toBeLessThanOrEqual(unsettled[0]!.oldest.getTime());
+        // The next round queues the fill again in a job of its own, whatever became of the first.
+        await new Promise((r) => setTimeout(r, 5));
+        await stack.get(SettlementSweep).run();
+        expect(
+          (await queue.getJobs(['waiting', 'prioritized', 'delayed'])).filter((job) => fillsOfSettleJob(job.data).includes(stuck!)),
+        ).toHaveLength(2);
+      } finally {
+        await queue.close();
+      }
     });
 
     it('refuses to settle a fill that does not exist, writing nothing', async () => {

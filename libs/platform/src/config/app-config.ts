@@ -23,6 +23,7 @@ const schema = z.object({
   GRAPHQL_MAX_COMPLEXITY: positiveInt.default(20_000),
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(500),
   REPORTS_DIR: z.string().min(1).default('.data/reports'),
+  REPORTS_RETENTION_DAYS: positiveInt.default(30),
 });
 
 export type AppConfig = Readonly<z.infer<typeof schema>>;

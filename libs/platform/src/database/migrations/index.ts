@@ -7,6 +7,7 @@ import { Reporting1795922765485 } from './1795922765485-Reporting';
 import { Settlement1795922832449 } from './1795922832449-Settlement';
 import { LedgerBalances1795990000000 } from './1795990000000-LedgerBalances';
 import { SettlementSweepMark1795990000001 } from './1795990000001-SettlementSweepMark';
+import { ReportRetention1795990000002 } from './1795990000002-ReportRetention';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   Settlement1795922832449,
   LedgerBalances1795990000000,
   SettlementSweepMark1795990000001,
+  ReportRetention1795990000002,
 ];
