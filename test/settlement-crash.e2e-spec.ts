@@ -184,13 +184,18 @@ describe('settlement when a worker is killed mid-batch or after its commit, when
 
   it('settles each fill once when two workers run duplicate jobs of the same fills, of both shapes, at once', async () => {
     await stopWorkers();
+    // The queue paused while both workers boot (one at a time: a boot is slow on a busy machine), so that
+    // matching's job and the duplicates all reach both workers at once when it resumes.
+    await queue.pause();
     const fills = await fillsNow(40);
+    await startWorker();
+    await startWorker();
     await queue.addBulk([
       ...fills.map((fillId) => ({ name: JobName.SETTLE_FILL, data: { fillId }, opts: { jobId: `dup-${fillId}` } })),
       { name: JobName.SETTLE_FILL, data: { fillIds: fills }, opts: { jobId: 'dup-batch' } },
       { name: JobName.SETTLE_FILL, data: { fillIds: [...fills].reverse() }, opts: { jobId: 'dup-batch-reversed' } },
     ]);
-    await Promise.all([startWorker(), startWorker()]);
+    await queue.resume();
     await everyFillSettledOnce();
     const dups = [...fills.map((fillId) => `dup-${fillId}`), 'dup-batch', 'dup-batch-reversed'];
     await eventually(
