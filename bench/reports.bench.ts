@@ -170,7 +170,19 @@ async function bareXlsx(file: string, sample: ReportRow[], rows: number): Promis
   await book.commit();
 }
 
+/** Each stage's figures, for a machine-readable summary. */
+export interface ReportFigures {
+  rows: number;
+  csv: { seconds: number; baselineSeconds: number; ratio: number; peakRssMb: number };
+  xlsx: { seconds: number; baselineSeconds: number; ratio: number; peakRssMb: number };
+  xlsxWorker: { nodeOptions: string; seconds: number; peakRssMb: number }[];
+}
+
 export async function run(): Promise<string> {
+  return (await measure()).markdown;
+}
+
+export async function measure(): Promise<{ markdown: string; figures: ReportFigures }> {
   const rows = scaled(1_000_000, 1_000);
   const dir = await mkdtemp(join(tmpdir(), 'gpupool-bench-reports-'));
   const stack = await startBenchStack('reports', { REPORTS_DIR: dir });
@@ -225,10 +237,19 @@ export async function run(): Promise<string> {
     const deployed = await xlsxByWorker('');
     const capped = await xlsxByWorker(WORKER_HEAP);
 
+    const figures: ReportFigures = {
+      rows,
+      csv: { seconds: csv.seconds, baselineSeconds: copy.seconds, ratio: copy.seconds / csv.seconds, peakRssMb: csv.peakRssMb },
+      xlsx: { seconds: xlsx.seconds, baselineSeconds: bare.seconds, ratio: bare.seconds / xlsx.seconds, peakRssMb: xlsx.peakRssMb },
+      xlsxWorker: [
+        { nodeOptions: '', seconds: deployed.seconds, peakRssMb: deployed.peakRssMb },
+        { nodeOptions: WORKER_HEAP, seconds: capped.seconds, peakRssMb: capped.peakRssMb },
+      ],
+    };
     const perSecond = (seconds: number) => Math.round(rows / seconds);
     const fmt = (n: number) => n.toLocaleString('en-US');
     const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
-    return [
+    const markdown = [
       '## Reports',
       '',
       `Settlement report export of ${fmt(rows)} settled fills (one period, all partners; 1,000,000 × BENCH_SCALE), ` +
@@ -253,6 +274,7 @@ export async function run(): Promise<string> {
       ),
       '',
     ].join('\n');
+    return { markdown, figures };
   } finally {
     await stack.close();
     await rm(dir, { recursive: true, force: true });
