@@ -6,26 +6,31 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import ExcelJS from 'exceljs';
-import { Client, escapeLiteral } from 'pg';
+import { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import {
   REPORT_COLUMNS,
   ReportBuilder,
   ReportFormat,
+  ReportQueue,
   ReportRow,
   ReportScope,
   SettledRowReader,
-  settledRowsQuery,
+  settledRowsCopy,
 } from '@gpupool/reporting';
+import { startWorker } from './support/app-process';
 import { scaled, startBenchStack } from './support/bench-stack';
 
 /**
  * Settlement report exports against baselines measured in the same run: CSV through the report
- * job (cursor, totals, checksum, fsync) against Postgres's own `COPY (same query) TO STDOUT WITH
+ * job (COPY with formula-safe typed cells, CRLF record ends, totals, checksum, fsync) against Postgres's own `COPY (same query) TO STDOUT WITH
  * CSV`, and XLSX through the report job against a bare exceljs streaming writer fed the same rows
  * from memory; with the peak memory (RSS) of this process during each export.
  * N = 1,000,000 × BENCH_SCALE settled fills, inserted with generate_series.
  */
+
+/** The V8 heap cap the worker is measured with (what the deployment should set). */
+const WORKER_HEAP = '--max-old-space-size=160';
 
 const PERIOD = { from: new Date('2026-01-01T00:00:00Z'), to: new Date('2026-02-01T00:00:00Z') };
 
@@ -116,15 +121,6 @@ async function measured<T>(work: () => Promise<T>): Promise<{ result: T; seconds
   }
 }
 
-/** The report query with its parameters written in, for COPY (which takes none). */
-function literalQuery(scope: ReportScope): string {
-  const { text, values } = settledRowsQuery(scope);
-  return text.replace(/\$(\d+)/g, (_, n: string) => {
-    const value = values[Number(n) - 1];
-    return escapeLiteral(value instanceof Date ? value.toISOString() : String(value));
-  });
-}
-
 /** Rows Postgres itself writes as CSV: `COPY (query) TO STDOUT WITH CSV`, bytes counted and dropped. */
 async function copyBaseline(url: string, scope: ReportScope): Promise<number> {
   return withClient(url, async (db) => {
@@ -135,7 +131,7 @@ async function copyBaseline(url: string, scope: ReportScope): Promise<number> {
         done();
       },
     });
-    await pipeline(db.query(copyTo(`COPY (${literalQuery(scope)}) TO STDOUT WITH CSV HEADER`)), sink);
+    await pipeline(db.query(copyTo(settledRowsCopy(scope))), sink);
     return bytes;
   });
 }
@@ -174,7 +170,19 @@ async function bareXlsx(file: string, sample: ReportRow[], rows: number): Promis
   await book.commit();
 }
 
+/** Each stage's figures, for a machine-readable summary. */
+export interface ReportFigures {
+  rows: number;
+  csv: { seconds: number; baselineSeconds: number; ratio: number; peakRssMb: number };
+  xlsx: { seconds: number; baselineSeconds: number; ratio: number; peakRssMb: number };
+  xlsxWorker: { nodeOptions: string; seconds: number; peakRssMb: number }[];
+}
+
 export async function run(): Promise<string> {
+  return (await measure()).markdown;
+}
+
+export async function measure(): Promise<{ markdown: string; figures: ReportFigures }> {
   const rows = scaled(1_000_000, 1_000);
   const dir = await mkdtemp(join(tmpdir(), 'gpupool-bench-reports-'));
   const stack = await startBenchStack('reports', { REPORTS_DIR: dir });
@@ -196,6 +204,29 @@ export async function run(): Promise<string> {
       return { ...run, bytes: (await stat(join(dir, row.file_name))).size };
     };
 
+    /** The XLSX report job in a worker process as deployed (`node dist/apps/worker/src/main.js`), with NODE_OPTIONS. */
+    const xlsxByWorker = async (nodeOptions: string) => {
+      const [{ id }] = await stack.dataSource.query(
+        `INSERT INTO settlement_report (format, period_from, period_to, requested_by) VALUES ('XLSX', $1, $2, $3) RETURNING id`,
+        [PERIOD.from, PERIOD.to, requester],
+      );
+      const worker = await startWorker({ ...stack.env, NODE_ENV: 'production', NODE_OPTIONS: nodeOptions });
+      try {
+        const readyRssMb = worker.peakRssMb();
+        const started = performance.now();
+        await stack.app.get(ReportQueue).add(id);
+        for (;;) {
+          const [row] = await stack.dataSource.query(`SELECT status, row_count FROM settlement_report WHERE id = $1`, [id]);
+          if (row.status === 'SUCCEEDED' && row.row_count === rows) break;
+          if (row.status === 'FAILED') throw new Error(`report ${id} FAILED in the worker`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        return { seconds: (performance.now() - started) / 1000, readyRssMb, peakRssMb: worker.peakRssMb() };
+      } finally {
+        await worker.stop();
+      }
+    };
+
     // The report jobs first, so the peak memory of each is not that of a baseline before it.
     await copyBaseline(url, scope); // warms the cache for every run after it
     const csv = await report(ReportFormat.CSV);
@@ -203,11 +234,22 @@ export async function run(): Promise<string> {
     const copy = await measured(() => copyBaseline(url, scope));
     const sample = await sampleRows(url, scope, 10_000);
     const bare = await measured(() => bareXlsx(join(dir, 'bare.xlsx'), sample, rows));
+    const deployed = await xlsxByWorker('');
+    const capped = await xlsxByWorker(WORKER_HEAP);
 
+    const figures: ReportFigures = {
+      rows,
+      csv: { seconds: csv.seconds, baselineSeconds: copy.seconds, ratio: copy.seconds / csv.seconds, peakRssMb: csv.peakRssMb },
+      xlsx: { seconds: xlsx.seconds, baselineSeconds: bare.seconds, ratio: bare.seconds / xlsx.seconds, peakRssMb: xlsx.peakRssMb },
+      xlsxWorker: [
+        { nodeOptions: '', seconds: deployed.seconds, peakRssMb: deployed.peakRssMb },
+        { nodeOptions: WORKER_HEAP, seconds: capped.seconds, peakRssMb: capped.peakRssMb },
+      ],
+    };
     const perSecond = (seconds: number) => Math.round(rows / seconds);
     const fmt = (n: number) => n.toLocaleString('en-US');
     const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
-    return [
+    const markdown = [
       '## Reports',
       '',
       `Settlement report export of ${fmt(rows)} settled fills (one period, all partners; 1,000,000 × BENCH_SCALE), ` +
@@ -216,10 +258,23 @@ export async function run(): Promise<string> {
       '',
       '| export | seconds | rows/s | baseline | baseline rows/s | ratio | file MB | RSS before MB | peak RSS MB |',
       '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
-      `| CSV (report job: cursor, totals, SHA-256, fsync) | ${csv.seconds.toFixed(2)} | ${fmt(perSecond(csv.seconds))} | COPY (same query) TO STDOUT WITH CSV | ${fmt(perSecond(copy.seconds))} | ${(copy.seconds / csv.seconds).toFixed(2)} | ${mb(csv.bytes)} | ${csv.startRssMb.toFixed(0)} | ${csv.peakRssMb.toFixed(0)} |`,
+      `| CSV (report job: COPY, formula-safe cells, CRLF, totals, SHA-256, fsync) | ${csv.seconds.toFixed(2)} | ${fmt(perSecond(csv.seconds))} | COPY (same query) TO STDOUT WITH CSV | ${fmt(perSecond(copy.seconds))} | ${(copy.seconds / csv.seconds).toFixed(2)} | ${mb(csv.bytes)} | ${csv.startRssMb.toFixed(0)} | ${csv.peakRssMb.toFixed(0)} |`,
       `| XLSX (report job) | ${xlsx.seconds.toFixed(2)} | ${fmt(perSecond(xlsx.seconds))} | bare exceljs streaming writer, rows from memory | ${fmt(perSecond(bare.seconds))} | ${(bare.seconds / xlsx.seconds).toFixed(2)} | ${mb(xlsx.bytes)} | ${xlsx.startRssMb.toFixed(0)} | ${xlsx.peakRssMb.toFixed(0)} |`,
       '',
+      'XLSX built by a worker process as deployed (`node dist/apps/worker/src/main.js`, NODE_ENV=production), peak RSS of that process (VmHWM):',
+      '',
+      '| worker | NODE_OPTIONS | seconds | rows/s | RSS when ready MB | peak RSS MB |',
+      '| --- | --- | ---: | ---: | ---: | ---: |',
+      ...[
+        { what: 'as deployed today', options: '(none)', r: deployed },
+        { what: 'with a heap cap', options: WORKER_HEAP, r: capped },
+      ].map(
+        ({ what, options, r }) =>
+          `| ${what} | \`${options}\` | ${r.seconds.toFixed(2)} | ${fmt(perSecond(r.seconds))} | ${r.readyRssMb.toFixed(0)} | ${r.peakRssMb.toFixed(0)} |`,
+      ),
+      '',
     ].join('\n');
+    return { markdown, figures };
   } finally {
     await stack.close();
     await rm(dir, { recursive: true, force: true });

@@ -1,12 +1,11 @@
 import 'reflect-metadata';
 import { InventoryService } from '@gpupool/inventory';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { SettlementService } from '@gpupool/settlement';
+import { SETTLEMENT_BATCH, SettlementService } from '@gpupool/settlement';
 import { MatchingService } from '@gpupool/trading';
+import { startWorker } from './support/app-process';
 import { benchPartner, BenchStack, scaled, startBenchStack } from './support/bench-stack';
 import { insertRestingOrders } from './support/bulk-orders';
 
@@ -15,13 +14,24 @@ import { insertRestingOrders } from './support/bulk-orders';
  * orders of 50 CN partners at 13 % VAT and 50 SG partners at 0 %) are settled (a journal entry of
  * four or five postings, FIFO cost relief, hold to receivable, the settlement row, per fill):
  * - by a worker process (WORKER_CONCURRENCY=4) working off the N settle jobs the match run queued;
- * - in this process, by SettlementService.settleMany, 4 callers of batches of 250;
+ * - in this process, by SettlementService.settleAll, 4 callers of batches of SETTLEMENT_BATCH;
  * - in this process, by SettlementService.settle, 4 callers of one fill each (a sample).
  * Baseline, in the same database and run: pgbench-style single-row INSERTs of the same journal
- * entries and postings, one transaction per fill, 4 clients at once (no locks, no reads).
+ * entries and postings, one transaction per fill, 4 clients at once (no locks, no reads), with the
+ * running-balance trigger of `posting` off (a single-row writer would otherwise queue on the
+ * balance rows of the shared accounts), so the baseline is the same work as before that trigger.
  */
 const CLIENTS = 4;
-const BATCH = 250;
+const BATCH = SETTLEMENT_BATCH;
+
+/** One stage's figures, for a machine-readable summary. */
+export interface StageFigures {
+  stage: string;
+  fills: number;
+  seconds: number;
+  fillsPerSecond: number;
+  ratio: number;
+}
 
 interface Phase {
   fills: string[];
@@ -29,6 +39,10 @@ interface Phase {
 }
 
 export async function run(): Promise<string> {
+  return (await measure()).markdown;
+}
+
+export async function measure(): Promise<{ markdown: string; figures: StageFigures[] }> {
   const count = scaled(100_000, 2_000);
   const sample = Math.min(count, 2_000);
   const stack = await startBenchStack('settlement', { WORKER_CONCURRENCY: String(CLIENTS) });
@@ -44,34 +58,45 @@ export async function run(): Promise<string> {
     const oneByOne = direct.fills.slice(0, sample);
     const singleSeconds = await timed(oneByOne, 1, (ids) => settlements.settle(ids[0]!));
     const batched = direct.fills.slice(sample);
-    const batchSeconds = await timed(batched, BATCH, (ids) => settlements.settleMany(ids));
+    const batchSeconds = await timed(batched, BATCH, (ids) => settlements.settleAll(ids));
     await verify(stack.dataSource, worker.fills.length + direct.fills.length);
 
     const baselineSeconds = await singleRowInserts(stack, worker.marketId);
 
     const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
     const baselineRate = count / baselineSeconds;
-    const row = (what: string, fills: number, seconds: number) =>
-      `| ${what} | ${fmt(fills)} | ${seconds.toFixed(2)} | ${fmt(fills / seconds)} | ${(fills / seconds / baselineRate).toFixed(2)} |`;
-    return [
-      '## Settlement',
-      '',
-      `${fmt(count)} fills (100,000 × BENCH_SCALE; 100 partners, half at 13 % VAT) from one match run, settled with their journal entries, ` +
-        `FIFO cost, receivables and settlement rows. Baseline in the same database and run: pgbench-style single-row INSERTs of the same ` +
-        `journal entries and postings, one transaction per fill, ${CLIENTS} clients.`,
-      '',
-      '| settled by | fills | seconds | fills/s | ratio to baseline |',
-      '| --- | ---: | ---: | ---: | ---: |',
-      row(
+    const stage = (name: string, fills: number, seconds: number): StageFigures => ({
+      stage: name,
+      fills,
+      seconds,
+      fillsPerSecond: fills / seconds,
+      ratio: fills / seconds / baselineRate,
+    });
+    const figures = [
+      stage(
         `worker process working off the settle jobs (WORKER_CONCURRENCY=${CLIENTS}, up to ${BATCH} fills a transaction)`,
         count,
         workerSeconds,
       ),
-      row(`SettlementService.settleMany, ${CLIENTS} callers × batches of ${BATCH}`, batched.length, batchSeconds),
-      row(`SettlementService.settle, ${CLIENTS} callers × one fill a transaction`, oneByOne.length, singleSeconds),
-      row(`baseline: single-row INSERTs of the entries and postings, ${CLIENTS} clients`, count, baselineSeconds),
+      stage(`SettlementService.settleAll, ${CLIENTS} callers × batches of ${BATCH}`, batched.length, batchSeconds),
+      stage(`SettlementService.settle, ${CLIENTS} callers × one fill a transaction`, oneByOne.length, singleSeconds),
+      stage(`baseline: single-row INSERTs of the entries and postings, ${CLIENTS} clients`, count, baselineSeconds),
+    ];
+    const markdown = [
+      '## Settlement',
+      '',
+      `${fmt(count)} fills (100,000 × BENCH_SCALE; 100 partners, half at 13 % VAT) from one match run, settled with their journal entries, ` +
+        `FIFO cost, receivables, running balances and settlement rows. Baseline in the same database and run: pgbench-style single-row ` +
+        `INSERTs of the same journal entries and postings, one transaction per fill, ${CLIENTS} clients.`,
+      '',
+      '| settled by | fills | seconds | fills/s | ratio to baseline |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      ...figures.map(
+        (f) => `| ${f.stage} | ${fmt(f.fills)} | ${f.seconds.toFixed(2)} | ${fmt(f.fillsPerSecond)} | ${f.ratio.toFixed(2)} |`,
+      ),
       '',
     ].join('\n');
+    return { markdown, figures };
   } finally {
     await stack.close();
   }
@@ -114,21 +139,8 @@ async function fillsOf(stack: BenchStack, partnerIds: string[], region: string, 
 
 /** Seconds from a worker process being ready to every fill settled (it works off the jobs the match run queued). */
 async function settleByWorker(stack: BenchStack, fills: number): Promise<number> {
-  const child = spawn(process.execPath, [join(__dirname, '..', 'apps', 'worker', 'src', 'main.js')], {
-    env: { ...process.env, ...stack.env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const worker = await startWorker(stack.env);
   try {
-    await new Promise<void>((ready, fail) => {
-      let output = '';
-      child.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('worker ready')) ready();
-      });
-      child.once('exit', (code) => fail(new Error(`the worker exited with ${code} before it was ready`)));
-    });
-    child.stdout!.resume();
     const started = performance.now();
     for (;;) {
       const [{ n }] = await stack.dataSource.query('SELECT count(*)::int AS n FROM settlement');
@@ -137,8 +149,7 @@ async function settleByWorker(stack: BenchStack, fills: number): Promise<number>
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
-    child.kill('SIGTERM');
-    await exited;
+    await worker.stop();
   }
 }
 
@@ -183,6 +194,8 @@ async function singleRowInserts(stack: BenchStack, marketId: string): Promise<nu
       return client;
     }),
   );
+  // Nothing else writes now: the baseline writes postings as they were written before running balances.
+  await stack.dataSource.query('ALTER TABLE posting DISABLE TRIGGER posting_balances');
   try {
     const started = performance.now();
     await Promise.all(
@@ -210,6 +223,7 @@ async function singleRowInserts(stack: BenchStack, marketId: string): Promise<nu
     );
     return (performance.now() - started) / 1000;
   } finally {
+    await stack.dataSource.query('ALTER TABLE posting ENABLE TRIGGER posting_balances');
     await Promise.all(clients.map((client) => client.end()));
   }
 }

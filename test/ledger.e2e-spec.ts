@@ -3,6 +3,7 @@ import { QueryRunner } from 'typeorm';
 import { Account, DuplicateJournalEntryError, InvalidJournalEntryError, JournalLine, LedgerService } from '@gpupool/ledger';
 import { Decimal } from '@gpupool/platform';
 import { codesOf } from './support/graphql-client';
+import { resummed } from './support/ledger-resum';
 import { startStack, TestStack } from './support/stack';
 
 const TRIAL_BALANCE = '{ trialBalance { account name kind currency debit credit balance } }';
@@ -342,6 +343,44 @@ describe('ledger: balanced, append-only, exact', () => {
       const res = await stack.gql(keys[role], TRIAL_BALANCE);
       expect(codesOf(res)).toEqual(['FORBIDDEN']);
       expect(res.data?.trialBalance).toBeUndefined();
+    });
+
+    it('answers from running balances equal to a full re-sum after random concurrent postings, some rolled back', async () => {
+      const seed = Number(process.env.LEDGER_SEED ?? Date.now() % 2 ** 31);
+      let state = seed;
+      const random = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+      const accounts = [Account.CASH, Account.SALES_REVENUE, Account.VAT_PAYABLE, Account.COGS, Account.INVENTORY];
+      const amount = () => new Decimal(Math.floor(random() * 10 ** (2 + Math.floor(random() * 14))) + 1).div(100);
+      const entry = (): JournalLine[] => {
+        const lines = Array.from({ length: 1 + Math.floor(random() * 3) }, () =>
+          line(accounts[Math.floor(random() * accounts.length)]!, amount()),
+        );
+        const sum = lines.reduce((total, l) => total.plus(l.amount), new Decimal(0));
+        return [...lines, line(accounts[Math.floor(random() * accounts.length)]!, sum.neg())];
+      };
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 40 }, (_, i) =>
+          stack.dataSource.transaction(async (em) => {
+            const currency = random() < 0.3 ? 'USD' : 'CNY';
+            // One postMany per transaction, as every writer does: its balance rows are locked in account order.
+            const drafts = Array.from({ length: 1 + Math.floor(random() * 4) }, () => ({
+              description: `random ${seed}/${i}`,
+              sourceType: 'test-random',
+              sourceId: randomUUID(),
+              currency,
+              lines: entry(),
+            }));
+            await ledger.postMany(em, drafts);
+            if (random() < 0.25) throw new Error('rolled back on purpose');
+          }),
+        ),
+      );
+      expect(outcomes.filter((o) => o.status === 'rejected' && !String(o.reason).includes('on purpose'))).toEqual([]);
+      expect(outcomes.some((o) => o.status === 'fulfilled')).toBe(true);
+      const rows = (await stack.gql(keys.FINANCE, TRIAL_BALANCE)).data!.trialBalance as Balance[];
+      expect(rows.map(({ account, currency, debit, credit, balance }) => ({ account, currency, debit, credit, balance }))).toEqual(
+        await resummed(stack),
+      );
     });
   });
 });

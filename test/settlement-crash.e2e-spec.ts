@@ -1,6 +1,6 @@
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import Redis from 'ioredis';
-import { JobName, QueueName, settleJobId } from '@gpupool/platform';
+import { fillsOfSettleJob, JobName, QueueName, SettleFillJob } from '@gpupool/platform';
 import { MatchingService } from '@gpupool/trading';
 import { eventually, Pool } from './support/pool';
 import { AppProcess, startWorkerProcess } from './support/processes';
@@ -17,10 +17,10 @@ const REGION = 'cn-shanghai';
  */
 const ENV = { WORKER_LOCK_DURATION_MS: '8000', WORKER_STALLED_INTERVAL_MS: '1000', SWEEP_INTERVAL_MS: '500' };
 
-describe('settlement when a worker is killed after its commit, when Redis is flushed, when a job failed', () => {
+describe('settlement when a worker is killed mid-batch or after its commit, when Redis is flushed, when a job failed', () => {
   let stack: TestStack;
   let pool: Pool;
-  let queue: Queue;
+  let queue: Queue<SettleFillJob>;
   let partner: { id: string; key: string };
   const workers: AppProcess[] = [];
   let n = 0;
@@ -52,6 +52,11 @@ describe('settlement when a worker is killed after its commit, when Redis is flu
   };
   const stopWorkers = async () => {
     for (const w of workers.splice(0)) await w.stop();
+  };
+  /** The settle job that carries a fill, whichever its shape. */
+  const jobOf = async (fillId: string) => {
+    const jobs = await queue.getJobs(['active', 'waiting', 'delayed', 'completed', 'failed', 'prioritized']);
+    return jobs.find((job) => fillsOfSettleJob(job.data).includes(fillId));
   };
   /** The fill of the first settlement, seen within milliseconds of its commit. */
   const firstSettledFill = async (): Promise<string> => {
@@ -98,7 +103,7 @@ describe('settlement when a worker is killed after its commit, when Redis is flu
     await first.kill();
     await proxy.cut();
 
-    const job = (await queue.getJob(settleJobId(committed)))!;
+    const job = (await jobOf(committed))!;
     expect(await job.getState()).toBe('active');
     expect((await queue.getJobCounts('completed')).completed).toBe(0);
 
@@ -109,7 +114,7 @@ describe('settlement when a worker is killed after its commit, when Redis is flu
       30_000,
     );
     await everyFillSettledOnce();
-    const rerun = (await queue.getJob(settleJobId(committed)))!;
+    const rerun = (await queue.getJob(job.id!))!;
     expect(rerun.stalledCounter).toBe(1); // it ran again after the kill, and changed nothing
     expect((await queue.getFailed()).map((j) => [j.id, j.failedReason])).toEqual([]);
   });
@@ -140,15 +145,63 @@ describe('settlement when a worker is killed after its commit, when Redis is flu
       connection: { url: stack.env.REDIS_URL },
       prefix: stack.env.QUEUE_PREFIX,
     });
-    const states = () => Promise.all(fills.map((fillId) => queue.getJob(settleJobId(fillId)).then((j) => j!.getState())));
+    const states = () => Promise.all(fills.map((fillId) => jobOf(fillId).then((j) => j!.getState())));
     await eventually(states, (s) => s.every((x) => x === 'failed'));
     await failing.close();
-    const failedJob = (await queue.getJob(settleJobId(fills[0]!)))!;
+    const failedJob = (await jobOf(fills[0]!))!;
     expect([failedJob.name, failedJob.failedReason]).toEqual([JobName.SETTLE_FILL, 'database away']);
+    expect(await sql('SELECT count(*)::int AS n FROM settlement WHERE fill_id = ANY($1)', [fills])).toEqual([{ n: 0 }]);
+
+    // The failed job stays failed: the sweep's next round queues the fills in jobs of its own.
+    await startWorker();
+    await everyFillSettledOnce();
+    expect(await queue.getJob(failedJob.id!).then((j) => j!.getState())).toBe('failed');
+  });
+
+  it('settles each fill once when the worker is SIGKILLed mid-batch, inside its transaction', async () => {
+    await stopWorkers();
+    const fills = await fillsNow(30);
+    // The worker's Postgres traffic arrives 100 ms late, so its batch transaction lasts a second or more.
+    const postgres = new URL(stack.env.DATABASE_URL!);
+    const proxy = await new TcpProxy(postgres.hostname, Number(postgres.port || 5432), 100).open();
+    const victim = await startWorker({ ...stack.env, DATABASE_URL: proxy.via(stack.env.DATABASE_URL!) });
+    // A transaction with an id has locked its partners; nothing of it is committed yet.
+    await eventually(
+      () =>
+        sql<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()`,
+        ),
+      ([row]) => row!.n > 0,
+      30_000,
+    );
+    await victim.kill();
+    await proxy.cut();
     expect(await sql('SELECT count(*)::int AS n FROM settlement WHERE fill_id = ANY($1)', [fills])).toEqual([{ n: 0 }]);
 
     await startWorker();
     await everyFillSettledOnce();
-    expect(await states()).toEqual(fills.map(() => 'completed'));
+  });
+
+  it('settles each fill once when two workers run duplicate jobs of the same fills, of both shapes, at once', async () => {
+    await stopWorkers();
+    // The queue paused while both workers boot (one at a time: a boot is slow on a busy machine), so that
+    // matching's job and the duplicates all reach both workers at once when it resumes.
+    await queue.pause();
+    const fills = await fillsNow(40);
+    await startWorker();
+    await startWorker();
+    await queue.addBulk([
+      ...fills.map((fillId) => ({ name: JobName.SETTLE_FILL, data: { fillId }, opts: { jobId: `dup-${fillId}` } })),
+      { name: JobName.SETTLE_FILL, data: { fillIds: fills }, opts: { jobId: 'dup-batch' } },
+      { name: JobName.SETTLE_FILL, data: { fillIds: [...fills].reverse() }, opts: { jobId: 'dup-batch-reversed' } },
+    ]);
+    await queue.resume();
+    await everyFillSettledOnce();
+    const dups = [...fills.map((fillId) => `dup-${fillId}`), 'dup-batch', 'dup-batch-reversed'];
+    await eventually(
+      () => Promise.all(dups.map((id) => queue.getJob(id).then((j) => j?.getState()))),
+      (states) => states.every((state) => state === 'completed'),
+      30_000,
+    );
   });
 });

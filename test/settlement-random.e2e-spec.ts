@@ -3,6 +3,7 @@ import { codesOf } from './support/graphql-client';
 import { eventually, Pool } from './support/pool';
 import { AppProcess, startWorkerProcess } from './support/processes';
 import { settlementProgress, settlementViolations } from './support/settlement-invariants';
+import { resummed } from './support/ledger-resum';
 import { startStack, TestStack } from './support/stack';
 import { matchingQueue, matchingQuiet, tradingViolations } from './support/trading-invariants';
 
@@ -148,11 +149,15 @@ describe(`settlement through a randomized run (seed ${SEED}; replay with SETTLEM
     if (Object.keys(problems).length > 0) console.log(`seed ${SEED}\n${log.join('\n')}`);
     expect(problems).toEqual({});
 
-    const trial = (await pool.ok(financeKey, '{ trialBalance { account currency balance } }')).trialBalance as {
+    const trial = (await pool.ok(financeKey, '{ trialBalance { account currency debit credit balance } }')).trialBalance as {
       account: string;
       currency: string;
+      debit: string;
+      credit: string;
       balance: string;
     }[];
+    // The running balances, kept with every posting, equal a full re-sum of the postings.
+    expect(trial).toEqual(await resummed(stack));
     expect(trial.reduce((sum, r) => sum.plus(r.balance), new Decimal(0)).toFixed(2)).toBe('0.00');
     for (const partner of partners) {
       const [{ receivable }] = await sql('SELECT receivable FROM partner WHERE id = $1', [partner.id]);

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
-import { Decimal, JobName, NotFoundError, QueueName, settleJobId } from '@gpupool/platform';
-import { SettlementService } from '@gpupool/settlement';
+import { Decimal, fillsOfSettleJob, JobName, NotFoundError, QueueName, SettleFillJob, settleJobId } from '@gpupool/platform';
+import { SettlementService, SettlementSweep } from '@gpupool/settlement';
 import { MatchingService } from '@gpupool/trading';
 import { WorkerModule } from '../apps/worker/src/worker.module';
 import { codesOf } from './support/graphql-client';
@@ -242,6 +242,33 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
       expect(counts.length).toBe(fills.length);
     });
 
+    it('queues a stuck fill (its job lost) in one sweep round, and keeps the watermark before the oldest unsettled fill', async () => {
+      const queue = new Queue<SettleFillJob>(QueueName.SETTLEMENT, {
+        connection: { url: stack.env.REDIS_URL },
+        prefix: stack.env.QUEUE_PREFIX,
+      });
+      try {
+        const [stuck] = await fill(sg, 'MLU370', 'ap-singapore', 1, '0.50');
+        await queue.obliterate({ force: true }); // every settle job lost, as when Redis was flushed
+        const unsettled = await sql<{ n: number; oldest: Date }>(
+          'SELECT count(*)::int AS n, min(f.executed_at) AS oldest FROM fill f WHERE NOT EXISTS (SELECT 1 FROM settlement s WHERE s.fill_id = f.id)',
+        );
+        expect(await stack.get(SettlementSweep).run()).toBe(unsettled[0]!.n);
+        const jobs = await queue.getJobs(['waiting', 'prioritized', 'delayed']);
+        expect(jobs.filter((job) => fillsOfSettleJob(job.data).includes(stuck!))).toHaveLength(1);
+        const [mark] = await sql<{ settled_before: Date }>('SELECT settled_before FROM settlement_sweep_mark');
+        expect(mark!.settled_before.getTime()).toBeLessThanOrEqual(unsettled[0]!.oldest.getTime());
+        // The next round queues the fill again in a job of its own, whatever became of the first.
+        await new Promise((r) => setTimeout(r, 5));
+        await stack.get(SettlementSweep).run();
+        expect(
+          (await queue.getJobs(['waiting', 'prioritized', 'delayed'])).filter((job) => fillsOfSettleJob(job.data).includes(stuck!)),
+        ).toHaveLength(2);
+      } finally {
+        await queue.close();
+      }
+    });
+
     it('refuses to settle a fill that does not exist, writing nothing', async () => {
       const count = async () => (await sql('SELECT (SELECT count(*) FROM settlement) AS s, (SELECT count(*) FROM journal_entry) AS j'))[0];
       const before = await count();
@@ -293,31 +320,31 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
     });
     const state = async (jobId: string) => (await queue.getJob(jobId))?.getState();
 
-    it('settles what matching queued, and a job delivered twice settles once; a job for an unknown fill fails alone', async () => {
+    it('settles what matching queued; jobs of either shape delivered again settle nothing twice; a job for an unknown fill fails alone', async () => {
       const fillIds = [...(await fill(cn, 'MLU370', 'cn-shanghai', 2, '1.50')), ...(await fill(sg, 'MLU370', 'ap-singapore', 2, '0.50'))];
-      const again = fillIds.map((fillId) => ({
-        name: JobName.SETTLE_FILL,
-        data: { fillId },
-        opts: { jobId: `${settleJobId(fillId)}-again` },
-      }));
+      // The first payload shape, one fill a job, and the batch shape, both delivered on top of what matching queued.
+      const single = fillIds.map((fillId) => ({ name: JobName.SETTLE_FILL, data: { fillId }, opts: { jobId: `single-${fillId}` } }));
+      const batch = { name: JobName.SETTLE_FILL, data: { fillIds }, opts: { jobId: settleJobId(fillIds, 'again') } };
       const unknown = randomUUID();
       await queue.addBulk([
-        ...again,
-        { name: JobName.SETTLE_FILL, data: { fillId: unknown }, opts: { jobId: settleJobId(unknown), attempts: 1 } },
+        ...single,
+        batch,
+        { name: JobName.SETTLE_FILL, data: { fillId: unknown }, opts: { jobId: `single-${unknown}`, attempts: 1 } },
       ]);
-      for (const fillId of fillIds) {
-        await eventually(
-          () => Promise.all([state(settleJobId(fillId)), state(`${settleJobId(fillId)}-again`)]),
-          (s) => s.every((x) => x === 'completed'),
-        );
-      }
       await eventually(
-        () => state(settleJobId(unknown)),
+        () => Promise.all([...single.map((j) => state(j.opts.jobId)), state(batch.opts.jobId)]),
+        (s) => s.every((x) => x === 'completed'),
+      );
+      await eventually(
+        () => state(`single-${unknown}`),
         (s) => s === 'failed',
       );
-      expect((await queue.getJob(settleJobId(unknown)))!.failedReason).toBe(`Fill ${unknown} was not found`);
+      expect((await queue.getJob(`single-${unknown}`))!.failedReason).toBe(`Fill ${unknown} was not found`);
       const counts = await sql('SELECT fill_id, count(*)::int AS n FROM settlement WHERE fill_id = ANY($1) GROUP BY fill_id', [fillIds]);
       expect(counts.map((c) => c.n)).toEqual(fillIds.map(() => 1));
+      expect(
+        await sql(`SELECT count(*)::int AS n FROM journal_entry WHERE source_type = 'fill' AND source_id = ANY($1)`, [fillIds]),
+      ).toEqual([{ n: fillIds.length }]);
     });
 
     it('settles through the api as a partner sees it: placed, matched and settled by the worker', async () => {

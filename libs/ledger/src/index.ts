@@ -1,6 +1,7 @@
 export * from './journal-entry.entity';
 export * from './journal-lines';
 export * from './ledger-account.entity';
+export * from './ledger-balance.entity';
 export * from './ledger-accounts';
 export * from './ledger.errors';
 export * from './ledger.models';

@@ -3,13 +3,14 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { IdentityModule } from '@gpupool/identity';
 import { JournalEntry } from './journal-entry.entity';
 import { LedgerAccount } from './ledger-account.entity';
+import { LedgerBalance } from './ledger-balance.entity';
 import { LedgerResolver, PaymentResolver } from './ledger.resolver';
 import { LedgerService } from './ledger.service';
 import { Payment } from './payment.entity';
 import { PaymentService } from './payment.service';
 import { Posting } from './posting.entity';
 
-export const LEDGER_ENTITIES = [LedgerAccount, JournalEntry, Posting, Payment];
+export const LEDGER_ENTITIES = [LedgerAccount, LedgerBalance, JournalEntry, Posting, Payment];
 export const LEDGER_RESOLVERS = [LedgerResolver, PaymentResolver];
 
 @Module({

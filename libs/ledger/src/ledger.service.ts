@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Decimal } from '@gpupool/platform';
 import { assertBalanced, JournalLine } from './journal-lines';
 import { JournalEntry } from './journal-entry.entity';
@@ -42,11 +42,12 @@ export class LedgerService {
   }
 
   /**
-   * Posts balanced entries inside the caller's transaction in three statements, whatever their
-   * number; returns their ids in the order of the drafts. When a source event already has its
-   * entry, DuplicateJournalEntryError is thrown: with one draft nothing is written; with several,
-   * entries of the others may be written without postings, which the balance check refuses at
-   * commit, so the caller rolls back.
+   * Posts balanced entries inside the caller's transaction in two statements, whatever their
+   * number (the accounts looked up, then the entries and their postings written together); the
+   * posting trigger adds them to the running balances. Returns the entries' ids in the order of the
+   * drafts. When a source event already has its entry, DuplicateJournalEntryError is thrown: with
+   * one draft nothing is written; with several, the others' entries may be written, so the caller
+   * rolls back.
    */
   async postMany(em: EntityManager, drafts: readonly JournalEntryDraft[]): Promise<string[]> {
     if (drafts.length === 0) return [];
@@ -55,36 +56,41 @@ export class LedgerService {
       if (!/^[A-Z]{3}$/.test(draft.currency)) throw new InvalidJournalEntryError(`currency "${draft.currency}" is not an ISO 4217 code`);
     }
     const codes = [...new Set(drafts.flatMap((draft) => draft.lines.map((line) => line.account)))];
-    const accounts = await em.find(LedgerAccount, { select: { id: true, code: true }, where: { code: In(codes) } });
+    const accounts: { id: string; code: string }[] = await em.query(`SELECT id, code FROM ledger_account WHERE code = ANY($1::text[])`, [
+      codes,
+    ]);
     const idOf = new Map(accounts.map((a) => [a.code, a.id]));
     const unknown = codes.filter((code) => !idOf.has(code));
     if (unknown.length > 0) throw new InvalidJournalEntryError(`unknown account ${unknown.join(', ')}`);
 
-    const inserted: { id: string; source_type: string; source_id: string }[] = await em.query(
-      `INSERT INTO journal_entry (description, source_type, source_id, currency)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-       ON CONFLICT (source_type, source_id) DO NOTHING
-       RETURNING id, source_type, source_id`,
-      [drafts.map((d) => d.description), drafts.map((d) => d.sourceType), drafts.map((d) => d.sourceId), drafts.map((d) => d.currency)],
+    const lines = drafts.flatMap((draft, i) =>
+      draft.lines.map((line) => ({ draft: i + 1, account: idOf.get(line.account)!, amount: line.amount })),
     );
-    const entryOf = new Map(inserted.map((row) => [`${row.source_type}|${row.source_id}`, row.id]));
-    const ids = drafts.map((draft) => entryOf.get(`${draft.sourceType}|${draft.sourceId}`));
+    const inserted: { id: string; n: string }[] = await em.query(
+      `WITH d AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS d(description, source_type, source_id, currency, n)),
+            e AS (INSERT INTO journal_entry (description, source_type, source_id, currency)
+                  SELECT description, source_type, source_id, currency FROM d ORDER BY n
+                  ON CONFLICT (source_type, source_id) DO NOTHING
+                  RETURNING id, source_type, source_id, currency),
+            de AS (SELECT e.id, e.currency, d.n FROM e JOIN d ON d.source_type = e.source_type AND d.source_id = e.source_id),
+            p AS (INSERT INTO posting (journal_entry_id, account_id, currency, amount)
+                  SELECT de.id, l.account, de.currency, l.amount
+                    FROM unnest($5::int[], $6::uuid[], $7::numeric[]) AS l(n, account, amount) JOIN de ON de.n = l.n)
+       SELECT id, n FROM de`,
+      [
+        drafts.map((d) => d.description),
+        drafts.map((d) => d.sourceType),
+        drafts.map((d) => d.sourceId),
+        drafts.map((d) => d.currency),
+        lines.map((l) => l.draft),
+        lines.map((l) => l.account),
+        lines.map((l) => l.amount.toFixed()),
+      ],
+    );
+    const ids: (string | undefined)[] = drafts.map(() => undefined);
+    for (const row of inserted) ids[Number(row.n) - 1] = row.id;
     const duplicate = drafts.find((_, i) => !ids[i]);
     if (duplicate) throw new DuplicateJournalEntryError(duplicate.sourceType, duplicate.sourceId);
-
-    const postings = drafts.flatMap((draft, i) =>
-      draft.lines.map((line) => ({
-        entry: ids[i]!,
-        account: idOf.get(line.account)!,
-        currency: draft.currency,
-        amount: line.amount.toFixed(),
-      })),
-    );
-    await em.query(
-      `INSERT INTO posting (journal_entry_id, account_id, currency, amount)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::char(3)[], $4::numeric[])`,
-      [postings.map((p) => p.entry), postings.map((p) => p.account), postings.map((p) => p.currency), postings.map((p) => p.amount)],
-    );
     return ids as string[];
   }
 
@@ -105,16 +111,15 @@ export class LedgerService {
     return partnerIds.map(receivableCode);
   }
 
-  /** Per account and currency: debits, credits and balance, summed exactly in Postgres. */
+  /**
+   * Per account and currency: debits, credits and balance, from the running balances the posting
+   * trigger keeps in the same transaction as every posting (one row per account, whatever the history).
+   */
   async trialBalance(): Promise<AccountBalance[]> {
     const rows: Record<'account' | 'name' | 'kind' | 'currency' | 'debit' | 'credit' | 'balance', string>[] = await this.dataSource.query(
-      `SELECT a.code AS account, a.name, a.kind, t.currency, t.debit, t.credit, t.debit - t.credit AS balance
-           FROM (SELECT account_id, currency,
-                        COALESCE(sum(amount) FILTER (WHERE amount > 0), 0) AS debit,
-                        COALESCE(-sum(amount) FILTER (WHERE amount < 0), 0) AS credit
-                   FROM posting GROUP BY account_id, currency) t
-           JOIN ledger_account a ON a.id = t.account_id
-          ORDER BY a.code, t.currency`,
+      `SELECT a.code AS account, a.name, a.kind, b.currency, b.debit, b.credit, b.debit - b.credit AS balance
+         FROM ledger_balance b JOIN ledger_account a ON a.id = b.account_id
+        ORDER BY a.code, b.currency`,
     );
     return rows.map((row) => ({
       account: row.account,

@@ -1,5 +1,4 @@
-export * from './csv';
-export * from './csv-report.writer';
+export * from './csv-record-ends';
 export * from './report-builder.service';
 export * from './report-columns';
 export * from './report-file';

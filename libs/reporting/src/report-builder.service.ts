@@ -3,10 +3,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@gpupool/platform';
-import { CsvReportWriter } from './csv-report.writer';
+import { pipeline } from 'node:stream/promises';
+import { CsvRecordEnds } from './csv-record-ends';
 import { extensionOf } from './report-file-name';
 import { ReportFile } from './report-file';
-import { TotalsAccumulator } from './report-totals';
 import { ReportWriter } from './report-writer';
 import { ReportFormat, ReportStatus } from './settlement-report.entity';
 import { SettledRowReader, ReportScope } from './settled-rows';
@@ -37,24 +37,13 @@ const FILE_ERRORS = new Set([
   'ENFILE',
 ]);
 
-function writerFor(format: ReportFormat, file: ReportFile): ReportWriter {
-  switch (format) {
-    case ReportFormat.CSV:
-      return new CsvReportWriter(file.sink);
-    case ReportFormat.XLSX:
-      return new XlsxReportWriter(file.sink);
-    default: {
-      const unknown: never = format;
-      throw new Error(`unknown report format ${String(unknown)}`);
-    }
-  }
-}
-
 /**
  * Builds a report file. An attempt claims the report (RUNNING, attempts + 1) and owns it while
  * its attempt number is current; it starts the file over, streams the period's rows into it
  * with progress, and, holding the report's row lock, publishes the file and records SUCCEEDED
- * with row count, totals and checksum. A stale attempt (a newer one claimed the report) can
+ * with row count, totals (summed by Postgres in the snapshot the rows are read in) and checksum.
+ * CSV is Postgres's own `COPY … WITH CSV` output, passed through with CRLF record ends; XLSX is
+ * written from cursor batches by exceljs. A stale attempt (a newer one claimed the report) can
  * neither publish nor record anything.
  */
 @Injectable()
@@ -79,23 +68,15 @@ export class ReportBuilder {
     try {
       file = await ReportFile.create(this.config.REPORTS_DIR, fileName, claim.attempt);
       const reader = await SettledRowReader.open(this.config.DATABASE_URL, claim);
-      const writer = writerFor(claim.format, file);
-      const totals = new TotalsAccumulator();
       const progress = this.progressReporter(reportId, claim.attempt, reader.count);
-      let rowCount = 0;
+      const rowCount = reader.count;
+      const sum = reader.totals;
       try {
-        await writer.start();
-        for await (const rows of reader.batches(BATCH_ROWS)) {
-          for (const row of rows) totals.add(row);
-          await writer.rows(rows);
-          rowCount += rows.length;
-          await progress(rowCount);
-        }
+        if (claim.format === ReportFormat.CSV) await this.writeCsv(reader, file, progress);
+        else await this.writeXlsx(reader, new XlsxReportWriter(file.sink), progress);
       } finally {
         await reader.close();
       }
-      const sum = totals.totals();
-      await writer.finish(sum);
       const { sha256, bytes } = await file.complete();
       const published = await this.dataSource.transaction(async (em) => {
         const owned: unknown[] = await em.query(
@@ -133,6 +114,31 @@ export class ReportBuilder {
       await this.recordFailure(reportId, claim.attempt, error, lastAttempt);
       throw error;
     }
+  }
+
+  /** Postgres's CSV of the rows, through CRLF record ends into the file; checks that it holds as many rows as counted. */
+  private async writeCsv(reader: SettledRowReader, file: ReportFile, progress: (done: number) => Promise<void>): Promise<void> {
+    const records = new CsvRecordEnds();
+    const rowsSoFar = () => Math.max(0, records.records - 1);
+    const ticker = setInterval(() => void progress(rowsSoFar()).catch(() => undefined), PROGRESS_INTERVAL_MS);
+    try {
+      await pipeline(reader.csv(), records, file.sink);
+    } finally {
+      clearInterval(ticker);
+    }
+    if (rowsSoFar() !== reader.count) throw new Error(`the CSV holds ${rowsSoFar()} rows where ${reader.count} were counted`);
+  }
+
+  /** Cursor batches through exceljs's streaming writer, with progress after each. */
+  private async writeXlsx(reader: SettledRowReader, writer: ReportWriter, progress: (done: number) => Promise<void>): Promise<void> {
+    let done = 0;
+    await writer.start();
+    for await (const rows of reader.batches(BATCH_ROWS)) {
+      await writer.rows(rows);
+      done += rows.length;
+      await progress(done);
+    }
+    await writer.finish(reader.totals);
   }
 
   /** Takes a QUEUED or RUNNING report for a new attempt; null when it is finished or unknown. */

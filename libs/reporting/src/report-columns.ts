@@ -6,6 +6,8 @@ export interface ReportColumn {
   kind: ColumnKind;
   /** Spreadsheet column width, in characters. */
   width: number;
+  /** Text someone typed (a partner's clientOrderId, a name, a code), which may start like a spreadsheet formula. */
+  freeText?: true;
 }
 
 /**
@@ -16,10 +18,10 @@ export const REPORT_COLUMNS = [
   { header: 'settlement_id', kind: 'text', width: 38 },
   { header: 'fill_id', kind: 'text', width: 38 },
   { header: 'order_id', kind: 'text', width: 38 },
-  { header: 'client_order_id', kind: 'text', width: 24 },
-  { header: 'partner', kind: 'text', width: 28 },
-  { header: 'sku', kind: 'text', width: 14 },
-  { header: 'region', kind: 'text', width: 16 },
+  { header: 'client_order_id', kind: 'text', freeText: true, width: 24 },
+  { header: 'partner', kind: 'text', freeText: true, width: 28 },
+  { header: 'sku', kind: 'text', freeText: true, width: 14 },
+  { header: 'region', kind: 'text', freeText: true, width: 16 },
   { header: 'executed_at', kind: 'time', width: 24 },
   { header: 'settled_at', kind: 'time', width: 24 },
   { header: 'quantity', kind: 'units', width: 10 },

@@ -23,7 +23,8 @@ function refuse(res: Response, status: number, code: ErrorCode, message: string)
 /**
  * GET /reports/:id/download: the file of a SUCCEEDED report, for ADMIN and FINANCE keys
  * (Authorization: Bearer, as for GraphQL). 401 without a valid key, 403 for other roles, 404 for
- * an unknown report or one not SUCCEEDED yet.
+ * an unknown report or one not SUCCEEDED yet, 410 REPORT_FILE_DELETED once its file was removed
+ * after REPORTS_RETENTION_DAYS.
  */
 @Controller('reports')
 export class ReportDownloadController {
@@ -55,6 +56,14 @@ export class ReportDownloadController {
         404,
         ErrorCode.NOT_FOUND,
         `Settlement report ${id} is ${report.status}; its file can be downloaded once it is SUCCEEDED`,
+      );
+    }
+    if (report.fileDeletedAt) {
+      return refuse(
+        res,
+        410,
+        ErrorCode.REPORT_FILE_DELETED,
+        `The file of settlement report ${id} was removed on ${report.fileDeletedAt.toISOString()}, ${this.config.REPORTS_RETENTION_DAYS} days after it was built; request the report again`,
       );
     }
     const handle = await open(join(this.config.REPORTS_DIR, report.fileName), 'r').catch(() => null);

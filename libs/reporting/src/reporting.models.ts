@@ -35,6 +35,12 @@ export class SettlementReportModel {
   @Field(() => Date) createdAt: Date;
   @Field(() => Date, { nullable: true }) startedAt: Date | null;
   @Field(() => Date, { nullable: true }) finishedAt: Date | null;
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'when the file was removed (REPORTS_RETENTION_DAYS after it finished); the totals and checksum stay, downloadUrl becomes null',
+  })
+  fileDeletedAt: Date | null;
 }
 
 @InputType()

@@ -1,32 +1,70 @@
-import { Injectable } from '@nestjs/common';
+import { unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '@gpupool/platform';
 import { ReportQueue } from './report-queue';
 
-/** A QUEUED or RUNNING report this old with no live job is queued again. */
-export const REPORT_STUCK_AFTER_MS = 3 * 60_000;
+const PAGE = 1000;
 
 /**
- * Postgres is the source of truth: a report still QUEUED or RUNNING with no BullMQ job waiting
- * or running for it (Redis flushed, a crash between commit and enqueue) is queued again.
+ * Postgres is the source of truth: a report still QUEUED or RUNNING longer than one sweep interval
+ * with no BullMQ job waiting or running for it (Redis flushed, a crash between commit and
+ * enqueue) is queued again, so the next sweep finds it. The files of reports that finished more
+ * than REPORTS_RETENTION_DAYS ago are removed, and the report records when. Both read through
+ * partial indexes of the reports still pending or still holding a file, never the whole history.
  */
 @Injectable()
 export class ReportingSweep {
+  private readonly logger = new Logger(ReportingSweep.name);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly queue: ReportQueue,
   ) {}
 
   /** Returns how many reports were queued again. */
-  async run(stuckAfterMs = REPORT_STUCK_AFTER_MS): Promise<number> {
+  async run(stuckAfterMs = this.config.SWEEP_INTERVAL_MS): Promise<number> {
     const rows: { id: string }[] = await this.dataSource.query(
       `SELECT id FROM settlement_report
         WHERE status IN ('QUEUED', 'RUNNING') AND created_at < now() - make_interval(secs => $1::double precision / 1000)
-        ORDER BY created_at LIMIT 1000`,
+        ORDER BY created_at LIMIT ${PAGE}`,
       [stuckAfterMs],
     );
     let requeued = 0;
     for (const { id } of rows) if (await this.queue.requeue(id)) requeued++;
+    const removed = await this.removeExpiredFiles();
+    if (removed > 0) this.logger.log({ removed, retentionDays: this.config.REPORTS_RETENTION_DAYS }, 'report files removed');
     return requeued;
+  }
+
+  /**
+   * Removes the files of reports finished more than REPORTS_RETENTION_DAYS ago, then records
+   * fileDeletedAt: a crash in between leaves the report to the next sweep, where the file is gone already.
+   */
+  async removeExpiredFiles(): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const rows: { id: string; file_name: string }[] = await this.dataSource.query(
+        `SELECT id, file_name FROM settlement_report
+          WHERE status = 'SUCCEEDED' AND file_deleted_at IS NULL AND finished_at < now() - make_interval(days => $1)
+          ORDER BY finished_at LIMIT ${PAGE}`,
+        [this.config.REPORTS_RETENTION_DAYS],
+      );
+      for (const { file_name } of rows) {
+        await unlink(join(this.config.REPORTS_DIR, file_name)).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        });
+      }
+      if (rows.length > 0) {
+        await this.dataSource.query(`UPDATE settlement_report SET file_deleted_at = now() WHERE id = ANY($1::uuid[])`, [
+          rows.map((r) => r.id),
+        ]);
+      }
+      removed += rows.length;
+      if (rows.length < PAGE) return removed;
+    }
   }
 }

@@ -30,6 +30,7 @@ export enum ReportStatus {
     `file_name IS NOT NULL AND finished_at IS NOT NULL)`,
 )
 @Index('settlement_report_pending', ['createdAt'], { where: `status IN ('QUEUED', 'RUNNING')` })
+@Index('settlement_report_kept', ['finishedAt'], { where: `status = 'SUCCEEDED' AND file_deleted_at IS NULL` })
 export class SettlementReport {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column('text', { default: ReportStatus.QUEUED }) status: ReportStatus;
@@ -61,4 +62,6 @@ export class SettlementReport {
   @CreateDateColumn({ type: 'timestamptz', precision: 3 }) createdAt: Date;
   @Column({ type: 'timestamptz', precision: 3, nullable: true }) startedAt: Date | null;
   @Column({ type: 'timestamptz', precision: 3, nullable: true }) finishedAt: Date | null;
+  /** When the file was removed, REPORTS_RETENTION_DAYS after the report finished; the report and its totals stay. */
+  @Column({ type: 'timestamptz', precision: 3, nullable: true }) fileDeletedAt: Date | null;
 }

@@ -35,12 +35,13 @@ export function reportView(report: SettlementReport): SettlementReportModel {
         }
       : null,
     sha256: report.sha256,
-    downloadUrl: succeeded ? downloadPath(report.id) : null,
+    downloadUrl: succeeded && !report.fileDeletedAt ? downloadPath(report.id) : null,
     error: report.error,
     attempts: report.attempts,
     createdAt: report.createdAt,
     startedAt: report.startedAt,
     finishedAt: report.finishedAt,
+    fileDeletedAt: report.fileDeletedAt,
   };
 }
 

@@ -1,60 +1,57 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { isUuid, JobName, QueueName, SettleFillJob, SettlementTrigger } from '@gpupool/platform';
+import { SettlementTrigger } from '@gpupool/platform';
+import { FillPosition, FillSource } from './fill-source.repository';
 
 const PAGE = 5000;
-/** The most recently failed settle jobs looked at in one sweep. */
-const FAILED_PAGE = 1000;
+/**
+ * How far behind now the watermark stays: a fill's execution time is taken when its match run
+ * starts, so a fill may become visible a little after later fills; a run never lasts this long.
+ */
+export const LATE_COMMIT_MARGIN_MS = 10 * 60_000;
 
 /**
- * Postgres is the source of truth: the sweep queues the settlement of every fill that has none,
- * so a job lost with Redis (flushed, restarted, a crash between commit and enqueue) only delays
- * it. A fill still queued is not queued twice (its job id is `settle-<fill>`); a fill whose job
- * failed for good (its retries spent, or its worker killed twice) has that job run again.
+ * Postgres is the source of truth: every sweep queues the settlement of every fill that has none,
+ * so a job lost with Redis (flushed, restarted, a crash between commit and enqueue) or failed for
+ * good (its retries spent, its worker killed twice) delays a fill by one sweep interval at most.
+ * Each round's jobs are new jobs (their ids name the round), so no failed job stands in their way.
+ * The sweep reads fills from a watermark before which every fill is settled, which it moves up
+ * each round: its cost follows the fills since the oldest unsettled one, not the whole history.
  */
 @Injectable()
 export class SettlementSweep {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectQueue(QueueName.SETTLEMENT) private readonly queue: Queue<SettleFillJob>,
+    private readonly fills: FillSource,
     private readonly trigger: SettlementTrigger,
   ) {}
 
-  /** Returns how many unsettled fills it queued, or queued again. */
+  /** Returns how many unsettled fills it queued. */
   async run(): Promise<number> {
-    let queued = await this.retryFailed();
-    let after: { executed_at: Date; id: string } | undefined;
+    const [mark] = await this.dataSource.query<{ settled_before: Date }[]>(`SELECT settled_before FROM settlement_sweep_mark`);
+    const since = mark?.settled_before ?? new Date(0);
+    const round = Date.now().toString(36);
+    let first: FillPosition | undefined;
+    let after: FillPosition | null = null;
+    let queued = 0;
     for (;;) {
-      const rows: { id: string; executed_at: Date }[] = await this.dataSource.query(
-        `SELECT f.id, f.executed_at FROM fill f LEFT JOIN settlement s ON s.fill_id = f.id
-          WHERE s.id IS NULL AND ($1::timestamptz IS NULL OR (f.executed_at, f.id) > ($1::timestamptz, $2::uuid))
-          ORDER BY f.executed_at, f.id
-          LIMIT ${PAGE}`,
-        [after?.executed_at ?? null, after?.id ?? null],
+      const page = await this.fills.unsettledSince(since, after, PAGE);
+      first ??= page[0];
+      await this.trigger.request(
+        page.map((f) => f.id),
+        round,
       );
-      await this.trigger.request(rows.map((r) => r.id));
-      queued += rows.length;
-      if (rows.length < PAGE) return queued;
-      after = rows.at(-1);
+      queued += page.length;
+      if (page.length < PAGE) break;
+      after = page.at(-1)!;
     }
-  }
-
-  /** A failed job keeps its id, so queuing its fill again would do nothing: retry it while its fill is unsettled. */
-  private async retryFailed(): Promise<number> {
-    const failed = (await this.queue.getFailed(0, FAILED_PAGE - 1)).filter(
-      (job) => job.name === JobName.SETTLE_FILL && isUuid(job.data.fillId),
+    await this.dataSource.query(
+      `INSERT INTO settlement_sweep_mark (id, settled_before)
+       VALUES (true, LEAST(COALESCE($1::timestamptz, 'infinity'), now() - make_interval(secs => $2::double precision / 1000)))
+       ON CONFLICT (id) DO UPDATE SET settled_before = GREATEST(settlement_sweep_mark.settled_before, EXCLUDED.settled_before)`,
+      [first?.executedAt ?? null, LATE_COMMIT_MARGIN_MS],
     );
-    if (failed.length === 0) return 0;
-    const unsettled: { id: string }[] = await this.dataSource.query(
-      `SELECT f.id FROM fill f LEFT JOIN settlement s ON s.fill_id = f.id WHERE f.id = ANY($1::uuid[]) AND s.id IS NULL`,
-      [failed.map((job) => job.data.fillId)],
-    );
-    const ids = new Set(unsettled.map((r) => r.id));
-    const retry = failed.filter((job) => ids.has(job.data.fillId));
-    await Promise.all(retry.map((job) => job.retry('failed')));
-    return retry.length;
+    return queued;
   }
 }

@@ -7,15 +7,17 @@ import { TradingModule } from '@gpupool/trading';
 import { SettlementProcessor } from './settlement.processor';
 import { SettlementQueryService } from './settlement-query.service';
 import { FillSettlementResolver, SettlementResolver } from './settlement.resolver';
+import { FillSource } from './fill-source.repository';
 import { Settlement } from './settlement.entity';
+import { SettlementSweepMark } from './settlement-sweep-mark.entity';
 import { SettlementService } from './settlement.service';
 import { SettlementSweep } from './settlement-sweep.service';
 
-export const SETTLEMENT_ENTITIES = [Settlement];
+export const SETTLEMENT_ENTITIES = [Settlement, SettlementSweepMark];
 export const SETTLEMENT_RESOLVERS = [SettlementResolver, FillSettlementResolver];
 
 const imports = [TypeOrmModule.forFeature(SETTLEMENT_ENTITIES), TradingModule, LedgerModule, IdentityModule, InventoryModule];
-const services = [SettlementService, SettlementQueryService, SettlementSweep];
+const services = [FillSource, SettlementService, SettlementQueryService, SettlementSweep];
 
 /** Settlement of fills: services for api and worker. */
 @Module({ imports, providers: services, exports: services })

@@ -5,7 +5,7 @@ import { PartnerCreditService } from '@gpupool/identity';
 import { InventoryService } from '@gpupool/inventory';
 import { DuplicateJournalEntryError, JournalEntryDraft, LedgerService } from '@gpupool/ledger';
 import { Decimal, formatDecimal, isUuid, NotFoundError, transactionWithRetry } from '@gpupool/platform';
-import { Fill, OrderQueryService } from '@gpupool/trading';
+import { FillSource, FillToSettle } from './fill-source.repository';
 import { settlementAmounts, settlementLines } from './settlement-amounts';
 import { Settlement } from './settlement.entity';
 
@@ -13,13 +13,6 @@ import { Settlement } from './settlement.entity';
 export const FILL_SOURCE = 'fill';
 
 const ATTEMPTS = 3;
-
-/** A fill with what its settlement needs from its order and market. */
-interface FillToSettle {
-  fill: Fill;
-  taxRatePercent: Decimal;
-  currency: string;
-}
 
 /** Another transaction settled one of the fills first: the next attempt finds its settlement. */
 function alreadySettled(error: unknown): boolean {
@@ -29,17 +22,20 @@ function alreadySettled(error: unknown): boolean {
 }
 
 /**
- * Turns fills into money in the ledger, each exactly once. A settlement skips fills already
- * settled, relieves inventory FIFO (lots locked market by market), posts one journal entry per
- * fill, turns the fills' credit holds into receivables (partners locked last, in id order: the
- * lock order of libs/trading/README.md) and writes the settlements, all in one transaction. The unique fill of a settlement and the unique
- * source of a journal entry make a second settlement of a fill impossible.
+ * Turns fills into money in the ledger, each exactly once, a batch of fills in one transaction
+ * of about a dozen statements whatever its size. Locks in the global order: the fills' markets
+ * (FOR KEY SHARE), their partners (sorted by id), then the lots of each market (FIFO relief), then
+ * ledger accounts and balances.
+ * Under the partner locks it skips fills already settled, then writes every journal entry, every
+ * posting, the credit changes and every settlement row each in one set-based statement. The
+ * unique fill of a settlement and the unique source of a journal entry make a second settlement
+ * of a fill impossible, whatever runs at the same time.
  */
 @Injectable()
 export class SettlementService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly orders: OrderQueryService,
+    private readonly fills: FillSource,
     private readonly inventory: InventoryService,
     private readonly ledger: LedgerService,
     private readonly credit: PartnerCreditService,
@@ -54,12 +50,35 @@ export class SettlementService {
   /** Settles fills in one transaction; returns their settlements in the order asked, new or not. */
   async settleMany(fillIds: readonly string[]): Promise<Settlement[]> {
     if (fillIds.length === 0) return [];
-    const fills = await this.load([...new Set(fillIds)]);
+    await this.settleAll(fillIds);
+    const settlements = await this.dataSource.getRepository(Settlement).findBy({ fillId: In([...new Set(fillIds)]) });
+    const byFill = new Map(settlements.map((s) => [s.fillId, s]));
+    return fillIds.map((id) => byFill.get(id)!);
+  }
+
+  /**
+   * Settles fills in one transaction (those already settled are left as they are); returns how
+   * many it settled. An unknown or malformed fill id is NOT_FOUND and nothing is written.
+   */
+  async settleAll(fillIds: readonly string[]): Promise<number> {
+    const ids = [...new Set(fillIds)];
+    if (ids.length === 0) return 0;
+    const malformed = ids.find((id) => !isUuid(id));
+    if (malformed !== undefined) throw new NotFoundError('Fill', malformed);
+    const fills = await this.fills.fills(ids);
+    if (fills.length < ids.length) {
+      const found = new Set(fills.map((f) => f.id));
+      throw new NotFoundError(
+        'Fill',
+        ids.find((id) => !found.has(id.toLowerCase()))!,
+      );
+    }
+    const currencyOf = new Map(
+      (await this.inventory.marketsByIds([...new Set(fills.map((f) => f.marketId))])).map((m) => [m.id, m.currency]),
+    );
     for (let attempt = 1; ; attempt++) {
       try {
-        const settlements = await transactionWithRetry(this.dataSource, (em) => this.settleIn(em, fills));
-        const byFill = new Map(settlements.map((s) => [s.fillId, s]));
-        return fillIds.map((id) => byFill.get(id)!);
+        return await transactionWithRetry(this.dataSource, (em) => this.settleIn(em, fills, currencyOf));
       } catch (error) {
         if (attempt < ATTEMPTS && alreadySettled(error)) continue;
         throw error;
@@ -67,64 +86,50 @@ export class SettlementService {
     }
   }
 
-  /** The fills with their orders' tax rates (fixed at placement) and their markets' currencies; fills never change. */
-  private async load(ids: string[]): Promise<FillToSettle[]> {
-    const malformed = ids.find((id) => !isUuid(id));
-    if (malformed !== undefined) throw new NotFoundError('Fill', malformed);
-    const fills = await this.orders.fillsByIds(ids);
-    const found = new Set(fills.map((f) => f.id));
-    const missing = ids.find((id) => !found.has(id));
-    if (missing) throw new NotFoundError('Fill', missing);
-    const [orders, markets] = await Promise.all([
-      this.orders.ordersByIds([...new Set(fills.map((f) => f.orderId))]),
-      this.inventory.marketsByIds([...new Set(fills.map((f) => f.marketId))]),
-    ]);
-    const taxRateOf = new Map(orders.map((o) => [o.id, o.taxRatePercent]));
-    const currencyOf = new Map(markets.map((m) => [m.id, m.currency]));
-    return fills.map((fill) => ({ fill, taxRatePercent: taxRateOf.get(fill.orderId)!, currency: currencyOf.get(fill.marketId)! }));
-  }
-
-  private async settleIn(em: EntityManager, fills: FillToSettle[]): Promise<Settlement[]> {
-    const ids = fills.map(({ fill }) => fill.id);
-    // No partner lock up front: the partners' rows are locked last (holdsToReceivables, in id order), after
-    // the lots, so placeOrder's credit hold waits for a batch only as long as that one statement. A fill
-    // settled by a concurrent batch is caught by the unique keys (journal source, settlement fill) and retried.
-    const settled = new Set((await em.find(Settlement, { select: { fillId: true }, where: { fillId: In(ids) } })).map((s) => s.fillId));
-    // Markets in one order too: FIFO relief locks their lots.
-    const todo = fills
-      .filter(({ fill }) => !settled.has(fill.id))
-      .sort(
-        (a, b) =>
-          a.fill.marketId.localeCompare(b.fill.marketId) ||
-          a.fill.executedAt.getTime() - b.fill.executedAt.getTime() ||
-          a.fill.id.localeCompare(b.fill.id),
-      );
-    if (todo.length > 0) await this.book(em, todo);
-    return em.find(Settlement, { where: { fillId: In(ids) } });
-  }
-
-  private async book(em: EntityManager, todo: FillToSettle[]): Promise<void> {
-    const receivables = await this.ledger.openReceivableAccounts(
+  private async settleIn(em: EntityManager, fills: FillToSettle[], currencyOf: Map<string, string>): Promise<number> {
+    // Markets first (share locks their settlement rows' foreign keys would take last), then partners sorted by id
+    // (the order payments lock them in too): the global lock order, so settlement deadlocks with nothing.
+    await this.inventory.shareLockMarkets(
       em,
-      todo.map(({ fill }) => fill.partnerId),
+      fills.map((f) => f.marketId),
     );
+    await this.credit.lockPartners(
+      em,
+      fills.map((f) => f.partnerId),
+    );
+    // Any other settlement of these fills held the same partner locks: it has committed by now, or has not started.
+    const settled: { fill_id: string }[] = await em.query(`SELECT fill_id FROM settlement WHERE fill_id = ANY($1::uuid[])`, [
+      fills.map((f) => f.id),
+    ]);
+    const done = new Set(settled.map((s) => s.fill_id));
+    // By market, then in execution order: FIFO relief locks each market's lots in turn.
+    const todo = fills
+      .filter((f) => !done.has(f.id))
+      .sort((a, b) => a.marketId.localeCompare(b.marketId) || a.executedAt.getTime() - b.executedAt.getTime() || a.id.localeCompare(b.id));
+    if (todo.length > 0) await this.book(em, todo, currencyOf);
+    return todo.length;
+  }
 
+  private async book(em: EntityManager, todo: FillToSettle[], currencyOf: Map<string, string>): Promise<void> {
     const costs = new Map<string, Decimal>();
-    for (const marketId of [...new Set(todo.map(({ fill }) => fill.marketId))]) {
-      const ofMarket = todo.filter(({ fill }) => fill.marketId === marketId);
+    for (const marketId of [...new Set(todo.map((f) => f.marketId))]) {
+      const ofMarket = todo.filter((f) => f.marketId === marketId);
       const relieved = await this.inventory.relieveFifoMany(
         em,
         marketId,
-        ofMarket.map(({ fill }) => fill.quantity),
+        ofMarket.map((f) => f.quantity),
       );
-      ofMarket.forEach(({ fill }, i) => costs.set(fill.id, relieved[i]!));
+      ofMarket.forEach((f, i) => costs.set(f.id, relieved[i]!));
     }
 
-    const rows = todo.map(({ fill, taxRatePercent, currency }) => ({
+    const receivables = await this.ledger.openReceivableAccounts(
+      em,
+      todo.map((f) => f.partnerId),
+    );
+    const rows = todo.map((fill) => ({
       fill,
-      taxRatePercent,
-      currency,
-      amounts: settlementAmounts(fill.amount, taxRatePercent),
+      currency: currencyOf.get(fill.marketId)!,
+      amounts: settlementAmounts(fill.amount, fill.taxRatePercent),
       cost: costs.get(fill.id)!,
     }));
     const drafts: JournalEntryDraft[] = rows.map(({ fill, currency, amounts, cost }, i) => ({
@@ -152,7 +157,7 @@ export class SettlementService {
         rows.map(({ fill }) => fill.quantity),
         rows.map(({ fill }) => fill.price.toFixed()),
         rows.map(({ amounts }) => amounts.net.toFixed()),
-        rows.map(({ taxRatePercent }) => taxRatePercent.toFixed()),
+        rows.map(({ fill }) => fill.taxRatePercent.toFixed()),
         rows.map(({ amounts }) => amounts.tax.toFixed()),
         rows.map(({ amounts }) => amounts.gross.toFixed()),
         rows.map(({ cost }) => cost.toFixed()),

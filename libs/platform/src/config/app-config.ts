@@ -24,6 +24,7 @@ const schema = z.object({
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(500),
   REPORTS_DIR: z.string().min(1).default('.data/reports'),
   WORKER_HTTP_PORT: port.default(3001),
+  REPORTS_RETENTION_DAYS: positiveInt.default(30),
 });
 
 /** Every variable the config reads; deployment files set these and no others. */

@@ -11,6 +11,8 @@ export enum ErrorCode {
   SHARE_CAP_EXCEEDED = 'SHARE_CAP_EXCEEDED',
   IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
   ORDER_NOT_CANCELLABLE = 'ORDER_NOT_CANCELLABLE',
+  /** A report's file was removed after REPORTS_RETENTION_DAYS; request the report again. */
+  REPORT_FILE_DELETED = 'REPORT_FILE_DELETED',
   RATE_LIMITED = 'RATE_LIMITED',
   /** Lock conflicts outlasted the retries; nothing was written: retry (with the same clientOrderId). */
   SERVICE_BUSY = 'SERVICE_BUSY',
@@ -33,6 +35,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 429;
     case ErrorCode.SERVICE_BUSY:
       return 503;
+    case ErrorCode.REPORT_FILE_DELETED:
+      return 410;
     case ErrorCode.INTERNAL_SERVER_ERROR:
       return 500;
     case ErrorCode.BAD_USER_INPUT:

@@ -18,8 +18,12 @@ export type JobName = (typeof JobName)[keyof typeof JobName];
 export interface MatchMarketJob {
   marketId: string;
 }
-export interface SettleFillJob {
-  fillId: string;
+/** The settlement of one fill (the first shape, still accepted) or of a batch of fills. */
+export type SettleFillJob = { fillId: string } | { fillIds: string[] };
+
+/** The fills a settle job names, whichever its shape. */
+export function fillsOfSettleJob(data: SettleFillJob): string[] {
+  return 'fillIds' in data ? data.fillIds : [data.fillId];
 }
 export interface BuildReportJob {
   reportId: string;

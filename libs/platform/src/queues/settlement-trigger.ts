@@ -3,13 +3,22 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { JobName, QueueName, SettleFillJob } from './queue-names';
 
-/** The id of a fill's settle job (BullMQ refuses `:` in a job id of its own choosing). */
-export const settleJobId = (fillId: string) => `settle-${fillId}`;
+/** The most fills one settle job carries. */
+export const SETTLE_JOB_FILLS = 1000;
 
 /**
- * Queues the settlement of committed fills, one job per fill with the job id `settle-<fill>`, so a
- * fill queued twice is settled by one job. A failed enqueue is logged; the sweep re-queues
- * unsettled fills.
+ * The id of the settle job of a batch of fills (BullMQ refuses `:` in a job id of its own choosing):
+ * its first fill and its size, and for a sweep the round that queued it, so a job that failed for
+ * good never keeps the next round from queuing its fills again.
+ */
+export const settleJobId = (fillIds: readonly string[], round?: string) =>
+  `settle-${fillIds[0]}-${fillIds.length}${round === undefined ? '' : `-${round}`}`;
+
+/**
+ * Queues the settlement of committed fills, up to SETTLE_JOB_FILLS fills a job, in one Redis round
+ * trip per 100 jobs. The same fills queued twice by the same caller make one job; fills queued twice
+ * in any other way are settled once (the settlement checks, under lock, what is already settled).
+ * A failed enqueue is logged; the sweep re-queues unsettled fills.
  */
 @Injectable()
 export class SettlementTrigger {
@@ -17,15 +26,17 @@ export class SettlementTrigger {
 
   constructor(@InjectQueue(QueueName.SETTLEMENT) private readonly queue: Queue<SettleFillJob>) {}
 
-  async request(fillIds: readonly string[]): Promise<void> {
-    for (let i = 0; i < fillIds.length; i += 1000) {
-      const batch = fillIds.slice(i, i + 1000).map((fillId) => ({
-        name: JobName.SETTLE_FILL,
-        data: { fillId },
-        opts: { jobId: settleJobId(fillId) },
-      }));
-      await this.queue.addBulk(batch).catch((error: unknown) => {
-        this.logger.warn({ count: batch.length, err: error }, 'settlement not queued; the sweep will catch up');
+  /** `round` names a sweep round, whose jobs are new even when an earlier job of the same fills failed. */
+  async request(fillIds: readonly string[], round?: string): Promise<void> {
+    const jobs = [];
+    for (let i = 0; i < fillIds.length; i += SETTLE_JOB_FILLS) {
+      const batch = fillIds.slice(i, i + SETTLE_JOB_FILLS);
+      jobs.push({ name: JobName.SETTLE_FILL, data: { fillIds: batch }, opts: { jobId: settleJobId(batch, round) } });
+    }
+    for (let i = 0; i < jobs.length; i += 100) {
+      const some = jobs.slice(i, i + 100);
+      await this.queue.addBulk(some).catch((error: unknown) => {
+        this.logger.warn({ jobs: some.length, err: error }, 'settlement not queued; the sweep will catch up');
       });
     }
   }

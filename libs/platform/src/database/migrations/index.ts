@@ -6,6 +6,9 @@ import { Trading1795921920116 } from './1795921920116-Trading';
 import { Reporting1795922765485 } from './1795922765485-Reporting';
 import { Settlement1795922832449 } from './1795922832449-Settlement';
 import { OpenOrderIndexes1795930000000 } from './1795930000000-OpenOrderIndexes';
+import { LedgerBalances1795990000000 } from './1795990000000-LedgerBalances';
+import { SettlementSweepMark1795990000001 } from './1795990000001-SettlementSweepMark';
+import { ReportRetention1795990000002 } from './1795990000002-ReportRetention';
 
 /** Every migration, in order. */
 export const MIGRATIONS = [
@@ -17,4 +20,7 @@ export const MIGRATIONS = [
   Reporting1795922765485,
   Settlement1795922832449,
   OpenOrderIndexes1795930000000,
+  LedgerBalances1795990000000,
+  SettlementSweepMark1795990000001,
+  ReportRetention1795990000002,
 ];
