@@ -32,10 +32,6 @@ export class OrderQueryService {
     return this.dataSource.getRepository(Order).findOneBy(partnerId ? { id, partnerId } : { id });
   }
 
-  ordersByIds(ids: readonly string[]): Promise<Order[]> {
-    return this.dataSource.getRepository(Order).findBy({ id: In([...ids]) });
-  }
-
   async orders(principal: AuthPrincipal, filter: OrderFilter = {}, first: number, after?: string | null): Promise<Page<Order>> {
     const partnerId = scope(principal, filter.partnerId);
     if (partnerId === null || (filter.partnerId && !isUuid(filter.partnerId))) return EMPTY;
@@ -62,10 +58,6 @@ export class OrderQueryService {
 
   fillsByOrderIds(orderIds: readonly string[]): Promise<Fill[]> {
     return this.dataSource.getRepository(Fill).find({ where: { orderId: In([...orderIds]) }, order: { executedAt: 'ASC', id: 'ASC' } });
-  }
-
-  fillsByIds(ids: readonly string[]): Promise<Fill[]> {
-    return this.dataSource.getRepository(Fill).findBy({ id: In([...ids]) });
   }
 
   /** Open bids aggregated by price level, best first; no partner is named. */
