@@ -76,7 +76,9 @@ async function main(): Promise<void> {
   const demo = await loadDemoData(env);
 
   const api = run('api', 'dist/apps/api/src/main.js', env);
-  const worker = run('worker', 'dist/apps/worker/src/main.js', env);
+  // The heap cap of the image: V8 collects before a 10^6-row XLSX report takes the worker past 256 MB.
+  const workerNodeOptions = [process.env.NODE_OPTIONS, '--max-old-space-size=256'].filter(Boolean).join(' ');
+  const worker = run('worker', 'dist/apps/worker/src/main.js', { ...env, NODE_OPTIONS: workerNodeOptions });
   children.push(api, worker);
   for (const child of children)
     child.once('exit', (code) => !stopping && (console.error(`a process exited (${code}); stopping`), void stop(1)));
