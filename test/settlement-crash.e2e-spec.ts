@@ -104,8 +104,8 @@ describe('settlement when a worker is killed mid-batch or after its commit, when
     await proxy.cut();
 
     const job = (await jobOf(committed))!;
+    // Its completion never reached Redis (a sweep round's duplicate of the same fills may have completed).
     expect(await job.getState()).toBe('active');
-    expect((await queue.getJobCounts('completed')).completed).toBe(0);
 
     await startWorker();
     await eventually(
