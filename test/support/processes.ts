@@ -41,7 +41,11 @@ function start(main: string, env: Record<string, string>, readyLine: RegExp): Pr
     },
   };
   return new Promise((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`${main} not ready within 30 s:\n${output}`)), 30_000);
+    // Not ready in time: killed, so no process outlives the test that started it.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`${main} not ready within 60 s:\n${output}`));
+    }, 60_000);
     const check = () => {
       if (!readyLine.test(output)) return;
       clearTimeout(timer);
