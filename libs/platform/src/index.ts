@@ -31,3 +31,4 @@ export * from './queues/settlement-trigger';
 export * from './queues/worker-options';
 export * from './validation/uuid';
 export * from './platform.module';
+export * from './queues/queue-counts.resolver';
