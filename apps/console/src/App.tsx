@@ -91,39 +91,41 @@ function Shell() {
   const Page = current.component;
   return (
     <div className="flex min-h-screen">
-      <aside className="sticky top-0 flex h-screen w-60 shrink-0 flex-col bg-slate-900 text-slate-300">
-        <div className="flex items-center gap-2.5 px-5 py-5">
-          <img src="./favicon.svg" alt="" className="h-8 w-8" />
-          <div>
-            <div className="text-sm font-semibold text-white">GPU Pool</div>
-            <div className="text-xs text-slate-400">{me.role === 'PARTNER' ? 'Partner portal' : 'Operations console'}</div>
+      <aside className="w-60 shrink-0 bg-slate-900 text-slate-300">
+        <div className="sticky top-0 flex h-screen flex-col">
+          <div className="flex items-center gap-2.5 px-5 py-5">
+            <img src="./favicon.svg" alt="" className="h-8 w-8" />
+            <div>
+              <div className="text-sm font-semibold text-white">GPU Pool</div>
+              <div className="text-xs text-slate-400">{me.role === 'PARTNER' ? 'Partner portal' : 'Operations console'}</div>
+            </div>
           </div>
-        </div>
-        <nav aria-label="Main" className="flex-1 space-y-0.5 px-3">
-          {pages.map((p) => (
-            <a
-              key={p.path}
-              href={`/console/${p.path}`}
-              aria-current={p === current ? 'page' : undefined}
-              onClick={(event) => {
-                event.preventDefault();
-                navigate(p.path);
-              }}
-              className={`block rounded-md px-3 py-2 text-sm font-medium ${p === current ? 'bg-slate-800 text-white' : 'hover:bg-slate-800/60 hover:text-white'}`}
-            >
-              {p.label}
-            </a>
-          ))}
-        </nav>
-        <div className="border-t border-slate-800 px-5 py-4">
-          <div className="truncate text-sm font-medium text-white" title={me.name}>
-            {me.partner?.name ?? me.name}
-          </div>
-          <div className="mt-1 flex items-center justify-between">
-            <span className={`rounded px-1.5 py-0.5 text-xs font-semibold ${ROLE_TONES[me.role]}`}>{me.role}</span>
-            <button type="button" onClick={signOut} className="text-xs font-medium text-slate-400 hover:text-white">
-              Sign out
-            </button>
+          <nav aria-label="Main" className="flex-1 space-y-0.5 px-3">
+            {pages.map((p) => (
+              <a
+                key={p.path}
+                href={`/console/${p.path}`}
+                aria-current={p === current ? 'page' : undefined}
+                onClick={(event) => {
+                  event.preventDefault();
+                  navigate(p.path);
+                }}
+                className={`block rounded-md px-3 py-2 text-sm font-medium ${p === current ? 'bg-slate-800 text-white' : 'hover:bg-slate-800/60 hover:text-white'}`}
+              >
+                {p.label}
+              </a>
+            ))}
+          </nav>
+          <div className="border-t border-slate-800 px-5 py-4">
+            <div className="truncate text-sm font-medium text-white" title={me.name}>
+              {me.partner?.name ?? me.name}
+            </div>
+            <div className="mt-1 flex items-center justify-between">
+              <span className={`rounded px-1.5 py-0.5 text-xs font-semibold ${ROLE_TONES[me.role]}`}>{me.role}</span>
+              <button type="button" onClick={signOut} className="text-xs font-medium text-slate-400 hover:text-white">
+                Sign out
+              </button>
+            </div>
           </div>
         </div>
       </aside>

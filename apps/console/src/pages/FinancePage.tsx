@@ -85,8 +85,7 @@ export function FinancePage() {
             rows={data.trialBalance.filter((b) => !b.account.startsWith(RECEIVABLE))}
             rowKey={(b) => `${b.account}-${b.currency}`}
             columns={[
-              { header: 'Account', cell: (b) => <span className="font-medium">{b.name}</span> },
-              { header: 'Kind', cell: (b) => b.kind },
+              { header: 'Account', cell: (b) => <span className="font-medium whitespace-normal">{b.name}</span> },
               { header: 'Debit', align: 'right', cell: (b) => money(b.debit) },
               { header: 'Credit', align: 'right', cell: (b) => money(b.credit) },
               { header: 'Balance', align: 'right', cell: (b) => money(b.balance, b.currency) },
