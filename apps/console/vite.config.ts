@@ -15,5 +15,5 @@ export default defineConfig({
     rollupOptions: { onwarn: (warning, warn) => warning.code !== 'MODULE_LEVEL_DIRECTIVE' && warn(warning) },
   },
   worker: { format: 'es' },
-  server: { port: 3181, proxy: { '/graphql': { target: 'http://127.0.0.1:3000', ws: true }, '/reports': 'http://127.0.0.1:3000' } },
+  server: { port: 5173, proxy: { '/graphql': { target: 'http://127.0.0.1:3000', ws: true }, '/reports': 'http://127.0.0.1:3000' } },
 });

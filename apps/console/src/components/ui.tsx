@@ -26,7 +26,10 @@ export function Card({
 }) {
   const id = useId();
   return (
-    <section aria-labelledby={title ? id : undefined} className={`rounded-xl border border-slate-200 bg-white shadow-sm ${className}`}>
+    <section
+      aria-labelledby={title ? id : undefined}
+      className={`min-w-0 rounded-xl border border-slate-200 bg-white shadow-sm ${className}`}
+    >
       {title && (
         <header className="flex items-center justify-between gap-3 border-b border-slate-100 px-5 py-3">
           <h2 id={id} className="text-sm font-semibold text-slate-800">

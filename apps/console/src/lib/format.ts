@@ -18,6 +18,9 @@ export function dateTime(iso: string | null | undefined): string {
   return new Date(iso).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 }
 
+/** "12-02 01:58:08" (UTC), for dense tables. */
+export const shortDateTime = (iso: string) => new Date(iso).toISOString().slice(5, 19).replace('T', ' ');
+
 export const time = (iso: string) => new Date(iso).toISOString().slice(11, 19);
 
 export const percent = (value: string | null | undefined) => (value == null ? '—' : `${value} %`);

@@ -4,7 +4,7 @@ import type { Me } from '../App';
 import { Card, Field, Loading, PageHeader, Stat, StatusBadge, Table } from '../components/ui';
 import { graphql } from '../gql';
 import type { OrderEventsSubscription, OrderStatus } from '../gql/graphql';
-import { dateTime, marketName, money, time, units } from '../lib/format';
+import { marketName, money, shortDateTime, time, units } from '../lib/format';
 import { usePolling } from './MarketsPage';
 
 const OrdersDoc = graphql(`
@@ -127,8 +127,8 @@ export function OrdersPage({ me }: { me: Me }) {
           <Stat label="Credit available" value={money(credit.creditAvailable)} tone="emerald" />
         </div>
       )}
-      <div className="grid gap-6 2xl:grid-cols-3">
-        <div className="space-y-6 2xl:col-span-2">
+      <div className="grid gap-6 xl:grid-cols-[minmax(0,1fr)_20rem]">
+        <div className="min-w-0 space-y-6">
           <Card title="Orders" actions={data && <span className="text-xs text-slate-500">{units(data.orders.totalCount)} matching</span>}>
             <form aria-label="Order filters" className="mb-4 grid grid-cols-2 gap-3 md:grid-cols-4" onSubmit={(e) => e.preventDefault()}>
               {!partnerView && (
@@ -183,14 +183,13 @@ export function OrdersPage({ me }: { me: Me }) {
                 rowKey={(o) => o.id}
                 empty="No orders match."
                 columns={[
-                  { header: 'Placed', cell: (o) => dateTime(o.createdAt) },
+                  { header: 'Placed', cell: (o) => shortDateTime(o.createdAt) },
                   ...(partnerView ? [] : [{ header: 'Partner', cell: (o: { partner: { name: string } }) => o.partner.name }]),
                   { header: 'Client order id', cell: (o) => <span className="font-mono text-xs">{o.clientOrderId}</span> },
                   { header: 'Market', cell: (o) => marketName(o.skuCode, o.regionCode) },
                   { header: 'Filled', align: 'right', cell: (o) => `${units(o.filledQuantity)} / ${units(o.quantity)}` },
                   { header: 'Limit', align: 'right', cell: (o) => money(o.limitPrice) },
                   { header: 'Avg fill', align: 'right', cell: (o) => money(o.averageFillPrice) },
-                  { header: 'TIF', cell: (o) => o.timeInForce },
                   {
                     header: 'Status',
                     cell: (o) => (
@@ -213,7 +212,7 @@ export function OrdersPage({ me }: { me: Me }) {
                 rowKey={(f) => f.id}
                 empty="No fills yet."
                 columns={[
-                  { header: 'Executed', cell: (f) => dateTime(f.executedAt) },
+                  { header: 'Executed', cell: (f) => shortDateTime(f.executedAt) },
                   { header: 'Market', cell: (f) => marketName(f.skuCode, f.regionCode) },
                   { header: 'Units', align: 'right', cell: (f) => units(f.quantity) },
                   { header: 'Price', align: 'right', cell: (f) => money(f.price) },
