@@ -2,11 +2,11 @@ import { useState } from 'react';
 import { useQuery } from 'urql';
 import { Badge, Card, Field, Loading, PageHeader, Table } from '../components/ui';
 import { graphql } from '../gql';
-import { dateTime } from '../lib/format';
+import { shortDateTime } from '../lib/format';
 
 const AuditDoc = graphql(`
   query Audit($entity: String, $actorId: ID, $after: String) {
-    auditEvents(first: 50, entity: $entity, actorId: $actorId, after: $after) {
+    auditEvents(first: 25, entity: $entity, actorId: $actorId, after: $after) {
       totalCount
       pageInfo {
         hasNextPage
@@ -102,7 +102,7 @@ export function AuditPage() {
               rowKey={(e) => e.id}
               empty="No events match."
               columns={[
-                { header: 'When', cell: (e) => dateTime(e.at) },
+                { header: 'When', cell: (e) => shortDateTime(e.at) },
                 { header: 'Actor', cell: (e) => `${e.actor.name} (${e.actor.role})` },
                 { header: 'Action', cell: (e) => <Badge tone="indigo">{e.action}</Badge> },
                 { header: 'Entity', cell: (e) => `${e.entity}${e.entityId ? ` ${e.entityId.slice(0, 8)}` : ''}` },
@@ -137,7 +137,7 @@ export function AuditPage() {
 function Change({ before, after }: { before?: string | null; after?: string | null }) {
   const text = (json: string | null | undefined) => (json ? json.replace(/[{}"]/g, '').replace(/,/g, ', ').replace(/:/g, ': ') : '∅');
   return (
-    <div className="max-w-md font-mono text-xs whitespace-normal text-slate-600">
+    <div className="max-w-xl min-w-[24rem] font-mono text-xs break-words whitespace-normal text-slate-600">
       <span className="text-slate-400">{text(before)}</span> → <span>{text(after)}</span>
     </div>
   );

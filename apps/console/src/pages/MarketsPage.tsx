@@ -90,31 +90,38 @@ function MarketDetail({ skuCode, regionCode }: { skuCode: string; regionCode: st
   usePolling(refetch, 2000);
   const option = useMemo<ChartOption>(() => {
     const bids = data?.orderBook.bids ?? [];
-    let cumulative = 0;
-    const depth = bids.map((b) => [plot(b.price), (cumulative += b.quantity)]);
     const ask = data?.orderBook.askPrice;
+    // Bid depth: units wanted at or above each price, stepping down from the best bid.
+    const depth: [number, number][] = [];
+    let cumulative = 0;
+    for (const level of bids) {
+      depth.push([plot(level.price), cumulative]);
+      cumulative += level.quantity;
+      depth.push([plot(level.price), cumulative]);
+    }
+    if (bids.length > 0) depth.push([plot(bids.at(-1)!.price) * 0.97, cumulative]);
     return {
       grid: { left: 70, right: 30, top: 30, bottom: 40 },
       tooltip: { trigger: 'axis', renderMode: 'richText' },
       xAxis: { type: 'value', name: 'price (CNY)', scale: true },
       yAxis: { type: 'value', name: 'cumulative units' },
       series: [
-        { name: 'Bids', type: 'line', step: 'end', data: depth, areaStyle: { opacity: 0.25 }, symbol: 'none', lineStyle: { width: 2 } },
-        ...(ask
-          ? [
-              {
-                name: 'Ask',
-                type: 'line',
-                data: [],
-                markLine: {
-                  symbol: 'none',
-                  label: { formatter: `ask ${money(ask)}` },
-                  lineStyle: { color: '#f43f5e' },
-                  data: [{ xAxis: plot(ask) }],
-                },
-              },
-            ]
-          : []),
+        {
+          name: 'Bids',
+          type: 'line',
+          data: depth,
+          areaStyle: { opacity: 0.25 },
+          symbol: 'none',
+          lineStyle: { width: 2 },
+          markLine: ask
+            ? {
+                symbol: 'none',
+                label: { formatter: `ask ${money(ask)}` },
+                lineStyle: { color: '#f43f5e', type: 'dashed' },
+                data: [{ xAxis: plot(ask) }],
+              }
+            : undefined,
+        },
       ],
     };
   }, [data]);

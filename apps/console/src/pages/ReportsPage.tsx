@@ -3,7 +3,7 @@ import { useMutation, useQuery } from 'urql';
 import { Button, Card, ErrorAlert, Field, Loading, PageHeader, StatusBadge, Table } from '../components/ui';
 import { graphql } from '../gql';
 import type { ReportFormat, ReportsQuery } from '../gql/graphql';
-import { dateTime, money, units } from '../lib/format';
+import { money, shortDateTime, units } from '../lib/format';
 import { apiKey, bearer } from '../lib/session';
 import { isoDay, useMutationForm } from '../lib/use-form';
 import { usePolling } from './MarketsPage';
@@ -123,8 +123,9 @@ export function ReportsPage() {
             rowKey={(r) => r.id}
             empty="No reports requested yet."
             columns={[
-              { header: 'Requested', cell: (r) => dateTime(r.createdAt) },
+              { header: 'Requested', cell: (r) => shortDateTime(r.createdAt) },
               { header: 'Period', cell: (r) => `${r.from.slice(0, 10)} → ${r.to.slice(0, 10)}` },
+              { header: 'Format', cell: (r) => r.format },
               { header: 'Partner', cell: (r) => partnerName(r.partnerId) },
               { header: 'Status', cell: (r) => <Progress report={r} /> },
               { header: 'Rows', align: 'right', cell: (r) => units(r.rowCount) },
