@@ -103,7 +103,13 @@ function MarketDetail({ skuCode, regionCode }: { skuCode: string; regionCode: st
     return {
       grid: { left: 70, right: 30, top: 30, bottom: 40 },
       tooltip: { trigger: 'axis', renderMode: 'richText' },
-      xAxis: { type: 'value', name: 'price (CNY)', scale: true },
+      xAxis: {
+        type: 'value',
+        name: 'price (CNY)',
+        scale: true,
+        // Keep the ask in view beside the bids.
+        max: (range: { max: number }) => Math.max(range.max, ask ? plot(ask) * 1.01 : range.max),
+      },
       yAxis: { type: 'value', name: 'cumulative units' },
       series: [
         {
