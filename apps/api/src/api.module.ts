@@ -9,8 +9,18 @@ import { LedgerApiModule } from '@gpupool/ledger';
 import { ReportingApiModule } from '@gpupool/reporting';
 import { SettlementApiModule } from '@gpupool/settlement';
 import { TradingApiModule } from '@gpupool/trading';
-import { APP_CONFIG, AppConfig, HealthModule, InputValidationPipe, MetricsModule, PlatformModule, RolesGuard } from '@gpupool/platform';
+import {
+  APP_CONFIG,
+  AppConfig,
+  HealthModule,
+  InputValidationPipe,
+  MetricsModule,
+  PlatformModule,
+  QUEUE_RESOLVERS,
+  RolesGuard,
+} from '@gpupool/platform';
 import { AuditResolver } from './audit.resolver';
+import { ConsoleStaticModule } from './console';
 import { graphqlOptions } from './graphql.config';
 import { API_SCALARS } from './resolvers';
 
@@ -39,6 +49,7 @@ class BootstrapAdmin implements OnApplicationBootstrap {
     TradingApiModule,
     SettlementApiModule,
     ReportingApiModule,
+    ConsoleStaticModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       imports: [IdentityModule],
@@ -49,6 +60,7 @@ class BootstrapAdmin implements OnApplicationBootstrap {
   providers: [
     ...API_SCALARS,
     AuditResolver,
+    ...QUEUE_RESOLVERS,
     BootstrapAdmin,
     { provide: APP_GUARD, useClass: RolesGuard },
     { provide: APP_PIPE, useClass: InputValidationPipe },

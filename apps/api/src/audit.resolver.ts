@@ -43,8 +43,9 @@ export class AuditResolver {
     @Args('first', { type: () => Int, defaultValue: 50 }) first: number,
     @Args('after', { type: () => String, nullable: true }) after: string | null,
     @Args('entity', { type: () => String, nullable: true }) entity: string | null,
+    @Args('actorId', { type: () => ID, nullable: true, description: 'the API key that made the change' }) actorId: string | null,
   ): Promise<Connection<AuditEventModel>> {
-    const page = await this.audit.list(pageSize(first), after, entity);
+    const page = await this.audit.list(pageSize(first), after, entity, actorId);
     return toConnection({
       ...page,
       nodes: page.nodes.map((e: AuditEvent) => ({ ...e, before: json(e.before), after: json(e.after) })),

@@ -7,13 +7,15 @@ import { Queue } from 'bullmq';
 import type { NextFunction, Request, Response } from 'express';
 import { ApiKeyService, bearerToken } from '@gpupool/identity';
 import { QueueName, Role } from '@gpupool/platform';
+import { mountConsoleRoutes } from './console';
 
 export const QUEUE_DASHBOARD_PATH = '/queues';
 const DASHBOARD_ROLES = new Set<Role>([Role.ADMIN, Role.OPERATOR]);
 
-/** Everything the api adds to the Nest app beyond its module: the queue dashboard. */
+/** Everything the api adds to the Nest app beyond its module: the queue dashboard and the console's routes. */
 export function configureApi(app: INestApplication): void {
   mountQueueDashboard(app);
+  mountConsoleRoutes(app);
 }
 
 /** The BullMQ dashboard at /queues, for ADMIN and OPERATOR keys (Authorization: Bearer). */

@@ -2,7 +2,7 @@ import { COMPLIANCE_RESOLVERS } from '@gpupool/compliance';
 import { IDENTITY_RESOLVERS } from '@gpupool/identity';
 import { INVENTORY_RESOLVERS } from '@gpupool/inventory';
 import { LEDGER_RESOLVERS } from '@gpupool/ledger';
-import { DateTimeScalar, DecimalScalar } from '@gpupool/platform';
+import { DateTimeScalar, DecimalScalar, QUEUE_RESOLVERS } from '@gpupool/platform';
 import { REPORTING_RESOLVERS } from '@gpupool/reporting';
 import { SETTLEMENT_RESOLVERS } from '@gpupool/settlement';
 import { TRADING_RESOLVERS } from '@gpupool/trading';
@@ -18,5 +18,6 @@ export const API_RESOLVERS = [
   ...SETTLEMENT_RESOLVERS,
   ...REPORTING_RESOLVERS,
   AuditResolver,
+  ...QUEUE_RESOLVERS,
 ];
 export const API_SCALARS = [DecimalScalar, DateTimeScalar];

@@ -33,3 +33,4 @@ export * from './queues/settlement-trigger';
 export * from './queues/worker-options';
 export * from './validation/uuid';
 export * from './platform.module';
+export * from './queues/queue-counts.resolver';

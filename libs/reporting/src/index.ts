@@ -14,4 +14,6 @@ export * from './settled-rows';
 export * from './settlement-report.entity';
 export * from './settlement-report.resolver';
 export * from './settlement-report.service';
+export * from './settlement-report-query.service';
+export * from './settlement-reports.resolver';
 export * from './xlsx-report.writer';

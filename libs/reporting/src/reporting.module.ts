@@ -9,11 +9,13 @@ import { ReportingSweep } from './reporting.sweep';
 import { SettlementReport } from './settlement-report.entity';
 import { SettlementReportResolver } from './settlement-report.resolver';
 import { SettlementReportService } from './settlement-report.service';
+import { SettlementReportQueryService } from './settlement-report-query.service';
+import { SettlementReportsResolver } from './settlement-reports.resolver';
 
 export const REPORTING_ENTITIES = [SettlementReport];
-export const REPORTING_RESOLVERS = [SettlementReportResolver];
+export const REPORTING_RESOLVERS = [SettlementReportResolver, SettlementReportsResolver];
 
-const services = [SettlementReportService, ReportQueue, ReportBuilder, ReportingSweep];
+const services = [SettlementReportService, SettlementReportQueryService, ReportQueue, ReportBuilder, ReportingSweep];
 
 /** Settlement reports: services for api and worker. */
 @Module({ imports: [TypeOrmModule.forFeature(REPORTING_ENTITIES), IdentityModule], providers: services, exports: services })

@@ -4,6 +4,8 @@ import { IdentityModule } from '@gpupool/identity';
 import { InventoryModule } from '@gpupool/inventory';
 import { LedgerModule } from '@gpupool/ledger';
 import { TradingModule } from '@gpupool/trading';
+import { SalesSeriesResolver } from './sales-series.resolver';
+import { SalesSeriesService } from './sales-series.service';
 import { SettlementProcessor } from './settlement.processor';
 import { SettlementQueryService } from './settlement-query.service';
 import { FillSettlementResolver, SettlementResolver } from './settlement.resolver';
@@ -14,10 +16,10 @@ import { SettlementService } from './settlement.service';
 import { SettlementSweep } from './settlement-sweep.service';
 
 export const SETTLEMENT_ENTITIES = [Settlement, SettlementSweepMark];
-export const SETTLEMENT_RESOLVERS = [SettlementResolver, FillSettlementResolver];
+export const SETTLEMENT_RESOLVERS = [SettlementResolver, FillSettlementResolver, SalesSeriesResolver];
 
 const imports = [TypeOrmModule.forFeature(SETTLEMENT_ENTITIES), TradingModule, LedgerModule, IdentityModule, InventoryModule];
-const services = [FillSource, SettlementService, SettlementQueryService, SettlementSweep];
+const services = [FillSource, SettlementService, SettlementQueryService, SettlementSweep, SalesSeriesService];
 
 /** Settlement of fills: services for api and worker. */
 @Module({ imports, providers: services, exports: services })

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuthPrincipal } from '../auth/principal';
 import { keysetPage, Page } from '../graphql/pagination';
+import { isUuid } from '../validation/uuid';
 import { AuditEvent } from './audit-event.entity';
 
 export interface AuditRecord {
@@ -37,9 +38,13 @@ export class AuditService {
   }
 
   /** Newest first, keyset-paginated. */
-  async list(first: number, after?: string | null, entity?: string | null): Promise<Page<AuditEvent>> {
-    const query = this.dataSource.getRepository(AuditEvent).createQueryBuilder('e');
-    if (entity) query.where('e.entity = :entity', { entity });
+  async list(first: number, after?: string | null, entity?: string | null, actorId?: string | null): Promise<Page<AuditEvent>> {
+    const query = this.dataSource.getRepository(AuditEvent).createQueryBuilder('e').where('TRUE');
+    if (entity) query.andWhere('e.entity = :entity', { entity });
+    if (actorId) {
+      if (!isUuid(actorId)) return { nodes: [], hasNextPage: false, totalCount: 0, cursorOf: () => '' };
+      query.andWhere('e.actor_id = :actorId', { actorId });
+    }
     return keysetPage(query, 'e.at', (event) => event.at, first, after);
   }
 }
