@@ -41,7 +41,11 @@ function start(main: string, env: Record<string, string>, readyLine: RegExp): Pr
     },
   };
   return new Promise((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`${main} not ready within 30 s:\n${output}`)), 30_000);
+    // A process that never got ready is killed, so a failing test leaves nothing running.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`${main} not ready within 60 s:\n${output}`));
+    }, 60_000);
     const check = () => {
       if (!readyLine.test(output)) return;
       clearTimeout(timer);
