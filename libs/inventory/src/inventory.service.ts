@@ -131,9 +131,8 @@ export class InventoryService {
   /**
    * Share-locks markets (FOR KEY SHARE, in id order) for a transaction that will write rows
    * referencing them after other locks, as settlement does: their foreign keys would take this lock
-   * anyway, last; taken first it keeps the order market → partners → lots → ledger, so a change of
-   * the market (FOR UPDATE) waits or is waited for, and never deadlocks. Matching's FOR NO KEY UPDATE
-   * does not conflict with it.
+   * anyway, last; taken first it keeps the order market → partners → lots → ledger. Every change of
+   * a market (matching, ask price, receipts) locks it FOR NO KEY UPDATE, which does not conflict.
    */
   async shareLockMarkets(em: EntityManager, marketIds: readonly string[]): Promise<void> {
     await em.query(`SELECT id FROM market WHERE id = ANY($1::uuid[]) ORDER BY id FOR KEY SHARE`, [[...new Set(marketIds)]]);
