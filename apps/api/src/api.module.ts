@@ -3,13 +3,22 @@ import { Inject, Injectable, Module, OnApplicationBootstrap } from '@nestjs/comm
 import { APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ComplianceApiModule } from '@gpupool/compliance';
-import { ApiKeyService, IdentityApiModule, IdentityModule } from '@gpupool/identity';
+import { ApiKeyGuard, ApiKeyGuardModule, ApiKeyService, IdentityApiModule, IdentityModule } from '@gpupool/identity';
 import { InventoryApiModule } from '@gpupool/inventory';
 import { LedgerApiModule } from '@gpupool/ledger';
 import { ReportingApiModule } from '@gpupool/reporting';
 import { SettlementApiModule } from '@gpupool/settlement';
 import { TradingApiModule } from '@gpupool/trading';
-import { APP_CONFIG, AppConfig, HealthModule, InputValidationPipe, MetricsModule, PlatformModule, RolesGuard } from '@gpupool/platform';
+import {
+  APP_CONFIG,
+  AppConfig,
+  HealthModule,
+  InputValidationPipe,
+  MetricsModule,
+  PlatformModule,
+  RequestLimiter,
+  RolesGuard,
+} from '@gpupool/platform';
 import { AuditResolver } from './audit.resolver';
 import { graphqlOptions } from './graphql.config';
 import { API_SCALARS } from './resolvers';
@@ -32,6 +41,7 @@ class BootstrapAdmin implements OnApplicationBootstrap {
     HealthModule,
     MetricsModule,
     IdentityModule,
+    ApiKeyGuardModule,
     IdentityApiModule,
     InventoryApiModule,
     LedgerApiModule,
@@ -41,8 +51,8 @@ class BootstrapAdmin implements OnApplicationBootstrap {
     ReportingApiModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
-      imports: [IdentityModule],
-      inject: [APP_CONFIG, ApiKeyService],
+      imports: [IdentityModule, ApiKeyGuardModule],
+      inject: [APP_CONFIG, ApiKeyService, ApiKeyGuard, RequestLimiter],
       useFactory: graphqlOptions,
     }),
   ],

@@ -19,9 +19,14 @@ const schema = z.object({
   SWEEP_INTERVAL_MS: positiveInt.default(30_000),
   WORKER_LOCK_DURATION_MS: positiveInt.default(30_000),
   WORKER_STALLED_INTERVAL_MS: positiveInt.default(30_000),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   GRAPHQL_MAX_DEPTH: positiveInt.min(10).default(12),
   GRAPHQL_MAX_COMPLEXITY: positiveInt.default(20_000),
+  GRAPHQL_MAX_ALIASES: positiveInt.default(30),
+  GRAPHQL_MAX_ROOT_FIELDS: positiveInt.default(30),
+  GRAPHQL_MAX_TOKENS: positiveInt.min(500).default(3_000),
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(500),
+  MAX_REQUESTS_IN_FLIGHT: z.coerce.number().int().min(0).default(8),
   REPORTS_DIR: z.string().min(1).default('.data/reports'),
 });
 

@@ -11,13 +11,18 @@ import { dataSourceOptions, migrate } from './data-source-options';
     TypeOrmModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
-        ...dataSourceOptions(config.DATABASE_URL, [], config.DB_POOL_SIZE),
+        ...dataSourceOptions(config.DATABASE_URL, [], config.DB_POOL_SIZE, config.DB_STATEMENT_TIMEOUT_MS),
         autoLoadEntities: true,
       }),
+      // Migrations run on a connection pool of their own, without the statement timeout.
       dataSourceFactory: async (options) => {
-        const dataSource = await new DataSource(options!).initialize();
-        await migrate(dataSource);
-        return dataSource;
+        const migrator = await new DataSource({ ...options!, extra: { max: 2, application_name: 'gpupool-migrate' } }).initialize();
+        try {
+          await migrate(migrator);
+        } finally {
+          await migrator.destroy();
+        }
+        return new DataSource(options!).initialize();
       },
     }),
   ],

@@ -13,6 +13,7 @@ export enum ErrorCode {
   ORDER_NOT_CANCELLABLE = 'ORDER_NOT_CANCELLABLE',
   RATE_LIMITED = 'RATE_LIMITED',
   QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
+  QUERY_TIMEOUT = 'QUERY_TIMEOUT',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
   GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
   GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED',
@@ -31,6 +32,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 429;
     case ErrorCode.INTERNAL_SERVER_ERROR:
       return 500;
+    case ErrorCode.QUERY_TIMEOUT:
+      return 503;
     case ErrorCode.BAD_USER_INPUT:
     case ErrorCode.QUERY_TOO_COMPLEX:
     case ErrorCode.GRAPHQL_PARSE_FAILED:
