@@ -14,7 +14,6 @@ import {
   isListType,
   isNonNullType,
   isObjectType,
-  isScalarType,
 } from 'graphql';
 import { codesOf } from './support/graphql-client';
 import { Pool } from './support/pool';

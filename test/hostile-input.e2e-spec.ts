@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import { formatGraphQLError } from '@gpupool/platform';
 import { codesOf, GraphQLResponse, postGraphQL } from './support/graphql-client';
 import { Pool } from './support/pool';
 import { AppProcess, startApiProcess } from './support/processes';
@@ -21,7 +23,7 @@ describe('hostile input: limits, validation that cannot crash, the same codes on
   let partner: { id: string; key: string };
 
   beforeAll(async () => {
-    stack = await startStack({ env: { RATE_LIMIT_PER_SECOND: '10000' } });
+    stack = await startStack({ env: { RATE_LIMIT_PER_SECOND: '10000', DB_STATEMENT_TIMEOUT_MS: '500' } });
     pool = new Pool(stack);
     partner = await pool.partner('Hostile Input Ltd', 'SG');
     await pool.receive(SKU, REGION, 1000);
@@ -121,6 +123,13 @@ describe('hostile input: limits, validation that cannot crash, the same codes on
     expect(seen(http)).toEqual(seen(ws));
     const forbidden = await wsGraphQL(stack.url, partner.key, { query: '{ apiKeys { id } }' });
     expect(seen(forbidden)).toEqual({ codes: ['FORBIDDEN'], leaks: false });
+  });
+
+  it('cancels a statement past DB_STATEMENT_TIMEOUT_MS, and the client sees QUERY_TIMEOUT', async () => {
+    const error = await stack.dataSource.query('SELECT pg_sleep(2)').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: '57014' });
+    const wrapped = new GraphQLError((error as Error).message, { originalError: error as Error, path: ['markets'] });
+    expect(formatGraphQLError(wrapped.toJSON(), wrapped).extensions).toEqual({ code: 'QUERY_TIMEOUT' });
   });
 
   it.each(['', 'not-a-uuid', ' ', '0'])('answers revokeApiKey(id: %j) with NOT_FOUND, not INTERNAL_SERVER_ERROR', async (id) => {
