@@ -132,6 +132,13 @@ describe('hostile input: limits, validation that cannot crash, the same codes on
     expect(formatGraphQLError(wrapped.toJSON(), wrapped).extensions).toEqual({ code: 'QUERY_TIMEOUT' });
   });
 
+  it('answers text with a NUL character as BAD_USER_INPUT (found by the fuzz test)', async () => {
+    const res = await stack.gql(partner.key, 'query($s: String!) { orderBook(skuCode: $s, regionCode: "cn-beijing") { askPrice } }', {
+      s: 'H\u0000',
+    });
+    expect(codesOf(res)).toEqual(['BAD_USER_INPUT']);
+  });
+
   it.each(['', 'not-a-uuid', ' ', '0'])('answers revokeApiKey(id: %j) with NOT_FOUND, not INTERNAL_SERVER_ERROR', async (id) => {
     const res = await stack.gql(stack.adminKey, 'mutation($id: ID!) { revokeApiKey(id: $id, reason: "r") { id } }', { id });
     expect(codesOf(res)).toEqual(['NOT_FOUND']);
@@ -207,7 +214,7 @@ describe('one key’s flood does not delay another key’s requests', () => {
     const pg = new URL(process.env.TEST_DATABASE_URL!);
     proxy = await new TcpProxy(pg.hostname, Number(pg.port || 5432), 15).open();
     stack = await startStack({
-      env: { RATE_LIMIT_PER_SECOND: '100000', MAX_REQUESTS_IN_FLIGHT: '2' },
+      env: { RATE_LIMIT_PER_SECOND: '100000', MAX_REQUESTS_IN_FLIGHT: '2', MAX_REQUESTS_QUEUED: '20' },
       databaseVia: (url) => proxy.via(url),
     });
   });

@@ -87,6 +87,7 @@ export function graphqlOptions(config: AppConfig, keys: ApiKeyService, guard: Ap
         const { principal, leave } = await guard.admit(arg.req.headers.authorization).catch((error: unknown) => {
           throw refusal(error);
         });
+        arg.req.res?.once('close', leave); // also when Apollo never reaches willSendResponse
         return { principal, requestId: String(arg.req.id ?? randomUUID()), loaders: new Map(), leave };
       }
       const principal = (arg as WsContext).extra.principal;

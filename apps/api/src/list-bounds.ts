@@ -16,7 +16,7 @@ export const LIST_BOUNDS: Readonly<Record<string, number>> = {
   'Query.exportLicenses': 500,
   'Query.trialBalance': 500,
   'Query.inventoryLots': 500,
-  // One order's fills and one market's price levels.
-  'Order.fills': 100,
+  // One order's fills (most orders fill in a few) and one market's price levels.
+  'Order.fills': 50,
   'OrderBook.bids': 100,
 };

@@ -48,7 +48,7 @@ export class ApiKeyGuard implements CanActivate {
       throw new ForbiddenError(`This is for ${roles.join(', ')}; your key has role ${principal.role}`);
     }
     await this.limiter.take(principal.id);
-    return { principal, leave: this.limiter.enter(principal.id) };
+    return { principal, leave: await this.limiter.enter(principal.id) };
   }
 
   /** Nest controllers: the roles come from `@Roles(...)` on the handler or class. */

@@ -21,18 +21,21 @@ export class RateLimitedError extends DomainError {
  * - a rate of `RATE_LIMIT_PER_SECOND` points a second, counted in Redis (rate-limiter-flexible),
  *   so it holds across every api process; a request costs 1, a mutation request 1 per root field;
  *   while Redis is unreachable each process counts alone (an in-memory insurance limiter);
- * - at most `MAX_REQUESTS_IN_FLIGHT` requests of one key running at once in one api process.
- * 0 turns either off.
+ * - at most `MAX_REQUESTS_IN_FLIGHT` requests of one key running at once in one api process, and
+ *   at most `MAX_REQUESTS_QUEUED` more waiting for their turn; the rest are refused.
+ * 0 turns the rate or the in-flight bound off.
  */
 @Injectable()
 export class RequestLimiter implements OnModuleDestroy {
   private readonly redis?: Redis;
   private readonly rate?: RateLimiterRedis;
-  private readonly inFlight = new Map<string, number>();
+  private readonly inFlight = new Map<string, { running: number; waiting: (() => void)[] }>();
   private readonly maxInFlight: number;
+  private readonly maxQueued: number;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.maxInFlight = config.MAX_REQUESTS_IN_FLIGHT;
+    this.maxQueued = config.MAX_REQUESTS_QUEUED;
     const points = config.RATE_LIMIT_PER_SECOND;
     if (points === 0) return;
     this.redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => 1000 });
@@ -62,24 +65,34 @@ export class RequestLimiter implements OnModuleDestroy {
     }
   }
 
-  /** Holds one of the key's slots for requests in flight; call the returned function when done. */
-  enter(key: string): () => void {
+  /**
+   * Waits for one of the key's slots for requests in flight (at most `MAX_REQUESTS_IN_FLIGHT` run,
+   * at most `MAX_REQUESTS_QUEUED` wait their turn, in order) and answers the function that frees
+   * it; past that, RateLimitedError.
+   */
+  async enter(key: string): Promise<() => void> {
     if (this.maxInFlight === 0) return () => undefined;
-    const held = this.inFlight.get(key) ?? 0;
-    if (held >= this.maxInFlight) {
-      throw new RateLimitedError(
-        `This API key already has ${held} requests running, the most allowed at once; wait for one to finish and retry`,
-        100,
-      );
+    const slots = this.inFlight.get(key) ?? { running: 0, waiting: [] };
+    this.inFlight.set(key, slots);
+    if (slots.running >= this.maxInFlight) {
+      if (slots.waiting.length >= this.maxQueued) {
+        throw new RateLimitedError(
+          `This API key already has ${slots.running} requests running and ${slots.waiting.length} waiting, the most allowed; retry when one of them finished`,
+          100,
+        );
+      }
+      await new Promise<void>((turn) => slots.waiting.push(turn));
+    } else {
+      slots.running++;
     }
-    this.inFlight.set(key, held + 1);
     let left = false;
     return () => {
       if (left) return;
       left = true;
-      const now = (this.inFlight.get(key) ?? 1) - 1;
-      if (now === 0) this.inFlight.delete(key);
-      else this.inFlight.set(key, now);
+      const next = slots.waiting.shift();
+      if (next) return next(); // the slot passes to the next in line
+      slots.running--;
+      if (slots.running === 0) this.inFlight.delete(key);
     };
   }
 

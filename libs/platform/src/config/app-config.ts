@@ -27,6 +27,7 @@ const schema = z.object({
   GRAPHQL_MAX_TOKENS: positiveInt.min(500).default(3_000),
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(500),
   MAX_REQUESTS_IN_FLIGHT: z.coerce.number().int().min(0).default(8),
+  MAX_REQUESTS_QUEUED: z.coerce.number().int().min(0).default(100),
   REPORTS_DIR: z.string().min(1).default('.data/reports'),
 });
 

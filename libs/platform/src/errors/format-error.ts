@@ -33,6 +33,9 @@ const TOKEN_LIMIT = /^Syntax Error: Document contains more th[ae][nt] \d+ tokens
 const isStatementTimeout = (error: unknown) =>
   error instanceof Error && (error as { code?: string }).code === '57014' && /statement timeout/.test(error.message);
 
+/** Postgres refused text it cannot store (a NUL character, SQLSTATE 22021): the input's fault. */
+const isUnstorableText = (error: unknown) => error instanceof Error && (error as { code?: string }).code === '22021';
+
 /**
  * The code of a request over one of the limits, wherever it was found: a validation rule's own
  * code survives Apollo's GRAPHQL_VALIDATION_FAILED wrapper as the original error.
@@ -58,6 +61,9 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   if (isStatementTimeout(original)) {
     const message = 'The database took too long on this request and cancelled it; ask for fewer items, or retry later';
     return { ...base, message, extensions: { code: ErrorCode.QUERY_TIMEOUT } };
+  }
+  if (isUnstorableText(original)) {
+    return { ...base, message: 'Text arguments may not contain NUL characters (\\u0000)', extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }
   const limit = limitCode(formatted, error);
   if (limit) return { ...base, message: formatted.message.replace(/^Syntax Error: /, ''), extensions: { code: limit } };
