@@ -11,6 +11,7 @@ import { SettlementApiModule } from '@gpupool/settlement';
 import { TradingApiModule } from '@gpupool/trading';
 import {
   APP_CONFIG,
+  ApiStatementTimeoutModule,
   AppConfig,
   HealthModule,
   InputValidationPipe,
@@ -37,6 +38,7 @@ class BootstrapAdmin implements OnApplicationBootstrap {
 
 @Module({
   imports: [
+    ApiStatementTimeoutModule,
     PlatformModule,
     HealthModule,
     MetricsModule,
