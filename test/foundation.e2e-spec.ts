@@ -246,7 +246,7 @@ describe('foundation: identity, roles, audit, errors', () => {
     it('refuses a query over the complexity limit with QUERY_TOO_COMPLEX', async () => {
       const fields = Array.from({ length: 60 }, (_, i) => `a${i}: auditEvents(first: 500) { edges { node { id action } } }`).join(' ');
       const res = await stack.gql(stack.adminKey, `{ ${fields} }`);
-      expect(codesOf(res)).toEqual(['QUERY_TOO_COMPLEX']);
+      expect([...new Set(codesOf(res))]).toEqual(['QUERY_TOO_COMPLEX']);
     });
 
     it('keeps CSRF prevention on and batching off', async () => {

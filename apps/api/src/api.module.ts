@@ -3,7 +3,7 @@ import { Inject, Injectable, Module, OnApplicationBootstrap } from '@nestjs/comm
 import { APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ComplianceApiModule } from '@gpupool/compliance';
-import { ApiKeyService, IdentityApiModule, IdentityModule } from '@gpupool/identity';
+import { ApiKeyGuard, ApiKeyGuardModule, ApiKeyService, IdentityApiModule, IdentityModule } from '@gpupool/identity';
 import { InventoryApiModule } from '@gpupool/inventory';
 import { LedgerApiModule } from '@gpupool/ledger';
 import { ReportingApiModule } from '@gpupool/reporting';
@@ -11,12 +11,14 @@ import { SettlementApiModule } from '@gpupool/settlement';
 import { TradingApiModule } from '@gpupool/trading';
 import {
   APP_CONFIG,
+  ApiStatementTimeoutModule,
   AppConfig,
   HealthModule,
   InputValidationPipe,
   MetricsModule,
   PlatformModule,
   QUEUE_RESOLVERS,
+  RequestLimiter,
   RolesGuard,
 } from '@gpupool/platform';
 import { AuditResolver } from './audit.resolver';
@@ -38,10 +40,12 @@ class BootstrapAdmin implements OnApplicationBootstrap {
 
 @Module({
   imports: [
+    ApiStatementTimeoutModule,
     PlatformModule,
     HealthModule,
     MetricsModule,
     IdentityModule,
+    ApiKeyGuardModule,
     IdentityApiModule,
     InventoryApiModule,
     LedgerApiModule,
@@ -52,8 +56,8 @@ class BootstrapAdmin implements OnApplicationBootstrap {
     ConsoleStaticModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
-      imports: [IdentityModule],
-      inject: [APP_CONFIG, ApiKeyService],
+      imports: [IdentityModule, ApiKeyGuardModule],
+      inject: [APP_CONFIG, ApiKeyService, ApiKeyGuard, RequestLimiter],
       useFactory: graphqlOptions,
     }),
   ],

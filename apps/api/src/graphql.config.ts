@@ -1,20 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { ApolloDriverConfig } from '@nestjs/apollo';
-import { GraphQLError, GraphQLSchema, parse, validate, specifiedRules } from 'graphql';
-import depthLimit from 'graphql-depth-limit';
+import { ExecutionResult, GraphQLError, GraphQLSchema } from 'graphql';
 import type { Request } from 'express';
-import { ApiKeyService, bearerToken } from '@gpupool/identity';
+import { ApiKeyGuard, ApiKeyService, bearerToken } from '@gpupool/identity';
 import {
+  admitOperation,
   AppConfig,
   AuthPrincipal,
-  complexityPlugin,
+  DomainError,
   ErrorCode,
   formatGraphQLError,
-  operationComplexity,
-  RateLimiter,
+  limitRules,
+  limitsPlugin,
+  OperationLimits,
+  OperationRequest,
+  parseOptionsOf,
+  RateLimitedError,
+  rateLimitedGraphQLError,
+  ratePointsOf,
   RequestContext,
-  tooComplexError,
+  RequestLimiter,
 } from '@gpupool/platform';
+import { LIST_BOUNDS } from './list-bounds';
 
 interface WsExtra {
   principal?: AuthPrincipal;
@@ -24,26 +31,43 @@ interface WsContext {
   extra: WsExtra;
 }
 
-function unauthenticated(): GraphQLError {
-  return new GraphQLError('A valid API key is required: send "Authorization: Bearer <key>"', {
-    extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+};
+
+/** A refusal of the guard as Apollo sends it (status and, for RATE_LIMITED, Retry-After). */
+function refusal(error: unknown): unknown {
+  if (error instanceof RateLimitedError) return rateLimitedGraphQLError(error);
+  if (!(error instanceof DomainError)) return error;
+  return new GraphQLError(error.message, {
+    originalError: error,
+    extensions: { code: error.code, http: { status: HTTP_STATUS[error.code] ?? 400 } },
   });
 }
 
-function rateLimited(): GraphQLError {
-  return new GraphQLError('Too many requests for this API key; slow down and retry in a second', {
-    extensions: { code: ErrorCode.RATE_LIMITED, http: { status: 429 } },
-  });
+/** Errors as the client sees them on graphql-ws: formatted exactly as over HTTP. */
+const formatted = (errors: readonly GraphQLError[]) => errors.map((error) => formatGraphQLError(error.toJSON(), error));
+
+export function operationLimits(config: AppConfig): OperationLimits {
+  return {
+    maxDepth: config.GRAPHQL_MAX_DEPTH,
+    maxAliases: config.GRAPHQL_MAX_ALIASES,
+    maxRootFields: config.GRAPHQL_MAX_ROOT_FIELDS,
+    maxTokens: config.GRAPHQL_MAX_TOKENS,
+    maxCost: config.GRAPHQL_MAX_COMPLEXITY,
+    listBounds: LIST_BOUNDS,
+  };
 }
 
 /**
- * Apollo options: auth in the context, error masking, CSRF prevention, no batching, depth and
- * complexity limits on HTTP and on graphql-ws alike (Apollo's rules do not reach subscriptions).
+ * Apollo options: the API-key guard in the context, error masking, CSRF prevention, no batching,
+ * and the request limits (tokens, depth, aliases, root fields, cost, rate, requests in flight) on
+ * HTTP and on graphql-ws alike (Apollo's rules and plugins do not reach graphql-ws).
  */
-export function graphqlOptions(config: AppConfig, keys: ApiKeyService): ApolloDriverConfig {
-  const validationRules = [depthLimit(config.GRAPHQL_MAX_DEPTH)];
+export function graphqlOptions(config: AppConfig, keys: ApiKeyService, guard: ApiKeyGuard, limiter: RequestLimiter): ApolloDriverConfig {
+  const limits = operationLimits(config);
   let schema: GraphQLSchema | undefined;
-  const limiter = new RateLimiter(config.RATE_LIMIT_PER_SECOND);
 
   return {
     autoSchemaFile: true,
@@ -55,17 +79,19 @@ export function graphqlOptions(config: AppConfig, keys: ApiKeyService): ApolloDr
     introspection: true,
     playground: false,
     formatError: formatGraphQLError,
-    validationRules,
-    plugins: [complexityPlugin(config.GRAPHQL_MAX_COMPLEXITY)],
+    parseOptions: parseOptionsOf(limits),
+    validationRules: limitRules(limits),
+    plugins: [limitsPlugin(limits, limiter)],
     context: async (arg: { req?: Request } | WsContext): Promise<RequestContext> => {
       if ('req' in arg && arg.req) {
-        const principal = await keys.authenticate(bearerToken(arg.req.headers.authorization));
-        if (!principal) throw unauthenticated();
-        if (!limiter.take(principal.id)) throw rateLimited();
-        return { principal, requestId: String(arg.req.id ?? randomUUID()), loaders: new Map() };
+        const { principal, leave } = await guard.admit(arg.req.headers.authorization).catch((error: unknown) => {
+          throw refusal(error);
+        });
+        arg.req.res?.once('close', leave); // also when Apollo never reaches willSendResponse
+        return { principal, requestId: String(arg.req.id ?? randomUUID()), loaders: new Map(), leave };
       }
       const principal = (arg as WsContext).extra.principal;
-      if (!principal) throw unauthenticated();
+      if (!principal) throw refusal(new DomainError(ErrorCode.UNAUTHENTICATED, 'A valid API key is required'));
       return { principal, requestId: randomUUID(), loaders: null };
     },
     subscriptions: {
@@ -76,24 +102,22 @@ export function graphqlOptions(config: AppConfig, keys: ApiKeyService): ApolloDr
           ctx.extra.principal = principal;
           return true;
         },
-        onSubscribe: (
-          _ctx: WsContext,
-          _id: string,
-          payload: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null },
-        ) => {
-          if (!schema) return;
-          let document;
+        // Errors returned here and thrown later reach onError, which formats them as over HTTP.
+        onSubscribe: async (ctx: WsContext, _id: string, payload: OperationRequest) => {
+          if (!schema) return [new GraphQLError('The schema is not ready yet; retry', { extensions: { code: 'SERVICE_UNAVAILABLE' } })];
+          const admitted = admitOperation(schema, payload, limits);
+          if (Array.isArray(admitted)) return [...admitted];
+          const { document, operation, operationName, variableValues } = admitted as Exclude<typeof admitted, readonly GraphQLError[]>;
           try {
-            document = parse(payload.query);
+            await limiter.take(ctx.extra.principal!.id, ratePointsOf(document, operation));
           } catch (error) {
-            return [error as GraphQLError];
+            return [refusal(error) as GraphQLError];
           }
-          const errors = validate(schema, document, [...specifiedRules, ...validationRules]);
-          if (errors.length > 0) return [...errors];
-          const complexity = operationComplexity(schema, document, payload.variables, payload.operationName);
-          if (complexity > config.GRAPHQL_MAX_COMPLEXITY) return [tooComplexError(complexity, config.GRAPHQL_MAX_COMPLEXITY)];
-          return;
+          return { schema, document, operationName, variableValues };
         },
+        onNext: (_ctx: WsContext, _id: string, _payload: unknown, _args: unknown, result: ExecutionResult) =>
+          result.errors ? { ...result, errors: formatted(result.errors) } : undefined,
+        onError: (_ctx: WsContext, _id: string, _payload: unknown, errors: readonly GraphQLError[]) => formatted(errors),
       },
     },
   } as ApolloDriverConfig;

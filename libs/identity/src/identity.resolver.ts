@@ -1,6 +1,6 @@
 import { Args, Context, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import DataLoader from 'dataloader';
-import { CurrentPrincipal, Decimal, loaderFor, RequestContext, Role, Roles } from '@gpupool/platform';
+import { CurrentPrincipal, Decimal, isUuid, loaderFor, NotFoundError, RequestContext, Role, Roles } from '@gpupool/platform';
 import type { AuthPrincipal } from '@gpupool/platform';
 import { ApiKeyService } from './api-key.service';
 import { ApiKeyInfoModel, CreatePartnerInput, IssueApiKeyInput, IssuedApiKeyModel, PartnerModel, PrincipalModel } from './identity.models';
@@ -73,6 +73,8 @@ export class PrincipalResolver {
     @Args('id', { type: () => ID }) id: string,
     @Args('reason') reason: string,
   ): Promise<ApiKeyInfoModel> {
+    // An id that is not a UUID matches no key, like a missing one.
+    if (!isUuid(id)) throw new NotFoundError('ApiKey', id);
     return this.keys.revoke(actor, id, reason);
   }
 }

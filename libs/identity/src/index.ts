@@ -1,4 +1,5 @@
 export * from './api-key.entity';
+export * from './api-key.guard';
 export * from './api-key.service';
 export * from './identity.errors';
 export * from './identity.models';

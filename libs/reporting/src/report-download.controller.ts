@@ -1,15 +1,13 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Controller, Get, Headers, Inject, Logger, Param, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, Param, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiKeyService, bearerToken, PartnerService } from '@gpupool/identity';
-import { APP_CONFIG, AppConfig, ErrorCode, Role } from '@gpupool/platform';
+import { ApiKeyGuard, PartnerService } from '@gpupool/identity';
+import { APP_CONFIG, AppConfig, ErrorCode, Role, Roles } from '@gpupool/platform';
 import { downloadFileName } from './report-file-name';
 import { ReportFormat, ReportStatus } from './settlement-report.entity';
 import { SettlementReportService } from './settlement-report.service';
-
-const DOWNLOAD_ROLES = new Set<Role>([Role.ADMIN, Role.FINANCE]);
 
 const CONTENT_TYPE: Record<ReportFormat, string> = {
   [ReportFormat.CSV]: 'text/csv; charset=utf-8',
@@ -22,32 +20,24 @@ function refuse(res: Response, status: number, code: ErrorCode, message: string)
 
 /**
  * GET /reports/:id/download: the file of a SUCCEEDED report, for ADMIN and FINANCE keys
- * (Authorization: Bearer, as for GraphQL). 401 without a valid key, 403 for other roles, 404 for
- * an unknown report or one not SUCCEEDED yet, 410 REPORT_FILE_DELETED once its file was removed
- * after REPORTS_RETENTION_DAYS.
+ * (ApiKeyGuard, as for GraphQL). 401 without a valid key, 403 for other roles, 429 over the key's
+ * limits, 404 for an unknown report or one not SUCCEEDED yet, 410 REPORT_FILE_DELETED once its file
+ * was removed after REPORTS_RETENTION_DAYS.
  */
 @Controller('reports')
+@UseGuards(ApiKeyGuard)
+@Roles(Role.ADMIN, Role.FINANCE)
 export class ReportDownloadController {
   private readonly logger = new Logger(ReportDownloadController.name);
 
   constructor(
-    private readonly keys: ApiKeyService,
     private readonly reports: SettlementReportService,
     private readonly partners: PartnerService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get(':id/download')
-  async download(
-    @Param('id') id: string,
-    @Headers('authorization') authorization: string | undefined,
-    @Res() res: Response,
-  ): Promise<void> {
-    const principal = await this.keys.authenticate(bearerToken(authorization));
-    if (!principal) return refuse(res, 401, ErrorCode.UNAUTHENTICATED, 'A valid API key is required: send "Authorization: Bearer <key>"');
-    if (!DOWNLOAD_ROLES.has(principal.role)) {
-      return refuse(res, 403, ErrorCode.FORBIDDEN, `Report downloads are for ADMIN and FINANCE; your key has role ${principal.role}`);
-    }
+  async download(@Param('id') id: string, @Res() res: Response): Promise<void> {
     const report = await this.reports.find(id);
     if (!report) return refuse(res, 404, ErrorCode.NOT_FOUND, `Settlement report ${id} was not found`);
     if (report.status !== ReportStatus.SUCCEEDED || !report.fileName || !report.sha256) {

@@ -9,6 +9,8 @@ export interface RequestContext {
    * context lives as long as the subscription and must not serve one event's reads to the next.
    */
   loaders: Map<string, unknown> | null;
+  /** Frees the request's in-flight slot of its key (HTTP requests; see RequestLimiter). */
+  leave?: () => void;
 }
 
 export function loaderFor<L>(context: RequestContext, name: string, create: () => L): L {

@@ -5,7 +5,7 @@ import { ForbiddenError, UnauthenticatedError } from '../errors/domain-error';
 import { AuthPrincipal, Role } from './principal';
 import { RequestContext } from './request-context';
 
-const ROLES_KEY = 'gpupool:roles';
+export const ROLES_KEY = 'gpupool:roles';
 
 /** Declares which roles may call a query, mutation or subscription. Undeclared means nobody. */
 export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);

@@ -10,6 +10,7 @@ export function dataSourceOptions(
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   entities: MixedList<Function | string> = [],
   poolSize = 10,
+  statementTimeoutMs = 0,
 ): DataSourceOptions {
   return {
     type: 'postgres',
@@ -21,8 +22,9 @@ export function dataSourceOptions(
     uuidExtension: 'pgcrypto',
     installExtensions: false,
     namingStrategy: new SnakeNamingStrategy(),
-    // migrate() holds one connection for its lock while the migrations use another.
-    extra: { max: Math.max(2, poolSize), application_name: 'gpupool' },
+    // migrate() holds one connection for its lock while the migrations use another. A statement
+    // running longer than statementTimeoutMs is cancelled by Postgres (0: no limit).
+    extra: { max: Math.max(2, poolSize), application_name: 'gpupool', statement_timeout: statementTimeoutMs || undefined },
   };
 }
 

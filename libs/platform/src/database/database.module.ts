@@ -1,23 +1,36 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { dataSourceOptions, migrate } from './data-source-options';
 
+/** Present only in the api: its connections get DB_STATEMENT_TIMEOUT_MS (worker jobs wait on locks). */
+export const API_STATEMENT_TIMEOUT = Symbol('API_STATEMENT_TIMEOUT');
+
+/** Imported by the api module only: turns the statement timeout on for its data source. */
+@Global()
+@Module({ providers: [{ provide: API_STATEMENT_TIMEOUT, useValue: true }], exports: [API_STATEMENT_TIMEOUT] })
+export class ApiStatementTimeoutModule {}
+
 /** The Postgres data source; entities come from each domain's `TypeOrmModule.forFeature`. */
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
-        ...dataSourceOptions(config.DATABASE_URL, [], config.DB_POOL_SIZE),
+      inject: [APP_CONFIG, { token: API_STATEMENT_TIMEOUT, optional: true }],
+      useFactory: (config: AppConfig, api?: boolean) => ({
+        ...dataSourceOptions(config.DATABASE_URL, [], config.DB_POOL_SIZE, api ? config.DB_STATEMENT_TIMEOUT_MS : 0),
         autoLoadEntities: true,
       }),
+      // Migrations run on a connection pool of their own, without the statement timeout.
       dataSourceFactory: async (options) => {
-        const dataSource = await new DataSource(options!).initialize();
-        await migrate(dataSource);
-        return dataSource;
+        const migrator = await new DataSource({ ...options!, extra: { max: 2, application_name: 'gpupool-migrate' } }).initialize();
+        try {
+          await migrate(migrator);
+        } finally {
+          await migrator.destroy();
+        }
+        return new DataSource(options!).initialize();
       },
     }),
   ],

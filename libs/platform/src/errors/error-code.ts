@@ -17,6 +17,7 @@ export enum ErrorCode {
   /** Lock conflicts outlasted the retries; nothing was written: retry (with the same clientOrderId). */
   SERVICE_BUSY = 'SERVICE_BUSY',
   QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
+  QUERY_TIMEOUT = 'QUERY_TIMEOUT',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
   GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
   GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED',
@@ -39,6 +40,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 410;
     case ErrorCode.INTERNAL_SERVER_ERROR:
       return 500;
+    case ErrorCode.QUERY_TIMEOUT:
+      return 503;
     case ErrorCode.BAD_USER_INPUT:
     case ErrorCode.QUERY_TOO_COMPLEX:
     case ErrorCode.GRAPHQL_PARSE_FAILED:

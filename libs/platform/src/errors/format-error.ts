@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { Logger } from '@nestjs/common';
 import { retryableSqlState, ServiceBusyError } from '../database/transaction-retry';
@@ -27,6 +27,26 @@ const PASS_THROUGH = new Set<string>([
 const BAD_VALUE_MESSAGE =
   /cannot represent|Expected value of type|Expected type|got invalid value|must be a decimal|must be an ISO-8601|does not exist in "\w+" enum/i;
 
+/** graphql-js's parse error for a document over the token cap (`maxTokens`). */
+const TOKEN_LIMIT = /^Syntax Error: Document contains more th[ae][nt] \d+ tokens/;
+
+/** Postgres cancelled a statement that ran past `statement_timeout` (SQLSTATE 57014). */
+const isStatementTimeout = (error: unknown) =>
+  error instanceof Error && (error as { code?: string }).code === '57014' && /statement timeout/.test(error.message);
+
+/** Postgres refused text it cannot store (a NUL character, SQLSTATE 22021): the input's fault. */
+const isUnstorableText = (error: unknown) => error instanceof Error && (error as { code?: string }).code === '22021';
+
+/**
+ * The code of a request over one of the limits, wherever it was found: a validation rule's own
+ * code survives Apollo's GRAPHQL_VALIDATION_FAILED wrapper as the original error.
+ */
+function limitCode(formatted: GraphQLFormattedError, error: unknown): ErrorCode | undefined {
+  if (TOKEN_LIMIT.test(formatted.message)) return ErrorCode.QUERY_TOO_COMPLEX;
+  const inner = error instanceof GraphQLError ? error.originalError : undefined;
+  return inner instanceof GraphQLError && inner.extensions.code === ErrorCode.QUERY_TOO_COMPLEX ? ErrorCode.QUERY_TOO_COMPLEX : undefined;
+}
+
 /**
  * Apollo `formatError`: keeps the code and message of errors meant for the caller, masks
  * everything else as INTERNAL_SERVER_ERROR with a correlation id (details go to the log only).
@@ -39,14 +59,25 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   const base = { locations: formatted.locations, path: formatted.path };
 
   if (original instanceof DomainError) {
-    return { ...base, message: original.message, extensions: { code: original.code } };
+    const retryAfterMs = original.details?.retryAfterMs;
+    return { ...base, message: original.message, extensions: { code: original.code, ...(retryAfterMs ? { retryAfterMs } : {}) } };
   }
+  if (isStatementTimeout(original)) {
+    const message = 'The database took too long on this request and cancelled it; ask for fewer items, or retry later';
+    return { ...base, message, extensions: { code: ErrorCode.QUERY_TIMEOUT } };
+  }
+  if (isUnstorableText(original)) {
+    return { ...base, message: 'Text arguments may not contain NUL characters (\\u0000)', extensions: { code: ErrorCode.BAD_USER_INPUT } };
+  }
+  const limit = limitCode(formatted, error);
+  if (limit) return { ...base, message: formatted.message.replace(/^Syntax Error: /, ''), extensions: { code: limit } };
   const code = String(formatted.extensions?.code ?? '');
   if (code === ErrorCode.GRAPHQL_VALIDATION_FAILED && BAD_VALUE_MESSAGE.test(formatted.message)) {
     return { ...base, message: formatted.message, extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }
   if (PASS_THROUGH.has(code)) {
-    return { ...base, message: formatted.message, extensions: { code } };
+    const retryAfterMs = formatted.extensions?.retryAfterMs;
+    return { ...base, message: formatted.message, extensions: { code, ...(retryAfterMs ? { retryAfterMs } : {}) } };
   }
   const correlationId = randomUUID();
   logger.error({ correlationId, err: original, path: formatted.path }, 'unexpected GraphQL error');
