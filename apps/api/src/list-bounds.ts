@@ -19,4 +19,10 @@ export const LIST_BOUNDS: Readonly<Record<string, number>> = {
   // One order's fills (most orders fill in a few) and one market's price levels.
   'Order.fills': 50,
   'OrderBook.bids': 100,
+  // The job queues.
+  'Query.queueCounts': 10,
+  // The sales chart: at most 50 series and OTHER; salesOverTime's own estimator prices series ×
+  // buckets × what each point asks for, so a series' points count once here.
+  'Query.salesOverTime': 51,
+  'SalesSeries.points': 1,
 };
