@@ -10,6 +10,7 @@ import {
   complexityPlugin,
   ErrorCode,
   formatGraphQLError,
+  graphqlMetricsPlugin,
   operationComplexity,
   RateLimiter,
   RequestContext,
@@ -56,7 +57,7 @@ export function graphqlOptions(config: AppConfig, keys: ApiKeyService): ApolloDr
     playground: false,
     formatError: formatGraphQLError,
     validationRules,
-    plugins: [complexityPlugin(config.GRAPHQL_MAX_COMPLEXITY)],
+    plugins: [complexityPlugin(config.GRAPHQL_MAX_COMPLEXITY), graphqlMetricsPlugin()],
     context: async (arg: { req?: Request } | WsContext): Promise<RequestContext> => {
       if ('req' in arg && arg.req) {
         const principal = await keys.authenticate(bearerToken(arg.req.headers.authorization));

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EventBus } from '@gpupool/platform';
+import { countOrderEvents, EventBus } from '@gpupool/platform';
 
 export const ORDER_EVENTS = 'order-events';
 
@@ -60,6 +60,7 @@ export class OrderEvents {
    * 100,000 orders sends 100 messages, not 100,000; never fails the caller.
    */
   async publish(events: OrderEventMessage[]): Promise<void> {
+    countOrderEvents(events);
     const at = new Date().toISOString();
     for (let i = 0; i < events.length; i += EVENTS_PER_MESSAGE) {
       await this.bus.publish(

@@ -4,6 +4,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { Logger } from '@nestjs/common';
 import { DomainError } from './domain-error';
 import { ErrorCode } from './error-code';
+import { isUnavailableError } from './unavailable';
 
 const logger = new Logger('GraphQLErrors');
 
@@ -43,6 +44,14 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   }
   if (PASS_THROUGH.has(code)) {
     return { ...base, message: formatted.message, extensions: { code } };
+  }
+  if (isUnavailableError(original)) {
+    logger.warn({ err: original, path: formatted.path }, 'GraphQL request failed: a dependency is unreachable');
+    return {
+      ...base,
+      message: 'The service is briefly unavailable (database or queue unreachable); retry shortly (the same clientOrderId is safe)',
+      extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
+    };
   }
   const correlationId = randomUUID();
   logger.error({ correlationId, err: original, path: formatted.path }, 'unexpected GraphQL error');
