@@ -369,7 +369,10 @@ export async function chaosRun(env: ChaosEnv, plan: RunPlan): Promise<RunResult>
             const price = between(95, 160) * 1000;
             counters.ask.attempted++;
             const reply = await call(adminKey, ASK, { i: { skuCode: m.sku, regionCode: m.region, price: `${price}.00` } });
-            if (reply.data) (counters.ask.acked++, asks.set(`${m.sku}/${m.region}`, price));
+            if (reply.data) {
+              counters.ask.acked++;
+              asks.set(`${m.sku}/${m.region}`, price);
+            }
           } else if (r < 0.7) {
             counters.share.attempted++;
             const input =
