@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { runCampaign, summarize } from './campaign';
 
 async function main(): Promise<void> {
+  process.on('unhandledRejection', (error) => console.error('unhandled rejection in the campaign runner:', error));
   const { values } = parseArgs({
     options: {
       seed: { type: 'string', default: '1' },

@@ -122,7 +122,8 @@ export async function chaosRun(env: ChaosEnv, plan: RunPlan): Promise<RunResult>
       try {
         return (await db.query(text, params)).rows as T[];
       } catch (error) {
-        if (Date.now() > deadline || !/ECONNREFUSED|terminat|shutting down|starting up|Connection/i.test(String(error))) throw error;
+        if (Date.now() > deadline || !/ECONNREFUSED|ECONNRESET|terminat|shutting down|starting up|Connection|timeout/i.test(String(error)))
+          throw error;
         await sleep(100);
       }
     }
@@ -282,6 +283,16 @@ export async function chaosRun(env: ChaosEnv, plan: RunPlan): Promise<RunResult>
     return reply;
   };
 
+  /** A traffic loop that outlives a failed step of its own (the runner's query waited out too long, say). */
+  const keepGoing = (step: () => Promise<void>) =>
+    (async () => {
+      while (!stopping) {
+        await step().catch((error: unknown) => {
+          requests.RUNNER_ERROR = (requests.RUNNER_ERROR ?? 0) + 1;
+          console.error(`seed ${plan.seed}: traffic step failed: ${String(error)}`);
+        });
+      }
+    })();
   const counters = { ask: { attempted: 0, acked: 0 }, share: { attempted: 0, acked: 0 }, receive: { attempted: 0, acked: 0 } };
   let stopping = false;
   const loops: Promise<void>[] = [];
@@ -298,7 +309,7 @@ export async function chaosRun(env: ChaosEnv, plan: RunPlan): Promise<RunResult>
     const partners: { id: string; key: string }[] = [];
     for (let i = 0; i < plan.partners + 1; i++) {
       const { createPartner } = await must(adminKey, 'mutation($i: CreatePartnerInput!) { createPartner(input: $i) { id } }', {
-        i: { name: `Chaos ${plan.seed} firm ${i}`, countryCode: i % 2 ? 'CN' : 'SG', creditLimit: '1000000000000.00' },
+        i: { name: `Chaos ${plan.seed} firm ${i}`, countryCode: i % 2 && i < plan.partners ? 'CN' : 'SG', creditLimit: '1000000000000.00' },
       });
       const { issueApiKey } = await must(adminKey, 'mutation($i: IssueApiKeyInput!) { issueApiKey(input: $i) { key } }', {
         i: { role: 'PARTNER', partnerId: createPartner.id, label: 'desk' },
@@ -328,82 +339,76 @@ export async function chaosRun(env: ChaosEnv, plan: RunPlan): Promise<RunResult>
 
     // Traffic: partners place and cancel, operators move share, prices and inventory, finance takes payments.
     const openOrders: { id: string; key: string }[] = [];
+    let paymentSeq = 0;
     for (let c = 0; c < plan.clients; c++) {
       const partner = partners[c % partners.length]!;
       loops.push(
-        (async () => {
-          while (!stopping) {
-            const r = random();
-            if (r < 0.7) {
-              const m = pick(markets);
-              const ask = asks.get(`${m.sku}/${m.region}`)!;
-              const reply = await place(partner, {
-                clientOrderId: `c${plan.seed}-${c}-${++placeSeq}`,
-                skuCode: m.sku,
-                regionCode: m.region,
-                quantity: between(1, 60),
-                limitPrice: `${Math.round(ask * (0.93 + random() * 0.2))}.00`,
-                timeInForce: pick(['GTC', 'GTC', 'GTC', 'IOC', 'FOK']),
-              });
-              if (reply.data) openOrders.push({ id: reply.data.placeOrder.id, key: partner.key });
-            } else if (r < 0.85 && openOrders.length > 0) {
-              const order = openOrders.splice(Math.floor(random() * openOrders.length), 1)[0]!;
-              await call(order.key, 'mutation($id: ID!) { cancelOrder(id: $id) { status } }', { id: order.id });
-            } else {
-              await call(
-                partner.key,
-                '{ orders(first: 20) { totalCount edges { node { id status filledQuantity } } } fills(first: 20) { edges { node { quantity price } } } }',
-              );
-            }
-            await sleep(between(10, 80));
+        keepGoing(async () => {
+          const r = random();
+          if (r < 0.7) {
+            const m = pick(markets);
+            const ask = asks.get(`${m.sku}/${m.region}`)!;
+            const reply = await place(partner, {
+              clientOrderId: `c${plan.seed}-${c}-${++placeSeq}`,
+              skuCode: m.sku,
+              regionCode: m.region,
+              quantity: between(1, 60),
+              limitPrice: `${Math.round(ask * (0.93 + random() * 0.2))}.00`,
+              timeInForce: pick(['GTC', 'GTC', 'GTC', 'IOC', 'FOK']),
+            });
+            if (reply.data) openOrders.push({ id: reply.data.placeOrder.id, key: partner.key });
+          } else if (r < 0.85 && openOrders.length > 0) {
+            const order = openOrders.splice(Math.floor(random() * openOrders.length), 1)[0]!;
+            await call(order.key, 'mutation($id: ID!) { cancelOrder(id: $id) { status } }', { id: order.id });
+          } else {
+            await call(
+              partner.key,
+              '{ orders(first: 20) { totalCount edges { node { id status filledQuantity } } } fills(first: 20) { edges { node { quantity price } } } }',
+            );
           }
-        })(),
+          await sleep(between(10, 80));
+        }),
       );
     }
     loops.push(
-      (async () => {
-        while (!stopping) {
-          const m = pick(markets);
-          const r = random();
-          if (r < 0.4) {
-            const price = between(95, 160) * 1000;
-            counters.ask.attempted++;
-            const reply = await call(adminKey, ASK, { i: { skuCode: m.sku, regionCode: m.region, price: `${price}.00` } });
-            if (reply.data) {
-              counters.ask.acked++;
-              asks.set(`${m.sku}/${m.region}`, price);
-            }
-          } else if (r < 0.7) {
-            counters.share.attempted++;
-            const input =
-              random() < 0.5
-                ? { percent: `${between(2, 9)}.${between(0, 9)}0` }
-                : { percent: `${between(1, 9)}.${between(10, 99)}`, skuCode: m.sku };
-            if ((await call(adminKey, SHARE, { i: { ...input, reason: 'chaos' } })).data) counters.share.acked++;
-          } else {
-            counters.receive.attempted++;
-            const input = { skuCode: m.sku, regionCode: m.region, quantity: between(100, 3000), unitCost: `${between(80, 95)}000.00` };
-            if ((await call(adminKey, RECEIVE, { i: input })).data) counters.receive.acked++;
+      keepGoing(async () => {
+        const m = pick(markets);
+        const r = random();
+        if (r < 0.4) {
+          const price = between(95, 160) * 1000;
+          counters.ask.attempted++;
+          const reply = await call(adminKey, ASK, { i: { skuCode: m.sku, regionCode: m.region, price: `${price}.00` } });
+          if (reply.data) {
+            counters.ask.acked++;
+            asks.set(`${m.sku}/${m.region}`, price);
           }
-          await sleep(between(150, 500));
+        } else if (r < 0.7) {
+          counters.share.attempted++;
+          const input =
+            random() < 0.5
+              ? { percent: `${between(2, 9)}.${between(0, 9)}0` }
+              : { percent: `${between(1, 9)}.${between(10, 99)}`, skuCode: m.sku };
+          if ((await call(adminKey, SHARE, { i: { ...input, reason: 'chaos' } })).data) counters.share.acked++;
+        } else {
+          counters.receive.attempted++;
+          const input = { skuCode: m.sku, regionCode: m.region, quantity: between(100, 3000), unitCost: `${between(80, 95)}000.00` };
+          if ((await call(adminKey, RECEIVE, { i: input })).data) counters.receive.acked++;
         }
-      })(),
-      (async () => {
-        let n = 0;
-        while (!stopping) {
-          await sleep(between(300, 800));
-          const partner = pick(partners);
-          const [row] = await sql<{ receivable: string }>('SELECT receivable::text FROM partner WHERE id = $1', [partner.id]);
-          const cents = BigInt(row!.receivable.replace('.', ''));
-          if (cents <= 0n) continue;
-          const pay = (cents * BigInt(between(10, 60))) / 100n;
-          if (pay <= 0n) continue;
-          const amount = `${pay / 100n}.${String(pay % 100n).padStart(2, '0')}`;
-          await call(adminKey, 'mutation($i: RecordPaymentInput!) { recordPayment(input: $i) { id } }', {
-            i: { partnerId: partner.id, amount, reference: `chaos-${plan.seed}-${++n}` },
-          });
-        }
-      })(),
+        await sleep(between(150, 500));
+      }),
+      keepGoing(async () => {
+        await sleep(between(300, 800));
+        const partner = pick(partners);
+        const [row] = await sql<{ receivable: string }>('SELECT receivable::text FROM partner WHERE id = $1', [partner.id]);
+        const cents = BigInt(row!.receivable.replace('.', ''));
+        if (cents <= 0n) return;
+        const pay = (cents * BigInt(between(10, 60))) / 100n;
+        if (pay <= 0n) return;
+        const amount = `${pay / 100n}.${String(pay % 100n).padStart(2, '0')}`;
+        await call(adminKey, 'mutation($i: RecordPaymentInput!) { recordPayment(input: $i) { id } }', {
+          i: { partnerId: partner.id, amount, reference: `chaos-${plan.seed}-${++paymentSeq}` },
+        });
+      }),
     );
     await requestReports(1, 'CSV');
     await sleep(1500);
