@@ -175,7 +175,7 @@ export async function chaosRun(env: ChaosEnv, plan: RunPlan): Promise<RunResult>
   };
   const killSlot = async (slot: Slot): Promise<void> => {
     slot.plannedDown = true;
-    if (slot.process) slot.logs.push(slot.process.log().slice(-20_000));
+    if (slot.process) slot.logs.push(slot.process.log());
     await slot.process?.kill();
   };
 
@@ -189,7 +189,7 @@ export async function chaosRun(env: ChaosEnv, plan: RunPlan): Promise<RunResult>
     for (const slot of slots) {
       if (slot.plannedDown || slot.restarting || !slot.process || slot.process.alive()) continue;
       slot.unplannedExits++;
-      slot.logs.push(slot.process.log().slice(-20_000));
+      slot.logs.push(slot.process.log());
       violation('a process exited on its own', { process: slot.name, log: slot.process.log().slice(-1500) });
       slot.restarting = startSlot(slot)
         .catch((error) => violation('a process could not be started again', { process: slot.name, error: String(error).slice(-1500) }))
@@ -704,10 +704,7 @@ function writeLogs(dataDir: string, seed: number, slots: Slot[]): string {
   const dir = resolve(dataDir, 'logs');
   mkdirSync(dir, { recursive: true });
   const file = resolve(dir, `seed-${seed}.log`);
-  writeFileSync(
-    file,
-    slots.map((s) => `==== ${s.name}\n${[...s.logs, s.process?.log().slice(-20_000) ?? ''].join('\n---- restart\n')}`).join('\n'),
-  );
+  writeFileSync(file, slots.map((s) => `==== ${s.name}\n${[...s.logs, s.process?.log() ?? ''].join('\n---- restart\n')}`).join('\n'));
   return file;
 }
 
