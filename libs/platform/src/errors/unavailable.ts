@@ -15,7 +15,7 @@ const UNAVAILABLE_CODES = new Set([
   '08006',
 ]);
 const UNAVAILABLE_MESSAGE =
-  /Connection terminated|timeout exceeded when trying to connect|Stream isn't writeable|Connection is closed|Client has encountered a connection error|not queryable/i;
+  /Connection terminated|timeout exceeded when trying to connect|Stream isn't writeable|Connection is closed|Client has encountered a connection error|not queryable|the database system is (shutting down|starting up)/i;
 
 /** Whether an error (or one it wraps: originalError, driverError, cause) says Postgres or Redis is unreachable. */
 export function isUnavailableError(error: unknown, depth = 0): boolean {
