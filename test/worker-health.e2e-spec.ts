@@ -90,7 +90,7 @@ describe("the worker's health port", () => {
     ['matching', (w: TestWorker) => w.app.get(MatchingProcessor).onModuleDestroy()],
     ['settlement', (w: TestWorker) => w.app.get(SettlementProcessor).onModuleDestroy()],
     ['reports', (w: TestWorker) => w.app.get(ReportProcessor).onModuleDestroy()],
-    ['sweeps', (w: TestWorker) => w.app.get(SweepProcessor).worker.close()],
+    ['sweeps', (w: TestWorker) => w.app.get(SweepProcessor).onModuleDestroy()],
   ])('answers 503 naming the %s queue when its worker is closed', async (queue, closeWorker) => {
     const other = await startWorker();
     try {

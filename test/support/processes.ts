@@ -3,8 +3,10 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
-const WORKER_MAIN = resolve(__dirname, '../../dist/apps/worker/src/main.js');
-const API_MAIN = resolve(__dirname, '../../dist/apps/api/src/main.js');
+// From test/support, or from dist/test/support when compiled (the chaos campaign).
+const DIST = __dirname.split(/[\\/]/).includes('dist') ? resolve(__dirname, '../..') : resolve(__dirname, '../../dist');
+const WORKER_MAIN = resolve(DIST, 'apps/worker/src/main.js');
+const API_MAIN = resolve(DIST, 'apps/api/src/main.js');
 
 /** An api or worker started from the build as a process of its own. */
 export interface AppProcess {
@@ -15,6 +17,8 @@ export interface AppProcess {
   kill: () => Promise<void>;
   /** SIGTERM and wait for the exit. */
   stop: () => Promise<void>;
+  /** Whether it is still running. */
+  alive: () => boolean;
 }
 
 function start(main: string, env: Record<string, string>, readyLine: RegExp): Promise<AppProcess> {
@@ -39,6 +43,7 @@ function start(main: string, env: Record<string, string>, readyLine: RegExp): Pr
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
     },
+    alive: () => child.exitCode === null && child.signalCode === null,
   };
   return new Promise((ready, fail) => {
     // Not ready in time: killed, so no process outlives the test that started it.
@@ -64,9 +69,9 @@ export function startWorkerProcess(env: Record<string, string>): Promise<AppProc
   return start(WORKER_MAIN, env, /worker ready/);
 }
 
-/** An api process on a free port; resolves with its base URL once it listens. */
-export async function startApiProcess(env: Record<string, string>): Promise<AppProcess & { url: string }> {
-  const port = await freePort();
+/** An api process on `port` (else a free one); resolves with its base URL once it listens. */
+export async function startApiProcess(env: Record<string, string>, port?: number): Promise<AppProcess & { url: string }> {
+  port ??= await freePort();
   const api = await start(API_MAIN, { ...env, PORT: String(port) }, /GraphQL ready/);
   return { ...api, url: `http://127.0.0.1:${port}` };
 }

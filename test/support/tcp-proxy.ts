@@ -59,6 +59,13 @@ export class TcpProxy {
     this.server = undefined;
   }
 
+  /** The local ports of the proxy's connections to the target: what the target sees as its clients' ports. */
+  upstreamPorts(): Set<number> {
+    const ports = new Set<number>();
+    for (const socket of this.sockets) if (socket.remotePort === this.targetPort && socket.localPort) ports.add(socket.localPort);
+    return ports;
+  }
+
   /** Rewrites a URL to go through this proxy. */
   via(url: string): string {
     const parsed = new URL(url);

@@ -18,6 +18,7 @@ import {
   RateLimitedError,
   rateLimitedGraphQLError,
   ratePointsOf,
+  graphqlMetricsPlugin,
   RequestContext,
   RequestLimiter,
 } from '@gpupool/platform';
@@ -82,6 +83,7 @@ export function graphqlOptions(config: AppConfig, keys: ApiKeyService, guard: Ap
     parseOptions: parseOptionsOf(limits),
     validationRules: limitRules(limits),
     plugins: [limitsPlugin(limits, limiter)],
+  graphqlMetricsPlugin,
     context: async (arg: { req?: Request } | WsContext): Promise<RequestContext> => {
       if ('req' in arg && arg.req) {
         const { principal, leave } = await guard.admit(arg.req.headers.authorization).catch((error: unknown) => {

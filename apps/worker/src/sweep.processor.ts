@@ -1,21 +1,22 @@
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Queue, Worker } from 'bullmq';
 import { ReportingSweep } from '@gpupool/reporting';
 import { SettlementSweep } from '@gpupool/settlement';
 import { TradingSweep } from '@gpupool/trading';
-import { APP_CONFIG, AppConfig, JobName, QueueName } from '@gpupool/platform';
+import { APP_CONFIG, AppConfig, JobName, observeJobs, QueueName, workerOptions } from '@gpupool/platform';
 
 /**
  * The periodic sweep: re-queues the work Postgres says is pending (markets with open orders, fills
  * not settled, reports not built yet), so a lost job, a crash between commit and enqueue or a
  * flushed Redis only delays it. The schedule is a BullMQ job scheduler: one run per interval across
- * all workers.
+ * all workers; each worker runs one sweep at a time.
  */
-@Processor(QueueName.SWEEPS)
-export class SweepProcessor extends WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
+@Injectable()
+export class SweepProcessor implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SweepProcessor.name);
   private watch?: NodeJS.Timeout;
+  private worker?: Worker;
 
   constructor(
     @InjectQueue(QueueName.SWEEPS) private readonly queue: Queue,
@@ -23,18 +24,20 @@ export class SweepProcessor extends WorkerHost implements OnApplicationBootstrap
     private readonly trading: TradingSweep,
     private readonly settlement: SettlementSweep,
     private readonly reporting: ReportingSweep,
-  ) {
-    super();
-  }
+  ) {}
 
   /** Schedules the sweep, and schedules it again whenever Redis has lost the schedule (flushed, or restarted empty). */
   async onApplicationBootstrap(): Promise<void> {
-    await this.schedule();
+    await this.keepScheduled();
     this.watch = setInterval(() => void this.keepScheduled(), this.config.SWEEP_INTERVAL_MS);
+    this.worker = new Worker(QueueName.SWEEPS, () => this.process(), { ...workerOptions(this.config), concurrency: 1 });
+    this.worker.on('error', (error) => this.logger.warn({ err: error }, 'sweep worker error'));
+    observeJobs(this.worker);
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.watch);
+    await this.worker?.close();
   }
 
   private async schedule(): Promise<void> {

@@ -3,7 +3,7 @@ import { ComplianceModule } from '@gpupool/compliance';
 import { IdentityModule } from '@gpupool/identity';
 import { InventoryModule } from '@gpupool/inventory';
 import { LedgerModule } from '@gpupool/ledger';
-import { PlatformModule } from '@gpupool/platform';
+import { BusinessMetricsModule, PlatformModule } from '@gpupool/platform';
 import { ReportingWorkerModule } from '@gpupool/reporting';
 import { SettlementWorkerModule } from '@gpupool/settlement';
 import { TradingWorkerModule } from '@gpupool/trading';
@@ -14,6 +14,7 @@ import { WorkerHealthModule } from './worker-health.module';
 @Module({
   imports: [
     PlatformModule,
+    BusinessMetricsModule,
     IdentityModule,
     InventoryModule,
     LedgerModule,

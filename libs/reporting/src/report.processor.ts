@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
-import { APP_CONFIG, AppConfig, BuildReportJob, jobsProcessed, QueueName, workerOptions } from '@gpupool/platform';
+import { APP_CONFIG, AppConfig, BuildReportJob, jobsProcessed, observeJobs, QueueName, workerOptions } from '@gpupool/platform';
 import { ReportBuilder } from './report-builder.service';
 
 /** Reports one worker process builds at a time; each is a long stream, mostly CPU. */
@@ -27,6 +27,7 @@ export class ReportProcessor implements OnApplicationBootstrap, OnModuleDestroy 
       concurrency: REPORTS_PER_WORKER,
     });
     this.worker.on('error', (error) => this.logger.warn({ err: error }, 'report worker error'));
+    observeJobs(this.worker);
   }
 
   /** Lets running reports finish before the database goes away. */

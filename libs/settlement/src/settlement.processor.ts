@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
-import { APP_CONFIG, AppConfig, fillsOfSettleJob, jobsProcessed, QueueName, SettleFillJob, workerOptions } from '@gpupool/platform';
+import { APP_CONFIG, AppConfig, fillsOfSettleJob, jobsProcessed, observeJobs, QueueName, SettleFillJob, workerOptions } from '@gpupool/platform';
 import { BatchCollector } from './batch-collector';
 import { SettlementService } from './settlement.service';
 
@@ -42,6 +42,7 @@ export class SettlementProcessor implements OnApplicationBootstrap, OnModuleDest
       concurrency,
     });
     this.worker.on('error', (error) => this.logger.warn({ err: error }, 'settlement worker error'));
+    observeJobs(this.worker);
   }
 
   /** Lets the running jobs finish before the database goes away. */

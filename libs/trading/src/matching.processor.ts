@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
-import { APP_CONFIG, AppConfig, jobsProcessed, MatchMarketJob, QueueName, workerOptions } from '@gpupool/platform';
+import { APP_CONFIG, AppConfig, jobsProcessed, observeJobs, MatchMarketJob, QueueName, workerOptions } from '@gpupool/platform';
 import { MatchingService } from './matching.service';
 
 /**
@@ -21,6 +21,7 @@ export class MatchingProcessor implements OnApplicationBootstrap, OnModuleDestro
   onApplicationBootstrap(): void {
     this.worker = new Worker<MatchMarketJob>(QueueName.MATCHING, (job) => this.process(job), workerOptions(this.config));
     this.worker.on('error', (error) => this.logger.warn({ err: error }, 'matching worker error'));
+    observeJobs(this.worker);
   }
 
   /** Lets the running jobs finish before the database goes away. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Decimal, EventBus } from '@gpupool/platform';
+import { countOrderEvents, Decimal, EventBus } from '@gpupool/platform';
 import { Fill } from './fill.entity';
 import { Order } from './order.entity';
 
@@ -113,6 +113,7 @@ export class OrderEvents {
    * 100,000 orders sends 100 messages, not 100,000; never fails the caller.
    */
   async publish(events: OrderEventMessage[]): Promise<void> {
+    countOrderEvents(events);
     const at = new Date().toISOString();
     for (let i = 0; i < events.length; i += EVENTS_PER_MESSAGE) {
       await this.bus.publish(

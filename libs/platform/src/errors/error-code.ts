@@ -19,6 +19,8 @@ export enum ErrorCode {
   QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
   QUERY_TIMEOUT = 'QUERY_TIMEOUT',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+  /** Postgres or Redis is unreachable right now; retry shortly (the same clientOrderId is safe). */
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
   GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED',
 }
@@ -41,6 +43,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.INTERNAL_SERVER_ERROR:
       return 500;
     case ErrorCode.QUERY_TIMEOUT:
+    case ErrorCode.SERVICE_UNAVAILABLE:
       return 503;
     case ErrorCode.BAD_USER_INPUT:
     case ErrorCode.QUERY_TOO_COMPLEX:

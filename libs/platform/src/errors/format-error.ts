@@ -5,6 +5,7 @@ import { Logger } from '@nestjs/common';
 import { retryableSqlState, ServiceBusyError } from '../database/transaction-retry';
 import { DomainError } from './domain-error';
 import { ErrorCode } from './error-code';
+import { isUnavailableError } from './unavailable';
 
 const logger = new Logger('GraphQLErrors');
 
@@ -78,6 +79,14 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   if (PASS_THROUGH.has(code)) {
     const retryAfterMs = formatted.extensions?.retryAfterMs;
     return { ...base, message: formatted.message, extensions: { code, ...(retryAfterMs ? { retryAfterMs } : {}) } };
+  }
+  if (isUnavailableError(original)) {
+    logger.warn({ err: original, path: formatted.path }, 'GraphQL request failed: a dependency is unreachable');
+    return {
+      ...base,
+      message: 'The service is briefly unavailable (database or queue unreachable); retry shortly (the same clientOrderId is safe)',
+      extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
+    };
   }
   const correlationId = randomUUID();
   logger.error({ correlationId, err: original, path: formatted.path }, 'unexpected GraphQL error');

@@ -5,6 +5,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { MatchTrigger } from './match-trigger';
 import { SettlementTrigger } from './settlement-trigger';
 import { DEFAULT_JOB_OPTIONS, QueueName } from './queue-names';
+import { bullmqTelemetry } from '../tracing/tracing';
 
 const queues = Object.values(QueueName).map((name) => BullModule.registerQueue({ name }));
 
@@ -15,8 +16,11 @@ const queues = Object.values(QueueName).map((name) => BullModule.registerQueue({
     BullModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
-        connection: { url: config.REDIS_URL, maxRetriesPerRequest: null },
+        // Producers fail fast while Redis is away (the caller logs it; the sweep re-queues from
+        // Postgres) instead of holding a request until Redis returns.
+        connection: { url: config.REDIS_URL, maxRetriesPerRequest: 1, enableOfflineQueue: false },
         prefix: config.QUEUE_PREFIX,
+        telemetry: bullmqTelemetry(),
         defaultJobOptions: DEFAULT_JOB_OPTIONS,
       }),
     }),

@@ -1,5 +1,6 @@
 import { WorkerOptions } from 'bullmq';
 import { AppConfig } from '../config/app-config';
+import { bullmqTelemetry } from '../tracing/tracing';
 
 /**
  * The options of a BullMQ worker, from the config: the queues' Redis and prefix, how many jobs it
@@ -13,5 +14,6 @@ export function workerOptions(config: AppConfig): WorkerOptions {
     concurrency: config.WORKER_CONCURRENCY,
     lockDuration: config.WORKER_LOCK_DURATION_MS,
     stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
+    telemetry: bullmqTelemetry(),
   };
 }

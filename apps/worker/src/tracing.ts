@@ -1,0 +1,4 @@
+// Imported first by main.ts: tracing must patch pg and ioredis before anything loads them.
+import { startTracing } from '../../../libs/platform/src/tracing/tracing';
+
+startTracing('gpupool-worker');

@@ -1,0 +1,84 @@
+import { codesOf } from './support/graphql-client';
+import { Pool } from './support/pool';
+import { createTestDatabase } from './support/database';
+import { startStack, testRedisUrl, TestStack } from './support/stack';
+import { TcpProxy } from './support/tcp-proxy';
+
+/** What the request gave, or 'still waiting' if it has not answered within a minute (the dependency is kept away meanwhile). */
+async function answeredWhileDown<T>(request: Promise<T>): Promise<T | 'still waiting'> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<'still waiting'>((done) => (timer = setTimeout(() => done('still waiting'), 60_000)));
+  return Promise.race([request, limit]).finally(() => clearTimeout(timer));
+}
+
+describe('while Postgres or Redis is away, requests are answered, not held', () => {
+  let stack: TestStack;
+  let pool: Pool;
+  let redisProxy: TcpProxy;
+  let postgresProxy: TcpProxy;
+  let partner: { id: string; key: string };
+
+  beforeAll(async () => {
+    const redis = new URL(testRedisUrl());
+    redisProxy = await new TcpProxy(redis.hostname, Number(redis.port || 6379)).open();
+    const probe = await createTestDatabase();
+    await probe.drop();
+    const pg = new URL(probe.url);
+    postgresProxy = await new TcpProxy(pg.hostname, Number(pg.port || 5432)).open();
+    stack = await startStack({
+      worker: true,
+      env: { REDIS_URL: redisProxy.via(testRedisUrl()), SWEEP_INTERVAL_MS: '1000' },
+      databaseVia: (url) => postgresProxy.via(url),
+    });
+    pool = new Pool(stack);
+    await pool.receive('H800', 'cn-shanghai', 10_000);
+    await pool.share('5.00');
+    await pool.ask('H800', 'cn-shanghai', '120000.00');
+    partner = await pool.partner('Outage Partner', 'SG');
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  it('takes an order while Redis is unreachable (the order is in Postgres) and matches it once Redis is back', async () => {
+    await redisProxy.cut();
+    const reply = await answeredWhileDown(
+      pool.place(partner.key, {
+        clientOrderId: 'outage-1',
+        skuCode: 'H800',
+        regionCode: 'cn-shanghai',
+        quantity: 5,
+        limitPrice: '120000.00',
+      }),
+    );
+    await redisProxy.open();
+    expect(reply).not.toBe('still waiting'); // the match enqueue must not wait in ioredis's offline queue for Redis to return
+    if (reply === 'still waiting') return;
+    expect(reply.errors).toBeUndefined();
+    await pool.until(partner.key, reply.data!.placeOrder.id, (o) => o.status === 'FILLED', 30_000);
+  });
+
+  it('answers SERVICE_UNAVAILABLE, not INTERNAL_SERVER_ERROR, while Postgres is unreachable', async () => {
+    await postgresProxy.cut();
+    try {
+      const reply = await pool.place(partner.key, {
+        clientOrderId: 'outage-2',
+        skuCode: 'H800',
+        regionCode: 'cn-shanghai',
+        quantity: 5,
+        limitPrice: '120000.00',
+      });
+      expect(codesOf(reply)).toEqual(['SERVICE_UNAVAILABLE']);
+    } finally {
+      await postgresProxy.open();
+    }
+    const retried = await pool.place(partner.key, {
+      clientOrderId: 'outage-2',
+      skuCode: 'H800',
+      regionCode: 'cn-shanghai',
+      quantity: 5,
+      limitPrice: '120000.00',
+    });
+    expect(retried.errors).toBeUndefined();
+  });
+});
