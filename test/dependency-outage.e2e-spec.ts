@@ -81,4 +81,23 @@ describe('while Postgres or Redis is away, requests are answered, not held', () 
     });
     expect(retried.errors).toBeUndefined();
   });
+
+  it('refuses a key it cannot look up while Postgres is unreachable with 503 SERVICE_UNAVAILABLE', async () => {
+    const unseen = await pool.partner('Unseen Partner', 'SG'); // its key was never looked up, so it is not cached
+    await postgresProxy.cut();
+    try {
+      const response = await fetch(`${stack.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${unseen.key}` },
+        body: JSON.stringify({ query: '{ me { id } }' }),
+      });
+      const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
+      expect({ status: response.status, codes: body.errors?.map((e) => e.extensions?.code) }).toEqual({
+        status: 503,
+        codes: ['SERVICE_UNAVAILABLE'],
+      });
+    } finally {
+      await postgresProxy.open();
+    }
+  });
 });

@@ -158,6 +158,7 @@ export async function chaosRun(env: ChaosEnv, plan: RunPlan): Promise<RunResult>
     WORKER_CONCURRENCY: '2',
     RATE_LIMIT_PER_SECOND: '0',
     REPORTS_DIR: reportsDir,
+    WORKER_HTTP_PORT: '0', // two workers on one host
     ...QUICK_RECOVERY,
   });
   const startSlot = async (slot: Slot): Promise<void> => {

@@ -19,6 +19,8 @@ import {
   rateLimitedGraphQLError,
   ratePointsOf,
   graphqlMetricsPlugin,
+  httpStatusOf,
+  isUnavailableError,
   RequestContext,
   RequestLimiter,
 } from '@gpupool/platform';
@@ -32,18 +34,19 @@ interface WsContext {
   extra: WsExtra;
 }
 
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
-  [ErrorCode.UNAUTHENTICATED]: 401,
-  [ErrorCode.FORBIDDEN]: 403,
-};
-
-/** A refusal of the guard as Apollo sends it (status and, for RATE_LIMITED, Retry-After). */
+/**
+ * A refusal of the guard as Apollo sends it (status and, for RATE_LIMITED, Retry-After); a key
+ * lookup that found Postgres or Redis unreachable is SERVICE_UNAVAILABLE (503), not a 500.
+ */
 function refusal(error: unknown): unknown {
   if (error instanceof RateLimitedError) return rateLimitedGraphQLError(error);
-  if (!(error instanceof DomainError)) return error;
-  return new GraphQLError(error.message, {
-    originalError: error,
-    extensions: { code: error.code, http: { status: HTTP_STATUS[error.code] ?? 400 } },
+  const refused = isUnavailableError(error)
+    ? new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'The service is briefly unavailable (database or queue unreachable); retry shortly')
+    : error;
+  if (!(refused instanceof DomainError)) return error;
+  return new GraphQLError(refused.message, {
+    originalError: refused,
+    extensions: { code: refused.code, http: { status: httpStatusOf(refused.code) } },
   });
 }
 
@@ -82,8 +85,7 @@ export function graphqlOptions(config: AppConfig, keys: ApiKeyService, guard: Ap
     formatError: formatGraphQLError,
     parseOptions: parseOptionsOf(limits),
     validationRules: limitRules(limits),
-    plugins: [limitsPlugin(limits, limiter)],
-  graphqlMetricsPlugin,
+    plugins: [limitsPlugin(limits, limiter), graphqlMetricsPlugin()],
     context: async (arg: { req?: Request } | WsContext): Promise<RequestContext> => {
       if ('req' in arg && arg.req) {
         const { principal, leave } = await guard.admit(arg.req.headers.authorization).catch((error: unknown) => {
