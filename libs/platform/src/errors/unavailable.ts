@@ -17,11 +17,14 @@ const UNAVAILABLE_CODES = new Set([
 const UNAVAILABLE_MESSAGE =
   /Connection terminated|timeout exceeded when trying to connect|Stream isn't writeable|Connection is closed|Client has encountered a connection error|not queryable|the database system is (shutting down|starting up)/i;
 
-/** Whether an error (or one it wraps: originalError, driverError, cause) says Postgres or Redis is unreachable. */
+/**
+ * Whether an error (or one it wraps: originalError, driverError, cause, or the thrownValue of graphql's
+ * NonErrorThrown) says Postgres or Redis is unreachable.
+ */
 export function isUnavailableError(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 5) return false;
-  const { code, message, originalError, driverError, cause } = error as Record<string, unknown>;
+  const { code, message, originalError, driverError, cause, thrownValue } = error as Record<string, unknown>;
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
   if (typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message)) return true;
-  return [originalError, driverError, cause].some((inner) => isUnavailableError(inner, depth + 1));
+  return [originalError, driverError, cause, thrownValue].some((inner) => isUnavailableError(inner, depth + 1));
 }
