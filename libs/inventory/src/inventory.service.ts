@@ -129,16 +129,6 @@ export class InventoryService {
   }
 
   /**
-   * Share-locks markets (FOR KEY SHARE, in id order) for a transaction that will write rows
-   * referencing them after other locks, as settlement does: their foreign keys would take this lock
-   * anyway, last; taken first it keeps the order market → partners → lots → ledger. Every change of
-   * a market (matching, ask price, receipts) locks it FOR NO KEY UPDATE, which does not conflict.
-   */
-  async shareLockMarkets(em: EntityManager, marketIds: readonly string[]): Promise<void> {
-    await em.query(`SELECT id FROM market WHERE id = ANY($1::uuid[]) ORDER BY id FOR KEY SHARE`, [[...new Set(marketIds)]]);
-  }
-
-  /**
    * Takes `units` out of the market's lots first in, first out (received_at, id), under row locks,
    * and returns their exact cost. Throws when fewer units remain.
    */

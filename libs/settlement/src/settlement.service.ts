@@ -23,8 +23,8 @@ function alreadySettled(error: unknown): boolean {
 
 /**
  * Turns fills into money in the ledger, each exactly once, a batch of fills in one transaction
- * of about a dozen statements whatever its size. Locks in the global order: the fills' markets
- * (FOR KEY SHARE), their partners (sorted by id), then the lots of each market (FIFO relief), then
+ * of about a dozen statements whatever its size. Locks in the global order: the fills'
+ * partners (sorted by id), then the lots of each market (FIFO relief), then
  * ledger accounts and balances.
  * Under the partner locks it skips fills already settled, then writes every journal entry, every
  * posting, the credit changes and every settlement row each in one set-based statement. The
@@ -87,12 +87,8 @@ export class SettlementService {
   }
 
   private async settleIn(em: EntityManager, fills: FillToSettle[], currencyOf: Map<string, string>): Promise<number> {
-    // Markets first (share locks their settlement rows' foreign keys would take last), then partners sorted by id
-    // (the order payments lock them in too): the global lock order, so settlement deadlocks with nothing.
-    await this.inventory.shareLockMarkets(
-      em,
-      fills.map((f) => f.marketId),
-    );
+    // Partners sorted by id first (the order payments lock them in too), then lots and ledger: the global
+    // lock order. Markets are only KEY SHARE-locked by foreign keys, which no market change conflicts with.
     await this.credit.lockPartners(
       em,
       fills.map((f) => f.partnerId),
