@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
+import { resolve } from 'node:path';
 import { benchPartner, createBenchDatabase, gqlClient, scaled, startProcess, startWorkerProcess } from './support/bench-stack';
+import { ownCpuSeconds, postgresCpuSeconds, redisCpuSeconds } from './support/process-cpu';
 
 /**
  * placeOrder intake: 32 concurrent clients (autocannon, one partner each) place GTC orders through
@@ -24,6 +26,7 @@ const ESSENTIAL =
 
 interface Measured {
   perSecond: number;
+  requests: number;
   p50: number;
   p99: number;
   /** Answers with errors or a status other than 200, and requests that timed out. */
@@ -60,11 +63,66 @@ async function load(url: string, seconds: number, body: (client: number) => stri
   });
   return {
     perSecond: result.requests.average,
+    requests: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
     failed: failed + result.errors,
     sample:
       sample ?? (result.errors > 0 ? `${result.timeouts} timeouts, ${result.errors - result.timeouts} other socket errors` : undefined),
+  };
+}
+
+/** CPU seconds used so far by each party of a stage: its servers, Postgres, Redis and this process (the load). */
+type CpuReading = Record<'server' | 'worker' | 'postgres' | 'redis' | 'load', number | null>;
+
+function cpuReader(redisUrl: string, server: () => number, worker?: () => number): () => CpuReading {
+  const postgresDir = resolve('.data/bench/postgres');
+  const redisPort = Number(new URL(redisUrl).port || 6379);
+  return () => ({
+    server: server(),
+    worker: worker?.() ?? null,
+    postgres: postgresCpuSeconds(postgresDir),
+    redis: redisCpuSeconds(redisPort),
+    load: ownCpuSeconds(),
+  });
+}
+
+/** CPU milliseconds per request of each party between two readings; '-' where a party is not on this machine. */
+function cpuPerRequest(before: CpuReading, after: CpuReading, requests: number): Record<keyof CpuReading, string> {
+  const per = (key: keyof CpuReading) =>
+    before[key] === null || after[key] === null ? '-' : (((after[key]! - before[key]!) * 1000) / Math.max(requests, 1)).toFixed(2);
+  return { server: per('server'), worker: per('worker'), postgres: per('postgres'), redis: per('redis'), load: per('load') };
+}
+
+/**
+ * The statements Postgres spent the most time on while `work` ran, from pg_stat_statements (the
+ * benchmark's Postgres loads it; elsewhere this says it is not there).
+ */
+async function topStatements(url: string, work: () => Promise<Measured>): Promise<{ measured: Measured; statements: string[] }> {
+  const available = await sql(url, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements').then(
+    () => sql(url, 'SELECT pg_stat_statements_reset()').then(() => true),
+    () => false,
+  );
+  const measured = await work();
+  if (!available) return { measured, statements: ['- pg_stat_statements is not loaded on this Postgres: no statement figures.'] };
+  const rows = await sql(
+    url,
+    `SELECT calls, total_exec_time / calls AS exec_ms, total_plan_time / greatest(calls, 1) AS plan_ms,
+            total_exec_time + total_plan_time AS total_ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS query
+       FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND calls > 0
+      ORDER BY total_exec_time + total_plan_time DESC LIMIT 10`,
+  );
+  const total = rows.reduce((sum, r) => sum + Number(r.total_ms), 0);
+  return {
+    measured,
+    statements: [
+      '| statement (placeOrder stage, api and worker) | calls | exec ms/call | plan ms/call | share of the top 10 |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      ...rows.map(
+        (r) =>
+          `| \`${String(r.query).replaceAll('|', '\\|')}\` | ${r.calls} | ${Number(r.exec_ms).toFixed(3)} | ${Number(r.plan_ms).toFixed(3)} | ${((100 * Number(r.total_ms)) / total).toFixed(0)} % |`,
+      ),
+    ],
   };
 }
 
@@ -128,9 +186,20 @@ export async function run(): Promise<string> {
     await load(essential.url, 3, essentialOrder);
     await load(bare.url, 3, typename);
     await load(api.url, 3, order, partnerKey);
-    const baseline = await load(essential.url, seconds, essentialOrder);
-    const typenameBaseline = await load(bare.url, seconds, typename);
-    const intake = await load(api.url, seconds, order, partnerKey);
+    const redisUrl = database.env.REDIS_URL!;
+    const cpu = new Map<Measured, Record<keyof CpuReading, string>>();
+    const stage = async (work: () => Promise<Measured>, server: () => number, worker?: () => number) => {
+      const read = cpuReader(redisUrl, server, worker);
+      const before = read();
+      const measured = await work();
+      cpu.set(measured, cpuPerRequest(before, read(), measured.requests));
+      return measured;
+    };
+    const baseline = await stage(() => load(essential.url, seconds, essentialOrder), essential.cpuSeconds);
+    const typenameBaseline = await stage(() => load(bare.url, seconds, typename), bare.cpuSeconds);
+    const { measured: intake, statements } = await topStatements(url, () =>
+      stage(() => load(api.url, seconds, order, partnerKey), api.cpuSeconds, worker.cpuSeconds),
+    );
     const [{ placed, matched, filled }] = await sql(
       url,
       `SELECT count(*)::int AS placed, count(*) FILTER (WHERE resting)::int AS matched, count(*) FILTER (WHERE filled_quantity > 0)::int AS filled FROM orders`,
@@ -140,6 +209,10 @@ export async function run(): Promise<string> {
     const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
     const row = (name: string, m: Measured) =>
       `| ${name} | ${fmt(m.perSecond)} | ${fmt(m.p50, 1)} | ${fmt(m.p99, 1)} | ${fmt(m.failed)} | ${(m.perSecond / baseline.perSecond).toFixed(3)} | ${(m.perSecond / typenameBaseline.perSecond).toFixed(3)} |`;
+    const cpuRow = (name: string, m: Measured) => {
+      const c = cpu.get(m)!;
+      return `| ${name} | ${c.server} | ${c.worker} | ${c.postgres} | ${c.redis} | ${c.load} |`;
+    };
     return [
       '## Order intake',
       '',
@@ -155,6 +228,16 @@ export async function run(): Promise<string> {
       row('placeOrder (validate, export headroom, credit hold, insert, commit, queue a match run, publish)', intake),
       row('baseline: essential order, bare Apollo Server + node-postgres', baseline),
       row('baseline: bare Apollo Server, `{ __typename }`', typenameBaseline),
+      '',
+      'CPU milliseconds per request, by party, in the same stages (what bounds the rate on a machine whose cores they share):',
+      '',
+      '| stage | server | worker | Postgres | Redis | load generator |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      cpuRow('placeOrder (server: the api)', intake),
+      cpuRow('essential order', baseline),
+      cpuRow('bare Apollo', typenameBaseline),
+      '',
+      ...statements,
       '',
       ...samples.map((sample) => `- a failed answer: \`${sample}\``),
       '',

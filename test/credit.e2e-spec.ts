@@ -39,7 +39,7 @@ describe('partner credit and payments', () => {
     inTx(async (em) => {
       const amount = new Decimal(gross);
       await credit.hold(em, partnerId, amount);
-      await credit.holdToReceivable(em, partnerId, amount, amount);
+      await credit.holdsToReceivables(em, [{ partnerId, holdAmount: amount, grossAmount: amount }]);
       const account = await ledger.receivableAccount(em, partnerId);
       await ledger.post(em, {
         description: 'test sale',
@@ -100,8 +100,9 @@ describe('partner credit and payments', () => {
       await inTx((em) => credit.hold(em, partnerId, new Decimal('113000.00')));
       expect(await row(partnerId)).toMatchObject({ credit_held: '113000.00', receivable: '0.00' });
       // 400 filled at 95: the fill's part of the hold (400 × 100 × 1.13) leaves, its gross (400 × 95 × 1.13) is owed.
-      const after = await inTx((em) => credit.holdToReceivable(em, partnerId, new Decimal('45200.00'), new Decimal('42940.00')));
-      expect([after.creditHeld.toFixed(2), after.receivable.toFixed(2)]).toEqual(['67800.00', '42940.00']);
+      await inTx((em) =>
+        credit.holdsToReceivables(em, [{ partnerId, holdAmount: new Decimal('45200.00'), grossAmount: new Decimal('42940.00') }]),
+      );
       expect(await row(partnerId)).toMatchObject({ credit_held: '67800.00', receivable: '42940.00' });
       const seen = (await stack.gql(partnerKey, PARTNERS)).data!.partners;
       expect(seen).toEqual([{ id: partnerId, creditLimit: '200000.00', creditUsed: '110740.00', creditAvailable: '89260.00' }]);
@@ -117,9 +118,9 @@ describe('partner credit and payments', () => {
       const partnerId = await createPartner('Over Release Inc', '1000.00');
       await inTx((em) => credit.hold(em, partnerId, new Decimal('100.00')));
       await expect(inTx((em) => credit.release(em, partnerId, new Decimal('100.01')))).rejects.toThrow(/only 100.00 is held/);
-      await expect(inTx((em) => credit.holdToReceivable(em, partnerId, new Decimal('100.01'), new Decimal('1.00')))).rejects.toThrow(
-        /only 100.00 is held/,
-      );
+      await expect(
+        inTx((em) => credit.holdsToReceivables(em, [{ partnerId, holdAmount: new Decimal('100.01'), grossAmount: new Decimal('1.00') }])),
+      ).rejects.toThrow(/only 100.00 is held/);
       await expect(inTx((em) => credit.hold(em, partnerId, new Decimal('1.005')))).rejects.toThrow(/at most two decimals/);
       await expect(inTx((em) => credit.hold(em, partnerId, new Decimal('-1.00')))).rejects.toThrow(/≥ 0/);
       expect(await row(partnerId)).toMatchObject({ credit_held: '100.00', receivable: '0.00' });
@@ -136,11 +137,12 @@ describe('partner credit and payments', () => {
       expect(await row(partnerId)).toMatchObject({ credit_held: '0.00', receivable: '0.01' });
     });
 
-    it('locks a partner by id, and answers NOT_FOUND for an unknown or malformed id', async () => {
+    it('finds a partner by id, and answers NOT_FOUND for an unknown or malformed id', async () => {
       const partnerId = await createPartner('Lockable Ltd', '1.00');
-      expect((await inTx((em) => credit.lockPartner(em, partnerId))).id).toBe(partnerId);
+      expect((await inTx((em) => credit.partner(em, partnerId))).id).toBe(partnerId);
       for (const id of [randomUUID(), 'not-a-uuid']) {
-        await expect(inTx((em) => credit.lockPartner(em, id))).rejects.toBeInstanceOf(NotFoundError);
+        await expect(inTx((em) => credit.partner(em, id))).rejects.toBeInstanceOf(NotFoundError);
+        await expect(inTx((em) => credit.applyPayment(em, id, new Decimal('1.00')))).rejects.toBeInstanceOf(NotFoundError);
         await expect(inTx((em) => credit.hold(em, id, new Decimal('1.00')))).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND });
       }
     });

@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { configureApi } from '../../apps/api/src/configure-api';
 import { dataSourceOptions, migrate } from '@gpupool/platform';
+import { processCpuSeconds } from './process-cpu';
 
 /** GraphQL against one api: throws on errors. */
 export type Gql = <T = Record<string, any>>(key: string, query: string, variables?: Record<string, unknown>) => Promise<T>;
@@ -113,6 +114,8 @@ export async function startBenchStack(name: string, extraEnv: Record<string, str
 /** A process started from the build, ready once `ready` answers true. */
 export interface BenchProcess {
   url: string;
+  /** CPU seconds the process has used so far. */
+  cpuSeconds: () => number;
   stop: () => Promise<void>;
 }
 
@@ -131,7 +134,7 @@ export function freePort(): Promise<number> {
 export async function startProcess(script: string, env: Record<string, string>, probe = '/health'): Promise<BenchProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(process.execPath, [join(__dirname, '..', '..', script)], {
+  const child: ChildProcess = spawn(process.execPath, [...profileArgs(), join(__dirname, '..', '..', script)], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -148,6 +151,7 @@ export async function startProcess(script: string, env: Record<string, string>, 
   }
   return {
     url,
+    cpuSeconds: () => processCpuSeconds(child.pid!) ?? 0,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
@@ -155,9 +159,18 @@ export async function startProcess(script: string, env: Record<string, string>, 
   };
 }
 
+/**
+ * With BENCH_CPU_PROFILE_DIR set, every process a benchmark starts writes a V8 CPU profile there
+ * when it stops (open it in Chrome DevTools or speedscope).
+ */
+function profileArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROFILE_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 /** A worker process started from the build (`dist/apps/worker/src/main.js`); resolves once it says it is ready. */
-export async function startWorkerProcess(env: Record<string, string>): Promise<{ stop: () => Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, [join(__dirname, '..', '..', 'apps/worker/src/main.js')], {
+export async function startWorkerProcess(env: Record<string, string>): Promise<Omit<BenchProcess, 'url'>> {
+  const child: ChildProcess = spawn(process.execPath, [...profileArgs(), join(__dirname, '..', '..', 'apps/worker/src/main.js')], {
     env: { ...process.env, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -177,6 +190,7 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<{
     child.once('exit', (code) => fail(new Error(`worker exited with ${code}:\n${output}`)));
   });
   return {
+    cpuSeconds: () => processCpuSeconds(child.pid!) ?? 0,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;

@@ -62,6 +62,11 @@ export function redisCpuSeconds(port: number): number | null {
   return null;
 }
 
+/** CPU seconds used so far by process `pid` (not its children), or null when it is gone. */
+export function processCpuSeconds(pid: number): number | null {
+  return stat(pid)?.own ?? null;
+}
+
 /** CPU seconds used so far by this process. */
 export function ownCpuSeconds(): number {
   const usage = process.cpuUsage();

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { bigintCountTransformer } from '@gpupool/platform';
+import { bigintCountTransformer, PreparedStatement, runPrepared } from '@gpupool/platform';
 import { exportLicenseRequired, exportProhibited, licenseShortReason, prohibitedReason } from './compliance.errors';
 import { ExportRule } from './export-rule.enum';
 
@@ -29,6 +29,17 @@ const EXPORT_FACTS = `
   SELECT COALESCE((SELECT rule FROM export_rule WHERE sku_code = $2 AND country_code = $3), 'ALLOWED') AS rule,
          (SELECT COALESCE(sum(quantity), 0) FROM export_license WHERE partner_id = $1::uuid AND sku_code = $2::text AND valid_until > now()) AS licensed`;
 
+/** Counts units ($4) against the usage row, if the facts allow them; no row back means refused. */
+const RESERVE_EXPORT_UNITS: PreparedStatement = {
+  name: 'reserve-export-units',
+  text: `WITH facts AS (${EXPORT_FACTS})
+    INSERT INTO export_usage AS u (partner_id, sku_code, used_units)
+    SELECT $1::uuid, $2::text, $4::bigint FROM facts WHERE rule = 'ALLOWED' OR (rule = 'LICENSE_REQUIRED' AND licensed >= $4::bigint)
+    ON CONFLICT (partner_id, sku_code) DO UPDATE SET used_units = u.used_units + EXCLUDED.used_units
+     WHERE (SELECT rule FROM facts) = 'ALLOWED' OR u.used_units + EXCLUDED.used_units <= (SELECT licensed FROM facts)
+    RETURNING u.used_units`,
+};
+
 /**
  * Export control for orders. Every method runs inside the caller's transaction. A partner's usage
  * row of a SKU is changed only by a statement that checks and changes it at once, under the row
@@ -44,16 +55,8 @@ export class ComplianceService {
    */
   async reserve(em: EntityManager, partner: ExportDestination, skuCode: string, units: number): Promise<void> {
     positiveUnits(units);
-    const counted: unknown[] = await em.query(
-      `WITH facts AS (${EXPORT_FACTS})
-       INSERT INTO export_usage AS u (partner_id, sku_code, used_units)
-       SELECT $1::uuid, $2::text, $4::bigint FROM facts WHERE rule = 'ALLOWED' OR (rule = 'LICENSE_REQUIRED' AND licensed >= $4::bigint)
-       ON CONFLICT (partner_id, sku_code) DO UPDATE SET used_units = u.used_units + EXCLUDED.used_units
-        WHERE (SELECT rule FROM facts) = 'ALLOWED' OR u.used_units + EXCLUDED.used_units <= (SELECT licensed FROM facts)
-       RETURNING u.used_units`,
-      [partner.id, skuCode, partner.countryCode, units],
-    );
-    if (counted.length > 0) return;
+    const { rowCount } = await runPrepared(em, RESERVE_EXPORT_UNITS, [partner.id, skuCode, partner.countryCode, units]);
+    if (rowCount) return;
     // Refused: say why, from the same facts.
     const [facts]: { rule: ExportRule; licensed: string }[] = await em.query(EXPORT_FACTS, [partner.id, skuCode, partner.countryCode]);
     if (facts!.rule === ExportRule.PROHIBITED) throw exportProhibited(skuCode, partner.countryCode);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Decimal, formatDecimal, isUuid, NotFoundError } from '@gpupool/platform';
+import { Decimal, formatDecimal, isUuid, NotFoundError, PreparedStatement, runPrepared } from '@gpupool/platform';
 import { InsufficientCreditError, paymentExceedsReceivable } from './identity.errors';
 import { Partner } from './partner.entity';
 
@@ -26,6 +26,14 @@ function requireIds(partnerIds: Iterable<string>): string[] {
   return ids.sort();
 }
 
+/** Check and hold in one: holds $2 of partner $1's credit if that much is available; no row back means refused. */
+const HOLD_CREDIT: PreparedStatement = {
+  name: 'hold-credit',
+  text: `UPDATE partner SET credit_held = credit_held + $2::numeric
+          WHERE id = $1 AND credit_limit - credit_held - receivable >= $2::numeric
+          RETURNING id`,
+};
+
 /** Partner rows locked in id order, inside a statement that then changes them: the one order every caller locks several in. */
 const LOCKED_IN_ORDER = `SELECT id FROM partner WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`;
 
@@ -37,24 +45,11 @@ const LOCKED_IN_ORDER = `SELECT id FROM partner WHERE id = ANY($1::uuid[]) ORDER
  */
 @Injectable()
 export class PartnerCreditService {
-  /** The partner, locked until the caller's transaction ends. */
-  async lockPartner(em: EntityManager, partnerId: string): Promise<Partner> {
-    const [partner] = await this.lockPartners(em, [partnerId]);
-    return partner!;
-  }
-
-  /** Partners, locked in the order of their ids (the order every caller locks several in); sorted so. */
-  async lockPartners(em: EntityManager, partnerIds: readonly string[]): Promise<Partner[]> {
-    const ids = requireIds(partnerIds);
-    const partners = await em
-      .createQueryBuilder(Partner, 'p')
-      .setLock('for_no_key_update')
-      .where('p.id IN (:...ids)', { ids })
-      .orderBy('p.id')
-      .getMany();
-    const missing = ids.find((id, i) => partners[i]?.id !== id);
-    if (missing !== undefined) throw new NotFoundError('Partner', missing);
-    return partners;
+  /** The partner as it is now (not locked); NOT_FOUND when there is none. */
+  async partner(em: EntityManager, partnerId: string): Promise<Partner> {
+    const partner = isUuid(partnerId) ? await em.findOneBy(Partner, { id: partnerId }) : null;
+    if (!partner) throw new NotFoundError('Partner', partnerId);
+    return partner;
   }
 
   /**
@@ -64,14 +59,8 @@ export class PartnerCreditService {
   async hold(em: EntityManager, partnerId: string, amount: Decimal): Promise<void> {
     fen('hold amount', amount);
     if (!isUuid(partnerId)) throw new NotFoundError('Partner', partnerId);
-    // TypeORM answers an UPDATE with [rows, count].
-    const [held]: [unknown[], number] = await em.query(
-      `UPDATE partner SET credit_held = credit_held + $2::numeric
-        WHERE id = $1 AND credit_limit - credit_held - receivable >= $2::numeric
-        RETURNING id`,
-      [partnerId, amount.toFixed(2)],
-    );
-    if (held.length > 0) return;
+    const { rowCount } = await runPrepared(em, HOLD_CREDIT, [partnerId, amount.toFixed(2)]);
+    if (rowCount) return;
     const [partner] = await em.findBy(Partner, { id: partnerId });
     if (!partner) throw new NotFoundError('Partner', partnerId);
     throw new InsufficientCreditError(partnerId, Decimal.max(partner.creditAvailable, 0), amount);
@@ -103,50 +92,53 @@ export class PartnerCreditService {
     throw this.notHeld(partner, amountOf.get(short)!);
   }
 
-  /** Settles a fill: its part of the hold leaves, its gross amount becomes a receivable. */
-  async holdToReceivable(em: EntityManager, partnerId: string, holdAmount: Decimal, grossAmount: Decimal): Promise<Partner> {
-    const [partner] = await this.holdsToReceivables(em, [{ partnerId, holdAmount, grossAmount }]);
-    return partner!;
-  }
-
-  /** Settles fills of several partners in one statement: each partner's hold parts leave, its gross amounts become a receivable. */
-  async holdsToReceivables(em: EntityManager, settled: readonly SettledCredit[]): Promise<Partner[]> {
+  /**
+   * Settles fills of several partners in one statement, their rows locked in id order: each
+   * partner's hold parts leave, its gross amounts become a receivable.
+   */
+  async holdsToReceivables(em: EntityManager, settled: readonly SettledCredit[]): Promise<void> {
     const byPartner = new Map<string, { hold: Decimal; gross: Decimal }>();
     for (const { partnerId, holdAmount, grossAmount } of settled) {
-      const sum = byPartner.get(partnerId) ?? { hold: new Decimal(0), gross: new Decimal(0) };
-      byPartner.set(partnerId, {
+      const key = partnerId.toLowerCase();
+      const sum = byPartner.get(key) ?? { hold: new Decimal(0), gross: new Decimal(0) };
+      byPartner.set(key, {
         hold: sum.hold.plus(fen('hold amount', holdAmount)),
         gross: sum.gross.plus(fen('gross amount', grossAmount)),
       });
     }
-    const partners = await this.lockPartners(em, [...byPartner.keys()]);
-    for (const partner of partners) {
-      const { hold } = byPartner.get(partner.id)!;
-      if (hold.gt(partner.creditHeld)) throw this.notHeld(partner, hold);
-    }
-    await em.query(
+    if (byPartner.size === 0) return;
+    const ids = requireIds(byPartner.keys());
+    const [moved]: [{ id: string }[], number] = await em.query(
       `UPDATE partner p SET credit_held = p.credit_held - u.hold, receivable = p.receivable + u.gross
-         FROM unnest($1::uuid[], $2::numeric[], $3::numeric[]) AS u(id, hold, gross) WHERE p.id = u.id`,
-      [
-        partners.map((p) => p.id),
-        partners.map((p) => byPartner.get(p.id)!.hold.toFixed()),
-        partners.map((p) => byPartner.get(p.id)!.gross.toFixed()),
-      ],
+         FROM (${LOCKED_IN_ORDER}) l, unnest($1::uuid[], $2::numeric[], $3::numeric[]) AS u(id, hold, gross)
+        WHERE p.id = l.id AND p.id = u.id AND p.credit_held >= u.hold
+        RETURNING p.id`,
+      [ids, ids.map((id) => byPartner.get(id)!.hold.toFixed()), ids.map((id) => byPartner.get(id)!.gross.toFixed())],
     );
-    return partners.map((partner) => {
-      const { hold, gross } = byPartner.get(partner.id)!;
-      return Object.assign(partner, { creditHeld: partner.creditHeld.minus(hold), receivable: partner.receivable.plus(gross) });
-    });
+    if (moved.length === ids.length) return;
+    const done = new Set(moved.map((r) => r.id));
+    const short = ids.find((id) => !done.has(id))!;
+    const [partner] = await em.findBy(Partner, { id: short });
+    if (!partner) throw new NotFoundError('Partner', short);
+    throw this.notHeld(partner, byPartner.get(short)!.hold);
   }
 
-  /** Reduces the receivable by a payment; more than the settled, unpaid receivable is BAD_USER_INPUT. */
-  async applyPayment(em: EntityManager, partnerId: string, amount: Decimal): Promise<Partner> {
+  /**
+   * Reduces the receivable by a payment in one conditional statement (the last lock a payment
+   * takes); more than the settled, unpaid receivable is BAD_USER_INPUT. Returns the receivable after.
+   */
+  async applyPayment(em: EntityManager, partnerId: string, amount: Decimal): Promise<Decimal> {
     fen('payment amount', amount);
-    const partner = await this.lockPartner(em, partnerId);
-    if (amount.gt(partner.receivable)) throw paymentExceedsReceivable(amount, partner.receivable);
-    const receivable = partner.receivable.minus(amount);
-    await em.update(Partner, { id: partner.id }, { receivable });
-    return Object.assign(partner, { receivable });
+    if (!isUuid(partnerId)) throw new NotFoundError('Partner', partnerId);
+    // TypeORM answers an UPDATE with [rows, count].
+    const [[paid]]: [{ receivable: string }[], number] = await em.query(
+      `UPDATE partner SET receivable = receivable - $2::numeric WHERE id = $1 AND receivable >= $2::numeric RETURNING receivable`,
+      [partnerId, amount.toFixed(2)],
+    );
+    if (paid) return new Decimal(paid.receivable);
+    const [partner] = await em.findBy(Partner, { id: partnerId });
+    if (!partner) throw new NotFoundError('Partner', partnerId);
+    throw paymentExceedsReceivable(amount, partner.receivable);
   }
 
   private notHeld(partner: Partner, amount: Decimal): RangeError {

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { bigintCountTransformer, Decimal } from '@gpupool/platform';
+import { bigintCountTransformer, Decimal, PreparedStatement, runPrepared } from '@gpupool/platform';
 import { capUnits } from './cap-units';
 
 /** A market with its fleet numbers as of the read. */
@@ -60,29 +60,37 @@ function toView(row: MarketRow): MarketView {
   };
 }
 
+/**
+ * Markets with their totals (sum of lots as received) and effective share, filtered by the
+ * parameters that are not null: ids, SKU code, region code, offered only. One text for every
+ * filter, so it is planned once per connection (match runs read their market this way).
+ */
+const MARKET_VIEWS: PreparedStatement = {
+  name: 'market-views',
+  text: `SELECT m.id, m.currency, m.ask_price, m.committed_units,
+                (SELECT COALESCE(sum(l.quantity), 0) FROM inventory_lot l WHERE l.market_id = m.id) AS total_units,
+                COALESCE(o.percent, g.percent) AS share_percent,
+                s.code AS sku_code, s.vendor AS sku_vendor, s.name AS sku_name, s.memory_gb AS sku_memory_gb,
+                r.code AS region_code, r.name AS region_name, r.country_code AS region_country_code
+           FROM market m
+           JOIN sku s ON s.id = m.sku_id
+           JOIN region r ON r.id = m.region_id
+           CROSS JOIN global_share g
+           LEFT JOIN share_override o ON o.sku_id = m.sku_id
+          WHERE ($1::uuid[] IS NULL OR m.id = ANY($1::uuid[]))
+            AND ($2::text IS NULL OR s.code = $2::text)
+            AND ($3::text IS NULL OR r.code = $3::text)
+            AND (NOT $4::boolean OR m.ask_price IS NOT NULL)
+          ORDER BY s.code, r.code`,
+};
+
 /** Markets with their totals (sum of lots as received) and effective share; cap and availability follow exactly. */
 export async function readMarketViews(em: EntityManager, filter: MarketViewFilter): Promise<MarketView[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const param = (value: unknown) => `$${params.push(value)}`;
-  if (filter.ids) where.push(`m.id = ANY(${param(filter.ids)}::uuid[])`);
-  if (filter.skuCode != null) where.push(`s.code = ${param(filter.skuCode)}`);
-  if (filter.regionCode != null) where.push(`r.code = ${param(filter.regionCode)}`);
-  if (filter.offeredOnly) where.push('m.ask_price IS NOT NULL');
-  const rows: MarketRow[] = await em.query(
-    `SELECT m.id, m.currency, m.ask_price, m.committed_units,
-            (SELECT COALESCE(sum(l.quantity), 0) FROM inventory_lot l WHERE l.market_id = m.id) AS total_units,
-            COALESCE(o.percent, g.percent) AS share_percent,
-            s.code AS sku_code, s.vendor AS sku_vendor, s.name AS sku_name, s.memory_gb AS sku_memory_gb,
-            r.code AS region_code, r.name AS region_name, r.country_code AS region_country_code
-       FROM market m
-       JOIN sku s ON s.id = m.sku_id
-       JOIN region r ON r.id = m.region_id
-       CROSS JOIN global_share g
-       LEFT JOIN share_override o ON o.sku_id = m.sku_id
-      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY s.code, r.code`,
-    params,
-  );
+  const { rows } = await runPrepared<MarketRow>(em, MARKET_VIEWS, [
+    filter.ids ?? null,
+    filter.skuCode ?? null,
+    filter.regionCode ?? null,
+    filter.offeredOnly ?? false,
+  ]);
   return rows.map(toView);
 }

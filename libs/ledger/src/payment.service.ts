@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { PartnerCreditService } from '@gpupool/identity';
-import { AuditService, AuthPrincipal, tenantOf, transactionWithRetry } from '@gpupool/platform';
+import { AuditService, AuthPrincipal, isUniqueViolation, tenantOf, transactionWithRetry } from '@gpupool/platform';
 import { Account, BOOK_CURRENCY } from './ledger-accounts';
 import { paymentReferenceTaken } from './ledger.errors';
 import { RecordPaymentInput } from './ledger.models';
@@ -23,18 +23,17 @@ export class PaymentService {
   ) {}
 
   /**
-   * Records money received from a partner, in one transaction: the receivable goes down (never
-   * below zero), Dr CASH / Cr the partner's receivable is posted, and the change is audited.
+   * Records money received from a partner, in one transaction: Dr CASH / Cr the partner's
+   * receivable is posted, the payment row written, the receivable goes down (never below zero)
+   * and the change is audited. Locks in the global order: ledger rows, then the partner's row.
    */
   async record(actor: AuthPrincipal, input: RecordPaymentInput): Promise<Payment> {
     const receivedAt = input.receivedAt ?? new Date();
     return transactionWithRetry(this.dataSource, async (em) => {
-      const partner = await this.credit.lockPartner(em, input.partnerId);
+      const partner = await this.credit.partner(em, input.partnerId);
       if (await em.existsBy(Payment, { partnerId: partner.id, reference: input.reference })) {
         throw paymentReferenceTaken(input.reference);
       }
-      const receivableBefore = partner.receivable;
-      const after = await this.credit.applyPayment(em, partner.id, input.amount);
       const receivable = await this.ledger.receivableAccount(em, partner.id);
       const id = randomUUID();
       const entry = await this.ledger.post(em, {
@@ -47,27 +46,33 @@ export class PaymentService {
           { account: receivable.code, amount: input.amount.neg() },
         ],
       });
-      await em.insert(Payment, {
-        id,
-        partnerId: partner.id,
-        amount: input.amount,
-        reference: input.reference,
-        receivedAt,
-        journalEntryId: entry.id,
-        recordedBy: actor.id,
-      });
+      await em
+        .insert(Payment, {
+          id,
+          partnerId: partner.id,
+          amount: input.amount,
+          reference: input.reference,
+          receivedAt,
+          journalEntryId: entry.id,
+          recordedBy: actor.id,
+        })
+        .catch((error: unknown) => {
+          // The same reference recorded at the same moment: the unique key decides.
+          throw isUniqueViolation(error, 'payment_partner_reference') ? paymentReferenceTaken(input.reference) : error;
+        });
+      const after = await this.credit.applyPayment(em, partner.id, input.amount);
       await this.audit.record(em, actor, {
         action: 'payment.record',
         entity: 'Payment',
         entityId: id,
-        before: { receivable: receivableBefore },
+        before: { receivable: after.plus(input.amount) },
         after: {
           partnerId: partner.id,
           amount: input.amount,
           reference: input.reference,
           receivedAt,
           journalEntryId: entry.id,
-          receivable: after.receivable,
+          receivable: after,
         },
       });
       return em.findOneByOrFail(Payment, { id });

@@ -4,6 +4,7 @@ export * from './database/data-source-options';
 export * from './database/database.module';
 export * from './database/snake-naming.strategy';
 export * from './database/transaction-retry';
+export * from './database/prepared-statement';
 export * from './errors/error-code';
 export * from './errors/domain-error';
 export * from './errors/format-error';

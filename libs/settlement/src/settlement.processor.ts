@@ -1,6 +1,15 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
-import { APP_CONFIG, AppConfig, fillsOfSettleJob, jobsProcessed, observeJobs, QueueName, SettleFillJob, workerOptions } from '@gpupool/platform';
+import {
+  APP_CONFIG,
+  AppConfig,
+  fillsOfSettleJob,
+  jobsProcessed,
+  observeJobs,
+  QueueName,
+  SettleFillJob,
+  workerOptions,
+} from '@gpupool/platform';
 import { BatchCollector } from './batch-collector';
 import { SettlementService } from './settlement.service';
 

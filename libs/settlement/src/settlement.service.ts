@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { PartnerCreditService } from '@gpupool/identity';
 import { InventoryService } from '@gpupool/inventory';
 import { DuplicateJournalEntryError, JournalEntryDraft, LedgerService } from '@gpupool/ledger';
-import { Decimal, formatDecimal, isUuid, NotFoundError, transactionWithRetry } from '@gpupool/platform';
+import { Decimal, formatDecimal, isUniqueViolation, isUuid, NotFoundError, transactionWithRetry } from '@gpupool/platform';
 import { FillSource, FillToSettle } from './fill-source.repository';
 import { settlementAmounts, settlementLines } from './settlement-amounts';
 import { Settlement } from './settlement.entity';
@@ -16,20 +16,18 @@ const ATTEMPTS = 3;
 
 /** Another transaction settled one of the fills first: the next attempt finds its settlement. */
 function alreadySettled(error: unknown): boolean {
-  if (error instanceof DuplicateJournalEntryError) return true;
-  const driver = error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string }) : undefined;
-  return driver?.code === '23505' && driver.constraint === 'settlement_fill';
+  return error instanceof DuplicateJournalEntryError || isUniqueViolation(error, 'settlement_fill');
 }
 
 /**
  * Turns fills into money in the ledger, each exactly once, a batch of fills in one transaction
- * of about a dozen statements whatever its size. Locks in the global order: the fills'
- * partners (sorted by id), then the lots of each market (FIFO relief), then
- * ledger accounts and balances.
- * Under the partner locks it skips fills already settled, then writes every journal entry, every
- * posting, the credit changes and every settlement row each in one set-based statement. The
- * unique fill of a settlement and the unique source of a journal entry make a second settlement
- * of a fill impossible, whatever runs at the same time.
+ * of about a dozen statements whatever its size. Locks in the global order (libs/trading/README.md):
+ * the lots of each market (FIFO relief), then ledger accounts and balances, then the fills'
+ * partners (sorted by id), last.
+ * It skips fills already settled, then writes every journal entry, every posting, every
+ * settlement row and the credit changes each in one set-based statement. The unique fill of a
+ * settlement and the unique source of a journal entry make a second settlement of a fill
+ * impossible, whatever runs at the same time.
  */
 @Injectable()
 export class SettlementService {
@@ -87,13 +85,8 @@ export class SettlementService {
   }
 
   private async settleIn(em: EntityManager, fills: FillToSettle[], currencyOf: Map<string, string>): Promise<number> {
-    // Partners sorted by id first (the order payments lock them in too), then lots and ledger: the global
-    // lock order. Markets are only KEY SHARE-locked by foreign keys, which no market change conflicts with.
-    await this.credit.lockPartners(
-      em,
-      fills.map((f) => f.partnerId),
-    );
-    // Any other settlement of these fills held the same partner locks: it has committed by now, or has not started.
+    // Fills settled by a batch that committed are skipped; one settling them now makes this one fail on the
+    // unique fill of a settlement (or source of a journal entry) and run again, which then skips them.
     const settled: { fill_id: string }[] = await em.query(`SELECT fill_id FROM settlement WHERE fill_id = ANY($1::uuid[])`, [
       fills.map((f) => f.id),
     ]);
@@ -136,11 +129,6 @@ export class SettlementService {
       lines: settlementLines(receivables[i]!, amounts, cost),
     }));
     const entryIds = await this.ledger.postMany(em, drafts);
-    await this.credit.holdsToReceivables(
-      em,
-      rows.map(({ fill, amounts }) => ({ partnerId: fill.partnerId, holdAmount: fill.holdAmount, grossAmount: amounts.gross })),
-    );
-
     await em.query(
       `INSERT INTO settlement (fill_id, partner_id, market_id, quantity, unit_price, net_amount, tax_rate_percent,
                                tax_amount, gross_amount, cost_amount, currency, journal_entry_id)
@@ -160,6 +148,11 @@ export class SettlementService {
         rows.map(({ currency }) => currency),
         entryIds,
       ],
+    );
+    // The partners' rows last, just before the commit: placeOrder's credit hold waits only for this statement.
+    await this.credit.holdsToReceivables(
+      em,
+      rows.map(({ fill, amounts }) => ({ partnerId: fill.partnerId, holdAmount: fill.holdAmount, grossAmount: amounts.gross })),
     );
   }
 }

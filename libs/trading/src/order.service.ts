@@ -4,7 +4,15 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ComplianceService } from '@gpupool/compliance';
 import { PartnerCreditService } from '@gpupool/identity';
 import { CatalogService, InventoryService } from '@gpupool/inventory';
-import { AuthPrincipal, isUuid, MatchTrigger, NotFoundError, transactionWithRetry } from '@gpupool/platform';
+import {
+  AuthPrincipal,
+  isUuid,
+  MatchTrigger,
+  NotFoundError,
+  PreparedStatement,
+  runPrepared,
+  transactionWithRetry,
+} from '@gpupool/platform';
 import { orderEventOf, OrderEvents } from './order-events';
 import { OrderLifecycle } from './order-lifecycle';
 import { ORDER_COLUMNS, orderFromRow, OrderRow } from './order-row';
@@ -30,7 +38,9 @@ function samePayload(order: Order, input: PlaceOrderInput): boolean {
  * (1 + tax), rounded up to the fen), and the unique (partner, clientOrderId) key decides
  * idempotency: on a conflict nothing is inserted and nothing returned.
  */
-const INSERT_ORDER = `
+const INSERT_ORDER: PreparedStatement = {
+  name: 'place-order',
+  text: `
   WITH facts AS (
     SELECT m.id AS market_id, p.tax_rate_percent, p.country_code
       FROM market m JOIN sku s ON s.id = m.sku_id JOIN region r ON r.id = m.region_id, partner p
@@ -45,12 +55,14 @@ const INSERT_ORDER = `
     ON CONFLICT ON CONSTRAINT orders_partner_client_order_id DO NOTHING
     RETURNING ${ORDER_COLUMNS}
   )
-  SELECT placed.*, f.country_code FROM placed, facts f`;
+  SELECT placed.*, f.country_code FROM placed, facts f`,
+};
 
 /**
  * Placing and cancelling orders: credit, export headroom and the order row commit together.
  * placeOrder is five statements on its way to a new order (BEGIN, the order insert, the export
- * headroom, the credit hold, COMMIT); replays and refusals read what they need to explain.
+ * headroom, the credit hold, COMMIT), the middle three prepared once per connection; replays and
+ * refusals read what they need to explain.
  */
 @Injectable()
 export class OrderService {
@@ -74,7 +86,9 @@ export class OrderService {
   }
 
   private async insert(em: EntityManager, partnerId: string, input: PlaceOrderInput): Promise<{ order: Order; placed: boolean }> {
-    const [row]: (OrderRow & { country_code: string })[] = await em.query(INSERT_ORDER, [
+    const {
+      rows: [row],
+    } = await runPrepared<OrderRow & { country_code: string }>(em, INSERT_ORDER, [
       partnerId,
       input.clientOrderId,
       input.skuCode,

@@ -31,6 +31,12 @@ export function retryableSqlState(error: unknown): string | undefined {
   return code !== undefined && RETRYABLE_SQLSTATES.has(code) ? code : undefined;
 }
 
+/** True when `error` is Postgres refusing a row for the unique constraint `constraint` (23505). */
+export function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const driver = error instanceof QueryFailedError ? (error.driverError as { code?: unknown; constraint?: unknown }) : undefined;
+  return driver?.code === '23505' && driver.constraint === constraint;
+}
+
 /** Full jitter: a random pause up to an exponentially growing bound, so racing retries spread out. */
 const pause = (attempt: number) =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt)));
