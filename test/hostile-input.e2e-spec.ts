@@ -79,6 +79,17 @@ describe('hostile input: limits, validation that cannot crash, the same codes on
     expect(codesOf(await stack.gql(partner.key, twice))).toEqual(['QUERY_TOO_COMPLEX']);
   });
 
+  it('prices a document again for each request whose variables move its cost (first, @include), though it keeps fixed costs', async () => {
+    const paged = 'query($n: Int!) { orders(first: $n) { edges { node { id fills { id quantity price } } } } }';
+    const included = 'query($x: Boolean!) { me { id } orders(first: 500) @include(if: $x) { edges { node { id fills { id } } } } }';
+    for (let round = 0; round < 2; round++) {
+      expect(codesOf(await stack.gql(partner.key, paged, { n: 1 }))).toEqual([]);
+      expect(codesOf(await stack.gql(partner.key, paged, { n: 500 }))).toEqual(['QUERY_TOO_COMPLEX']);
+      expect(codesOf(await stack.gql(partner.key, included, { x: false }))).toEqual([]);
+      expect(codesOf(await stack.gql(partner.key, included, { x: true }))).toEqual(['QUERY_TOO_COMPLEX']);
+    }
+  });
+
   const cycle = '{ me { ...A } } fragment A on Principal { id ...B } fragment B on Principal { name ...A }';
   it.each([
     ['a fragment cycle', { query: cycle }, ['GRAPHQL_VALIDATION_FAILED']],

@@ -17,6 +17,9 @@ import {
   ValidationContext,
   ValidationRule,
   getVariableValues,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
 } from 'graphql';
 import { ComplexityEstimator, fieldExtensionsEstimator, getComplexity } from 'graphql-query-complexity';
 import { ErrorCode } from '../errors/error-code';
@@ -122,6 +125,37 @@ export function operationCost(
   });
 }
 
+/**
+ * Whether an operation's cost can depend on its variables: through the arguments of fields the
+ * estimators read arguments of (a `first`, or a complexity function of their own), or through a
+ * directive's (`@include(if: $x)`).
+ */
+function costReadsVariables(schema: GraphQLSchema, document: DocumentNode): boolean {
+  const typeInfo = new TypeInfo(schema);
+  let reads = false;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const field = typeInfo.getFieldDef();
+        const priced = field && (field.extensions?.complexity !== undefined || field.args.some((arg) => arg.name === 'first'));
+        if (!priced || !node.arguments?.length) return;
+        for (const argument of node.arguments) visit(argument, { Variable: () => void (reads = true) });
+      },
+      Directive(node) {
+        for (const argument of node.arguments ?? []) visit(argument, { Variable: () => void (reads = true) });
+      },
+    }),
+  );
+  return reads;
+}
+
+/**
+ * Costs by document (Apollo keeps one per query text) and operation name, for documents whose
+ * cost reads no variables; null for a document whose cost does (priced at every request).
+ */
+const fixedCosts = new WeakMap<DocumentNode, Map<string, number> | null>();
+
 /** Throws QUERY_TOO_COMPLEX for an operation over `maxCost` (its variables must be valid). */
 export function checkCost(
   schema: GraphQLSchema,
@@ -130,11 +164,16 @@ export function checkCost(
   operationName: string | null | undefined,
   limits: OperationLimits,
 ): void {
-  let cost: number;
-  try {
-    cost = operationCost(schema, document, variables, operationName, limits);
-  } catch (error) {
-    throw limitError(`Query is too complex to price: ${(error as Error).message}`);
+  let known = fixedCosts.get(document);
+  if (known === undefined) fixedCosts.set(document, (known = costReadsVariables(schema, document) ? null : new Map()));
+  let cost = known?.get(operationName ?? '');
+  if (cost === undefined) {
+    try {
+      cost = operationCost(schema, document, variables, operationName, limits);
+    } catch (error) {
+      throw limitError(`Query is too complex to price: ${(error as Error).message}`);
+    }
+    known?.set(operationName ?? '', cost);
   }
   if (cost > limits.maxCost) {
     throw limitError(`Query is too complex: ${cost} exceeds the limit of ${limits.maxCost}; ask for fewer items or fields`);
