@@ -21,10 +21,29 @@ describe('rate limit and queue dashboard', () => {
     expect(codesOf(stranger)).toEqual(['UNAUTHENTICATED']);
   });
 
-  it('serves the queue dashboard to ADMIN only with a key', async () => {
+  it('serves the queue dashboard to ADMIN and OPERATOR keys: 401 without a key, 403 for FINANCE and PARTNER', async () => {
     await new Promise((r) => setTimeout(r, 1100));
-    const anonymous = await fetch(`${stack.url}/queues`);
-    expect(anonymous.status).toBe(401);
+    const issue = async (role: string, partnerId?: string) => {
+      const res = await stack.gql(stack.adminKey, 'mutation($i: IssueApiKeyInput!) { issueApiKey(input: $i) { key } }', {
+        i: { role, label: `dashboard ${role}`, partnerId },
+      });
+      return (res.data as { issueApiKey: { key: string } }).issueApiKey.key;
+    };
+    const partner = await stack.gql(stack.adminKey, 'mutation($i: CreatePartnerInput!) { createPartner(input: $i) { id } }', {
+      i: { name: 'Dashboard Peeker Ltd', countryCode: 'SG', creditLimit: '1000.00' },
+    });
+    const keys = {
+      OPERATOR: await issue('OPERATOR'),
+      FINANCE: await issue('FINANCE'),
+      PARTNER: await issue('PARTNER', (partner.data as { createPartner: { id: string } }).createPartner.id),
+    };
+    await new Promise((r) => setTimeout(r, 1100));
+    const status = async (key?: string) =>
+      (await fetch(`${stack.url}/queues/api/queues`, { headers: key ? { authorization: `Bearer ${key}` } : {} })).status;
+    expect(await status()).toBe(401);
+    expect(await status(keys.FINANCE)).toBe(403);
+    expect(await status(keys.PARTNER)).toBe(403);
+    expect(await status(keys.OPERATOR)).toBe(200);
     const admin = await fetch(`${stack.url}/queues/api/queues`, { headers: { authorization: `Bearer ${stack.adminKey}` } });
     expect(admin.status).toBe(200);
     const body = (await admin.json()) as { queues: { name: string }[] };

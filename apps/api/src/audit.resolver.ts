@@ -1,10 +1,10 @@
 import { Args, Context, Field, ID, Int, ObjectType, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { ApiKeyService, PrincipalModel, principalLoader } from '@gpupool/identity';
 import {
-  AuditEvent,
   AuditService,
   Connection,
   connectionTypes,
+  mapPage,
   pagedComplexity,
   pageSize,
   RequestContext,
@@ -46,11 +46,7 @@ export class AuditResolver {
     @Args('actorId', { type: () => ID, nullable: true, description: 'the API key that made the change' }) actorId: string | null,
   ): Promise<Connection<AuditEventModel>> {
     const page = await this.audit.list(pageSize(first), after, entity, actorId);
-    return toConnection({
-      ...page,
-      nodes: page.nodes.map((e: AuditEvent) => ({ ...e, before: json(e.before), after: json(e.after) })),
-      cursorOf: (node) => page.cursorOf(node as unknown as AuditEvent),
-    });
+    return toConnection(mapPage(page, (e) => ({ ...e, before: json(e.before), after: json(e.after) })));
   }
 
   @ResolveField(() => PrincipalModel)

@@ -108,11 +108,6 @@ export class OrderResolver {
     return partnerLoader(context, this.partners).load(order.partnerId);
   }
 
-  @ResolveField(() => Int)
-  remainingQuantity(@Parent() order: Order): number {
-    return order.quantity - order.filledQuantity;
-  }
-
   @ResolveField(() => Decimal, { nullable: true })
   averageFillPrice(@Parent() order: Order): Decimal | null {
     return order.filledQuantity === 0 ? null : roundFen(order.filledAmount.div(order.filledQuantity));

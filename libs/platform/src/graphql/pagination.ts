@@ -42,6 +42,17 @@ export function connectionTypes<T>(node: Type<T>, name: string): Type<Connection
   return ConnectionType;
 }
 
+/** The page with each node mapped (say, an entity to its GraphQL model), each keeping its cursor. */
+export function mapPage<T, U>(page: Page<T>, map: (node: T) => U): Page<U> {
+  const cursors = new Map<U, string>();
+  const nodes = page.nodes.map((node) => {
+    const mapped = map(node);
+    cursors.set(mapped, page.cursorOf(node));
+    return mapped;
+  });
+  return { ...page, nodes, cursorOf: (node) => cursors.get(node)! };
+}
+
 export function toConnection<T>(page: Page<T>): Connection<T> {
   const edges = page.nodes.map((node) => ({ node, cursor: page.cursorOf(node) }));
   return {
