@@ -1,6 +1,7 @@
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
+import { transactionRetries } from '../metrics/metrics';
 
 /** Postgres aborts a transaction with these when it lost a lock race: running it again is the cure. */
 const RETRYABLE_SQLSTATES = new Set([
@@ -55,6 +56,7 @@ export async function retryOnConflict<T>(work: () => Promise<T>, attempts = TRAN
       const sqlState = retryableSqlState(error);
       if (sqlState === undefined) throw error;
       if (attempt >= attempts) throw new ServiceBusyError(sqlState);
+      transactionRetries.inc({ sqlstate: sqlState });
       await pause(attempt);
     }
   }

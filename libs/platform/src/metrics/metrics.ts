@@ -55,6 +55,12 @@ export const reportDuration = new Histogram({
   buckets: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800],
 });
 
+export const transactionRetries = new Counter({
+  name: 'gpupool_transaction_retries_total',
+  help: 'Units of work run again after Postgres aborted them for a lost lock race, by SQLSTATE (40P01 deadlock, 40001, 55P03)',
+  labelNames: ['sqlstate'] as const,
+});
+
 /** Counts the lifecycle events of orders as they are published (one call per published batch). */
 export function countOrderEvents(events: readonly { type: string }[]): void {
   for (const event of events) orderEvents.inc({ type: event.type });
