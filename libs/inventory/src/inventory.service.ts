@@ -17,7 +17,7 @@ import {
 } from './inventory.errors';
 import { ReceiveInventoryInput, SetAskPriceInput, SetSellableShareInput } from './inventory.models';
 import { Market } from './market.entity';
-import { MarketView, readMarketViews } from './market-view';
+import { MarketView, readMarketViews, readMarketViewsById } from './market-view';
 import { Region } from './region.entity';
 import { ShareChange } from './share-change.entity';
 import { ShareOverride } from './share-override.entity';
@@ -97,7 +97,16 @@ export class InventoryService {
   }
 
   marketsByIds(ids: readonly string[], em: EntityManager = this.dataSource.manager): Promise<MarketView[]> {
-    return readMarketViews(em, { ids });
+    return readMarketViewsById(em, ids);
+  }
+
+  /** The currency of each market, by id (no fleet numbers: cheap). */
+  async currencies(ids: readonly string[]): Promise<Map<string, string>> {
+    const rows: { id: string; currency: string }[] = await this.dataSource.query(
+      'SELECT id, currency FROM market WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+    return new Map(rows.map((row) => [row.id, row.currency]));
   }
 
   async findMarket(skuCode: string, regionCode: string, em: EntityManager = this.dataSource.manager): Promise<MarketView | null> {
@@ -115,7 +124,7 @@ export class InventoryService {
     const locked: unknown[] = await em.query('SELECT id FROM market WHERE id = $1 FOR NO KEY UPDATE', [marketId]);
     if (locked.length === 0) throw new NotFoundError('Market', marketId);
     await em.query('SELECT id FROM global_share FOR SHARE');
-    const [market] = await readMarketViews(em, { ids: [marketId] });
+    const [market] = await readMarketViewsById(em, [marketId]);
     return market!;
   }
 
@@ -279,7 +288,7 @@ export class InventoryService {
       before: { skuCode: sku.code, regionCode: region.code, askPrice: before },
       after: { skuCode: sku.code, regionCode: region.code, askPrice: price },
     });
-    const [view] = await readMarketViews(em, { ids: [market.id] });
+    const [view] = await readMarketViewsById(em, [market.id]);
     const cheaper = price != null && (before == null || price.lt(before));
     return { result: view!, marketIds: cheaper ? [market.id] : [] };
   }

@@ -17,7 +17,6 @@ export interface MarketView {
 }
 
 export interface MarketViewFilter {
-  ids?: readonly string[];
   skuCode?: string | null;
   regionCode?: string | null;
   offeredOnly?: boolean;
@@ -60,34 +59,39 @@ function toView(row: MarketRow): MarketView {
   };
 }
 
-/**
- * Markets with their totals (sum of lots as received) and effective share, filtered by the
- * parameters that are not null: ids, SKU code, region code, offered only. One text for every
- * filter, so it is planned once per connection (match runs read their market this way).
- */
-const MARKET_VIEWS: PreparedStatement = {
-  name: 'market-views',
-  text: `SELECT m.id, m.currency, m.ask_price, m.committed_units,
-                (SELECT COALESCE(sum(l.quantity), 0) FROM inventory_lot l WHERE l.market_id = m.id) AS total_units,
-                COALESCE(o.percent, g.percent) AS share_percent,
-                s.code AS sku_code, s.vendor AS sku_vendor, s.name AS sku_name, s.memory_gb AS sku_memory_gb,
-                r.code AS region_code, r.name AS region_name, r.country_code AS region_country_code
-           FROM market m
-           JOIN sku s ON s.id = m.sku_id
-           JOIN region r ON r.id = m.region_id
-           CROSS JOIN global_share g
-           LEFT JOIN share_override o ON o.sku_id = m.sku_id
-          WHERE ($1::uuid[] IS NULL OR m.id = ANY($1::uuid[]))
-            AND ($2::text IS NULL OR s.code = $2::text)
-            AND ($3::text IS NULL OR r.code = $3::text)
-            AND (NOT $4::boolean OR m.ask_price IS NOT NULL)
-          ORDER BY s.code, r.code`,
+/** A market row with its totals (sum of lots as received) and effective share. */
+const MARKET_ROWS = `
+  SELECT m.id, m.currency, m.ask_price, m.committed_units,
+         (SELECT COALESCE(sum(l.quantity), 0) FROM inventory_lot l WHERE l.market_id = m.id) AS total_units,
+         COALESCE(o.percent, g.percent) AS share_percent,
+         s.code AS sku_code, s.vendor AS sku_vendor, s.name AS sku_name, s.memory_gb AS sku_memory_gb,
+         r.code AS region_code, r.name AS region_name, r.country_code AS region_country_code
+    FROM market m
+    JOIN sku s ON s.id = m.sku_id
+    JOIN region r ON r.id = m.region_id
+    CROSS JOIN global_share g
+    LEFT JOIN share_override o ON o.sku_id = m.sku_id`;
+
+/** Markets by id: the hot read (every match run), prepared with a plan that fits every call. */
+const MARKETS_BY_ID: PreparedStatement = {
+  name: 'markets-by-id',
+  text: `${MARKET_ROWS} WHERE m.id = ANY($1::uuid[]) ORDER BY s.code, r.code`,
 };
 
-/** Markets with their totals (sum of lots as received) and effective share; cap and availability follow exactly. */
+/** Markets filtered by the parameters that are not null: SKU code, region code, offered only. */
+const MARKETS_FILTERED = `${MARKET_ROWS}
+  WHERE ($1::text IS NULL OR s.code = $1::text) AND ($2::text IS NULL OR r.code = $2::text) AND (NOT $3::boolean OR m.ask_price IS NOT NULL)
+  ORDER BY s.code, r.code`;
+
+/** Markets by id, with their totals and effective share; cap and availability follow exactly. */
+export async function readMarketViewsById(em: EntityManager, ids: readonly string[]): Promise<MarketView[]> {
+  const { rows } = await runPrepared<MarketRow>(em, MARKETS_BY_ID, [ids]);
+  return rows.map(toView);
+}
+
+/** Markets that pass the filter, with their totals and effective share; cap and availability follow exactly. */
 export async function readMarketViews(em: EntityManager, filter: MarketViewFilter): Promise<MarketView[]> {
-  const { rows } = await runPrepared<MarketRow>(em, MARKET_VIEWS, [
-    filter.ids ?? null,
+  const rows: MarketRow[] = await em.query(MARKETS_FILTERED, [
     filter.skuCode ?? null,
     filter.regionCode ?? null,
     filter.offeredOnly ?? false,

@@ -71,9 +71,7 @@ export class SettlementService {
         ids.find((id) => !found.has(id.toLowerCase()))!,
       );
     }
-    const currencyOf = new Map(
-      (await this.inventory.marketsByIds([...new Set(fills.map((f) => f.marketId))])).map((m) => [m.id, m.currency]),
-    );
+    const currencyOf = await this.inventory.currencies([...new Set(fills.map((f) => f.marketId))]);
     for (let attempt = 1; ; attempt++) {
       try {
         return await transactionWithRetry(this.dataSource, (em) => this.settleIn(em, fills, currencyOf));

@@ -10,9 +10,11 @@ import { fillHoldPart } from './credit-hold';
 import { Fill } from './fill.entity';
 import { BookOrder, MatchFill, matchMarket, MatchOutcome, MatchResult } from './matching';
 import { orderEventOf, OrderEventMessage, OrderEvents } from './order-events';
-import { GiveBack, OrderLifecycle } from './order-lifecycle';
+import { GiveBack, OrderEnding } from './order-ending';
 import { ORDER_COLUMNS, orderFromRow, OrderRow } from './order-row';
 import { Order } from './order.entity';
+import { nextStatus, OPEN_SQL, statusAfterFill } from './order-status';
+import { writeOrderStates } from './order-states';
 
 /** Rows read and written per statement. */
 const BATCH = 10_000;
@@ -23,7 +25,7 @@ export interface MatchRunSummary {
   ended: number;
 }
 
-const OPEN = `o.status IN ('OPEN', 'PARTIALLY_FILLED')`;
+const OPEN = `o.${OPEN_SQL}`;
 
 /** An open order as a run sees it; its reason starts empty, since a run writes the reason it gives now, or none. */
 const toOrder = (row: OrderRow): Order => Object.assign(orderFromRow(row), { statusReason: null });
@@ -59,7 +61,7 @@ export class MatchingService {
     private readonly inventory: InventoryService,
     private readonly partners: PartnerService,
     private readonly compliance: ComplianceService,
-    private readonly lifecycle: OrderLifecycle,
+    private readonly ending: OrderEnding,
     private readonly settlementTrigger: SettlementTrigger,
     private readonly events: OrderEvents,
   ) {}
@@ -122,8 +124,8 @@ export class MatchingService {
       const holdAmount = fillHoldPart(order.filledQuantity, fill.quantity, order.limitPrice, order.taxRatePercent);
       order.filledQuantity += fill.quantity;
       order.filledAmount = order.filledAmount.plus(fill.price.times(fill.quantity));
-      const event = order.filledQuantity === order.quantity ? ('FILLED' as const) : ('PARTIALLY_FILLED' as const);
-      order.status = event;
+      const event = statusAfterFill(order.filledQuantity, order.quantity);
+      order.status = nextStatus(order.status, event);
       touched.add(order);
       const row = Object.assign(new Fill(), {
         id: randomUUID(),
@@ -150,7 +152,7 @@ export class MatchingService {
     // give back (export usage, then credit) goes last.
     const ending = new Set(outcomes.filter(({ outcome }) => outcome.cancelRemainder).map(({ order }) => order));
     await this.end(em, [...ending], 'CANCELLED', (order) => order.statusReason, events, giveBack);
-    for (const batch of batches([...touched].filter((order) => !ending.has(order)))) await this.writeStates(em, batch, now);
+    for (const batch of batches([...touched].filter((order) => !ending.has(order)))) await writeOrderStates(em, batch, now);
     for (const batch of batches(fillRows))
       await this.insertFills(
         em,
@@ -158,7 +160,7 @@ export class MatchingService {
       );
     const unitsSold = market.availableUnits - available;
     if (unitsSold > 0) await this.inventory.commitUnits(em, marketId, unitsSold);
-    await this.lifecycle.giveBack(em, giveBack);
+    await this.ending.giveBack(em, giveBack);
 
     for (const { fill, order, event } of fillRows) events.push(orderEventOf(event, order, fill));
     return {
@@ -200,7 +202,7 @@ export class MatchingService {
     events: OrderEventMessage[],
     giveBack: GiveBack,
   ): Promise<void> {
-    await this.lifecycle.end(em, orders, status, reasonOf, giveBack);
+    await this.ending.end(em, orders, status, reasonOf, giveBack);
     for (const order of orders) events.push(orderEventOf(status, order));
   }
 
@@ -226,28 +228,6 @@ export class MatchingService {
       if (reason) blocked.set(partner.id, reason);
     }
     return blocked;
-  }
-
-  /** Writes what a run changed of orders that go on: filled so far, status, why they wait; all have now been through a run. */
-  private async writeStates(em: EntityManager, orders: Order[], now: Date): Promise<void> {
-    await em.query(
-      `UPDATE orders o SET filled_quantity = u.filled, filled_amount = u.amount, status = u.status, status_reason = u.reason,
-              resting = true, updated_at = $6
-         FROM unnest($1::uuid[], $2::int[], $3::numeric[], $4::text[], $5::text[]) AS u(id, filled, amount, status, reason)
-        WHERE o.id = u.id`,
-      [
-        orders.map((o) => o.id),
-        orders.map((o) => o.filledQuantity),
-        orders.map((o) => o.filledAmount.toFixed(2)),
-        orders.map((o) => o.status),
-        orders.map((o) => o.statusReason),
-        now,
-      ],
-    );
-    for (const order of orders) {
-      order.resting = true;
-      order.updatedAt = now;
-    }
   }
 
   /** Inserts fills with the ids and times given to them here, in one statement. */

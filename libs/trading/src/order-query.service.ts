@@ -6,6 +6,7 @@ import { AuthPrincipal, Decimal, isUuid, keysetPage, Page, tenantOf } from '@gpu
 import { Fill } from './fill.entity';
 import { Order } from './order.entity';
 import { unknownCode } from './trading.errors';
+import { OPEN_SQL } from './order-status';
 import { FillFilter, OrderBookModel, OrderFilter } from './trading.models';
 
 /** The partner a read is scoped to: a partner sees only its own; staff may filter by partner. */
@@ -71,7 +72,7 @@ export class OrderQueryService {
     }
     const levels: { price: string; quantity: string; orders: string }[] = await this.dataSource.query(
       `SELECT limit_price AS price, sum(quantity - filled_quantity) AS quantity, count(*) AS orders
-       FROM orders WHERE market_id = $1 AND status IN ('OPEN', 'PARTIALLY_FILLED')
+       FROM orders WHERE market_id = $1 AND ${OPEN_SQL}
        GROUP BY limit_price ORDER BY limit_price DESC`,
       [market.id],
     );

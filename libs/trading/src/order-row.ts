@@ -1,5 +1,6 @@
 import { Decimal } from '@gpupool/platform';
-import { Order, OrderStatusValue, TimeInForceValue } from './order.entity';
+import { Order, TimeInForceValue } from './order.entity';
+import { OrderStatusValue } from './order-status';
 
 /** Every column of `orders`, as plain SQL returns them. */
 export interface OrderRow {

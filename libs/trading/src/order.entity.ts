@@ -11,13 +11,13 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { Decimal, decimalTransformer } from '@gpupool/platform';
+import { ANY_STATUS_SQL, OPEN_SQL, OrderStatusValue } from './order-status';
 
-export const OPEN_STATUSES = ['OPEN', 'PARTIALLY_FILLED'] as const;
-export type OrderStatusValue = 'OPEN' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELLED' | 'EXPIRED';
 export type TimeInForceValue = 'GTC' | 'IOC' | 'FOK';
 
 /**
- * A partner's bid for GPUs of one market. `resting` turns true once a match run has seen it;
+ * A partner's bid for GPUs of one market; its status moves as `order-status.ts` says. `resting`
+ * turns true once a match run has seen it (an ended order is written with it true as well);
  * `seq` is its arrival order. Its credit hold is fixed at placement from its limit and the
  * partner's tax rate at that time.
  */
@@ -27,12 +27,12 @@ export type TimeInForceValue = 'GTC' | 'IOC' | 'FOK';
 @Check('orders_filled', `filled_quantity >= 0 AND filled_quantity <= quantity`)
 @Check('orders_limit_price', `limit_price > 0 AND limit_price <= 100000000`)
 @Check('orders_time_in_force', `time_in_force IN ('GTC', 'IOC', 'FOK')`)
-@Check('orders_status', `status IN ('OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELLED', 'EXPIRED')`)
+@Check('orders_status', ANY_STATUS_SQL)
 @Check('orders_filled_status', `(status = 'FILLED') = (filled_quantity = quantity)`)
 @Check('orders_hold', `hold_amount > 0 AND hold_released >= 0 AND hold_released <= hold_amount`)
-@Index('orders_book', ['marketId', 'resting', 'limitPrice', 'seq'], { where: `status IN ('OPEN', 'PARTIALLY_FILLED')` })
-@Index('orders_open_partner', ['marketId', 'partnerId'], { where: `status IN ('OPEN', 'PARTIALLY_FILLED')` })
-@Index('orders_open_expiry', ['marketId', 'expiresAt'], { where: `status IN ('OPEN', 'PARTIALLY_FILLED')` })
+@Index('orders_book', ['marketId', 'resting', 'limitPrice', 'seq'], { where: OPEN_SQL })
+@Index('orders_open_partner', ['marketId', 'partnerId'], { where: OPEN_SQL })
+@Index('orders_open_expiry', ['marketId', 'expiresAt'], { where: OPEN_SQL })
 @Index('orders_partner_created', ['partnerId', 'createdAt', 'id'])
 @Index('orders_created', ['createdAt', 'id'])
 export class Order {

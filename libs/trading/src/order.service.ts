@@ -14,9 +14,10 @@ import {
   transactionWithRetry,
 } from '@gpupool/platform';
 import { orderEventOf, OrderEvents } from './order-events';
-import { OrderLifecycle } from './order-lifecycle';
+import { OrderEnding } from './order-ending';
 import { ORDER_COLUMNS, orderFromRow, OrderRow } from './order-row';
-import { OPEN_STATUSES, Order } from './order.entity';
+import { Order } from './order.entity';
+import { isOpen } from './order-status';
 import { expiryNotInFuture, idempotencyKeyReused, marketNotOffered, orderNotCancellable, unknownCode } from './trading.errors';
 import { PlaceOrderInput } from './trading.models';
 
@@ -72,7 +73,7 @@ export class OrderService {
     private readonly inventory: InventoryService,
     private readonly credit: PartnerCreditService,
     private readonly compliance: ComplianceService,
-    private readonly lifecycle: OrderLifecycle,
+    private readonly ending: OrderEnding,
     private readonly matchTrigger: MatchTrigger,
     private readonly events: OrderEvents,
   ) {}
@@ -135,8 +136,8 @@ export class OrderService {
       // The market's lock first, as a match run takes it: every change of an open order is made under it.
       await this.inventory.lockMarket(em, mine.marketId);
       const found = await em.findOneOrFail(Order, { where: { id } });
-      if (!(OPEN_STATUSES as readonly string[]).includes(found.status)) throw orderNotCancellable(id, found.status);
-      await this.lifecycle.end(em, [found], 'CANCELLED', () => 'cancelled by the partner');
+      if (!isOpen(found.status)) throw orderNotCancellable(id, found.status);
+      await this.ending.end(em, [found], 'CANCELLED', () => 'cancelled by the partner');
       return found;
     });
     await this.events.publish([orderEventOf('CANCELLED', order)]);

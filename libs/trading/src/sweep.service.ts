@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { OPEN_SQL } from './order-status';
 import { MatchTrigger } from '@gpupool/platform';
 
 /**
@@ -19,7 +20,7 @@ export class TradingSweep {
   async run(): Promise<number> {
     const rows: { market_id: string }[] = await this.dataSource.query(
       `SELECT m.id AS market_id FROM market m
-        WHERE EXISTS (SELECT 1 FROM orders o WHERE o.market_id = m.id AND o.status IN ('OPEN', 'PARTIALLY_FILLED'))`,
+        WHERE EXISTS (SELECT 1 FROM orders o WHERE o.market_id = m.id AND o.${OPEN_SQL})`,
     );
     await this.matchTrigger.request(rows.map((r) => r.market_id));
     return rows.length;

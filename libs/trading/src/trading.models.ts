@@ -1,6 +1,7 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { connectionTypes, Decimal, IsDecimalInRange } from '@gpupool/platform';
+import { ORDER_STATUSES, OrderStatusValue } from './order-status';
 
 export enum TimeInForce {
   GTC = 'GTC',
@@ -9,13 +10,9 @@ export enum TimeInForce {
 }
 registerEnumType(TimeInForce, { name: 'TimeInForce' });
 
-export enum OrderStatus {
-  OPEN = 'OPEN',
-  PARTIALLY_FILLED = 'PARTIALLY_FILLED',
-  FILLED = 'FILLED',
-  CANCELLED = 'CANCELLED',
-  EXPIRED = 'EXPIRED',
-}
+/** The GraphQL enum of the lifecycle's statuses (`order-status.ts`). */
+export const OrderStatus = Object.fromEntries(ORDER_STATUSES.map((status) => [status, status])) as { [S in OrderStatusValue]: S };
+export type OrderStatus = OrderStatusValue;
 registerEnumType(OrderStatus, {
   name: 'OrderStatus',
   description: 'an order ending with a remainder is CANCELLED or EXPIRED, whatever it filled',
@@ -100,7 +97,7 @@ export class PlaceOrderInput {
 
 @InputType()
 export class OrderFilter {
-  @Field(() => [OrderStatus], { nullable: true }) @IsOptional() @IsIn(Object.values(OrderStatus), { each: true }) status?: OrderStatus[];
+  @Field(() => [OrderStatus], { nullable: true }) @IsOptional() @IsIn([...ORDER_STATUSES], { each: true }) status?: OrderStatus[];
   @Field({ nullable: true }) @IsOptional() skuCode?: string;
   @Field({ nullable: true }) @IsOptional() regionCode?: string;
   @Field(() => ID, { nullable: true }) @IsOptional() partnerId?: string;

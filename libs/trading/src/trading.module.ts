@@ -7,7 +7,7 @@ import { Fill } from './fill.entity';
 import { MatchingProcessor } from './matching.processor';
 import { MatchingService } from './matching.service';
 import { OrderEvents } from './order-events';
-import { OrderLifecycle } from './order-lifecycle';
+import { OrderEnding } from './order-ending';
 import { OrderQueryService } from './order-query.service';
 import { OrderEventResolver, OrderResolver } from './order.resolver';
 import { Order } from './order.entity';
@@ -18,7 +18,7 @@ export const TRADING_ENTITIES = [Order, Fill];
 export const TRADING_RESOLVERS = [OrderResolver, OrderEventResolver];
 
 const imports = [TypeOrmModule.forFeature(TRADING_ENTITIES), IdentityModule, InventoryModule, ComplianceModule];
-const services = [OrderService, OrderQueryService, OrderLifecycle, OrderEvents, MatchingService, TradingSweep];
+const services = [OrderService, OrderQueryService, OrderEnding, OrderEvents, MatchingService, TradingSweep];
 
 /** Orders, matching and fills: services for api and worker. */
 @Module({ imports, providers: services, exports: services })

@@ -4,9 +4,9 @@ import { ComplianceService, UsageRelease } from '@gpupool/compliance';
 import { PartnerCreditService } from '@gpupool/identity';
 import { Decimal } from '@gpupool/platform';
 import { holdFor } from './credit-hold';
-import { Order, OrderStatusValue } from './order.entity';
-
-export type EndStatus = Extract<OrderStatusValue, 'CANCELLED' | 'EXPIRED'>;
+import { Order } from './order.entity';
+import { EndStatus, nextStatus } from './order-status';
+import { writeOrderStates } from './order-states';
 
 /**
  * What ended orders give back, gathered over a transaction and given back in one pass at its end:
@@ -26,12 +26,12 @@ export class GiveBack {
 
 /**
  * Ends orders with a remainder (cancel, expiry, IOC/FOK rests, export blocks): writes each order's
- * final state (with what it filled in the caller's run) in one statement, and gives back the
+ * final state (with what it filled in the caller's run) through `writeOrderStates`, and gives back the
  * unused credit hold and the unfilled units of export headroom, in the caller's transaction. The
  * caller holds the lock of the orders' market, under which every change of an open order is made.
  */
 @Injectable()
-export class OrderLifecycle {
+export class OrderEnding {
   constructor(
     private readonly credit: PartnerCreditService,
     private readonly compliance: ComplianceService,
@@ -53,28 +53,11 @@ export class OrderLifecycle {
     for (const order of orders) {
       const released = order.holdAmount.minus(holdFor(order.filledQuantity, order.limitPrice, order.taxRatePercent));
       pending.add(order, released);
-      order.status = status;
+      order.status = nextStatus(order.status, status);
       order.statusReason = reasonOf(order);
       order.holdReleased = released;
     }
-    // TypeORM answers an UPDATE with [rows, count].
-    const [written]: [{ id: string; updated_at: Date }[], number] = await em.query(
-      `UPDATE orders o SET status = $1, filled_quantity = u.filled, filled_amount = u.amount, status_reason = u.reason,
-              hold_released = u.released, resting = true, updated_at = now()
-         FROM unnest($2::uuid[], $3::int[], $4::numeric[], $5::numeric[], $6::text[]) AS u(id, filled, amount, released, reason)
-        WHERE o.id = u.id
-        RETURNING o.id, o.updated_at`,
-      [
-        status,
-        orders.map((o) => o.id),
-        orders.map((o) => o.filledQuantity),
-        orders.map((o) => o.filledAmount.toFixed(2)),
-        orders.map((o) => o.holdReleased.toFixed(2)),
-        orders.map((o) => o.statusReason),
-      ],
-    );
-    const updatedAt = new Map(written.map((row) => [row.id, row.updated_at]));
-    for (const order of orders) order.updatedAt = updatedAt.get(order.id) ?? order.updatedAt;
+    await writeOrderStates(em, orders, new Date());
     if (!later) await this.giveBack(em, pending);
   }
 
