@@ -1,3 +1,4 @@
+import { isUnavailableError, transactionWithRetry } from '@gpupool/platform';
 import { codesOf } from './support/graphql-client';
 import { Pool } from './support/pool';
 import { createTestDatabase } from './support/database';
@@ -56,6 +57,29 @@ describe('while Postgres or Redis is away, requests are answered, not held', () 
     if (reply === 'still waiting') return;
     expect(reply.errors).toBeUndefined();
     await pool.until(partner.key, reply.data!.placeOrder.id, (o) => o.status === 'FILLED', 30_000);
+  });
+
+  it('fails a transaction whose connection is cut under it with the connection’s error, not "query runner already released"', async () => {
+    let statements = 0;
+    const cutUnder = transactionWithRetry(stack.dataSource, async (em) => {
+      await em.query('SELECT 1');
+      statements += 1;
+      await postgresProxy.cut();
+      // TypeORM releases the query runner once the connection reports its loss; then the next statement.
+      await new Promise((r) => setTimeout(r, 300));
+      await em.query('SELECT 1');
+    });
+    try {
+      const error = await cutUnder.then(
+        () => new Error('the transaction went through'),
+        (e: unknown) => e,
+      );
+      expect(statements).toBe(1);
+      expect(String(error)).not.toMatch(/already released/);
+      expect(isUnavailableError(error)).toBe(true);
+    } finally {
+      await postgresProxy.open();
+    }
   });
 
   it('answers SERVICE_UNAVAILABLE, not INTERNAL_SERVER_ERROR, while Postgres is unreachable', async () => {

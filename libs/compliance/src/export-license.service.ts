@@ -4,7 +4,7 @@ import { isUUID } from 'class-validator';
 import { DataSource, EntityManager } from 'typeorm';
 import { PartnerService } from '@gpupool/identity';
 import { InventoryService } from '@gpupool/inventory';
-import { AuditService, AuthPrincipal, bigintCountTransformer, NotFoundError, tenantOf } from '@gpupool/platform';
+import { AuditService, AuthPrincipal, bigintCountTransformer, NotFoundError, tenantOf, transactionWithRetry } from '@gpupool/platform';
 import { ExportLicenseModel, GrantExportLicenseInput } from './compliance.models';
 import { ExportLicense } from './export-license.entity';
 import { allocateUsage } from './license-allocation';
@@ -31,7 +31,7 @@ export class ExportLicenseService {
   ) {}
 
   grant(actor: AuthPrincipal, input: GrantExportLicenseInput): Promise<ExportLicenseModel> {
-    return this.dataSource.transaction(async (em) => {
+    return transactionWithRetry(this.dataSource, async (em) => {
       const [partner] = await this.partners.findByIds([input.partnerId], em);
       if (!partner) throw new NotFoundError('Partner', input.partnerId);
       await this.inventory.skuByCode(em, input.skuCode);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { InventoryService } from '@gpupool/inventory';
-import { AuditService, AuthPrincipal, MatchTrigger } from '@gpupool/platform';
+import { AuditService, AuthPrincipal, MatchTrigger, transactionWithRetry } from '@gpupool/platform';
 import { SetExportRuleInput } from './compliance.models';
 import { ExportRuleEntry } from './export-rule-entry.entity';
 import { ExportRule } from './export-rule.enum';
@@ -27,7 +27,7 @@ export class ExportRuleService {
   /** Sets the rule of a (SKU, country), adding it or replacing the one there; audited with before and after. */
   async setRule(actor: AuthPrincipal, input: SetExportRuleInput): Promise<ExportRule> {
     const { skuCode, countryCode, rule } = input;
-    const marketIds = await this.dataSource.transaction(async (em) => {
+    const marketIds = await transactionWithRetry(this.dataSource, async (em) => {
       const skuMarketIds = await this.inventory.marketIdsOfSku(em, skuCode);
       const inserted = await em
         .createQueryBuilder()

@@ -3,7 +3,7 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { InjectDataSource } from '@nestjs/typeorm';
 import Redis from 'ioredis';
 import { DataSource, In, IsNull } from 'typeorm';
-import { APP_CONFIG, AppConfig, AuditService, AuthPrincipal, EventBus, NotFoundError, Role } from '@gpupool/platform';
+import { APP_CONFIG, AppConfig, AuditService, AuthPrincipal, EventBus, NotFoundError, Role, transactionWithRetry } from '@gpupool/platform';
 import { ApiKey } from './api-key.entity';
 import { partnerKeyNeedsPartner } from './identity.errors';
 import { IssueApiKeyInput, IssuedApiKeyModel } from './identity.models';
@@ -91,7 +91,7 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
   async issue(actor: AuthPrincipal, input: IssueApiKeyInput): Promise<IssuedApiKeyModel> {
     if ((input.role === Role.PARTNER) !== (input.partnerId !== undefined)) throw partnerKeyNeedsPartner();
     const key = `gpk_${randomBytes(32).toString('base64url')}`;
-    return this.dataSource.transaction(async (em) => {
+    return transactionWithRetry(this.dataSource, async (em) => {
       if (input.partnerId && !(await em.existsBy(Partner, { id: input.partnerId }))) {
         throw new NotFoundError('Partner', input.partnerId);
       }
@@ -109,7 +109,7 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
   }
 
   async revoke(actor: AuthPrincipal, id: string, reason: string): Promise<ApiKey> {
-    const revoked = await this.dataSource.transaction(async (em) => {
+    const revoked = await transactionWithRetry(this.dataSource, async (em) => {
       const row = await em.findOne(ApiKey, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!row) throw new NotFoundError('ApiKey', id);
       if (row.revokedAt) return row;

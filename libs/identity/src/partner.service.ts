@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
-import { AuditService, AuthPrincipal, Decimal, tenantOf } from '@gpupool/platform';
+import { AuditService, AuthPrincipal, Decimal, tenantOf, transactionWithRetry } from '@gpupool/platform';
 import { partnerNameTaken } from './identity.errors';
 import { CreatePartnerInput } from './identity.models';
 import { Partner } from './partner.entity';
@@ -22,7 +22,7 @@ export class PartnerService {
 
   async create(actor: AuthPrincipal, input: CreatePartnerInput): Promise<Partner> {
     const taxRatePercent = input.taxRatePercent ?? (input.countryCode === 'CN' ? CN_VAT_PERCENT : new Decimal(0));
-    return this.dataSource.transaction(async (em) => {
+    return transactionWithRetry(this.dataSource, async (em) => {
       const inserted = await em
         .createQueryBuilder()
         .insert()

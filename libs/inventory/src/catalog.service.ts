@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, DeepPartial, EntityManager, EntityTarget, FindOptionsWhere, QueryDeepPartialEntity } from 'typeorm';
-import { AuditService, AuthPrincipal } from '@gpupool/platform';
+import { AuditService, AuthPrincipal, transactionWithRetry } from '@gpupool/platform';
 import { UpsertRegionInput, UpsertSkuInput } from './inventory.models';
 import { Region } from './region.entity';
 import { Sku } from './sku.entity';
@@ -43,7 +43,7 @@ export class CatalogService {
     values: DeepPartial<T> & QueryDeepPartialEntity<T> & { code: string },
     snapshot: (row: T) => object,
   ): Promise<T> {
-    return this.dataSource.transaction(async (em: EntityManager) => {
+    return transactionWithRetry(this.dataSource, async (em: EntityManager) => {
       const inserted = await em.createQueryBuilder().insert().into(target).values(values).orIgnore().returning('id').execute();
       const created = inserted.raw.length > 0;
       const row = await em.findOneOrFail(target, {

@@ -78,6 +78,7 @@ export class ReportBuilder {
         await reader.close();
       }
       const { sha256, bytes } = await file.complete();
+      // Not transactionWithRetry: publishing the file is not a database write, so the transaction is run once.
       const published = await this.dataSource.transaction(async (em) => {
         const owned: unknown[] = await em.query(
           `SELECT id FROM settlement_report WHERE id = $1 AND attempts = $2 AND status = 'RUNNING' FOR UPDATE`,

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { PartnerService } from '@gpupool/identity';
-import { AuditService, AuthPrincipal, NotFoundError } from '@gpupool/platform';
+import { AuditService, AuthPrincipal, NotFoundError, transactionWithRetry } from '@gpupool/platform';
 import { checkReportPeriod } from './report-period';
 import { ReportQueue } from './report-queue';
 import { RequestSettlementReportInput, SettlementReportModel } from './reporting.models';
@@ -63,7 +63,7 @@ export class SettlementReportService {
   async request(actor: AuthPrincipal, input: RequestSettlementReportInput): Promise<SettlementReport> {
     checkReportPeriod(input.from, input.to);
     const partnerId = input.partnerId ?? null;
-    const report = await this.dataSource.transaction(async (em) => {
+    const report = await transactionWithRetry(this.dataSource, async (em) => {
       if (partnerId && (await this.partners.findByIds([partnerId], em)).length === 0) throw new NotFoundError('Partner', partnerId);
       const row = await em.save(
         em.create(SettlementReport, { format: input.format, periodFrom: input.from, periodTo: input.to, partnerId, requestedBy: actor.id }),

@@ -1,3 +1,4 @@
+import type { PoolClient } from 'pg';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
@@ -62,7 +63,36 @@ export async function retryOnConflict<T>(work: () => Promise<T>, attempts = TRAN
   }
 }
 
+/**
+ * `dataSource.transaction`, except for a connection lost under it: TypeORM then releases the query
+ * runner, and the next statement or the COMMIT fails with "query runner already released", which
+ * says nothing of the cause. Here the connection's own error is thrown instead (a dependency that
+ * went away: SERVICE_UNAVAILABLE at the edge).
+ */
+async function transaction<T>(dataSource: DataSource, work: (em: EntityManager) => Promise<T>): Promise<T> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    const connection = (await runner.connect()) as PoolClient;
+    let lost: unknown;
+    const onError = (error: unknown) => (lost ??= error);
+    connection.on('error', onError);
+    try {
+      await runner.startTransaction();
+      const result = await work(runner.manager);
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      if (runner.isTransactionActive && !runner.isReleased) await runner.rollbackTransaction().catch(() => undefined);
+      throw lost ?? error;
+    } finally {
+      connection.removeListener('error', onError);
+    }
+  } finally {
+    if (!runner.isReleased) await runner.release();
+  }
+}
+
 /** One transaction, retried whole on lock conflicts (see retryOnConflict). */
 export function transactionWithRetry<T>(dataSource: DataSource, work: (em: EntityManager) => Promise<T>): Promise<T> {
-  return retryOnConflict(() => dataSource.transaction(work));
+  return retryOnConflict(() => transaction(dataSource, work));
 }
