@@ -99,8 +99,6 @@ describe('placeOrder and cancelOrder refuse bad input and the wrong roles, writi
     ['a clientOrderId with a non-ASCII character', { clientOrderId: 'ordér-1' }, /clientOrderId/],
     ['a clientOrderId with a leading space', { clientOrderId: ' order-1' }, /clientOrderId/],
     ['a clientOrderId with a trailing space', { clientOrderId: 'order-1 ' }, /clientOrderId/],
-    ['an unknown SKU', { skuCode: 'B200' }, /Unknown SKU "B200"/],
-    ['an unknown region', { regionCode: 'eu-frankfurt' }, /Unknown region "eu-frankfurt"/],
     ['a malformed SKU code', { skuCode: 'h20; drop table orders' }, /skuCode/],
     ['an expiry in the past', { expiresAt: new Date(Date.now() - 60_000).toISOString() }, /expiresAt must be in the future/],
     ['an expiry that is not ISO-8601', { expiresAt: 'tomorrow' }, /ISO-8601/],
@@ -110,6 +108,11 @@ describe('placeOrder and cancelOrder refuse bad input and the wrong roles, writi
     ['a missing quantity', { quantity: undefined }, /quantity/],
   ])('refuses %s as BAD_USER_INPUT', async (_name, change, message) => {
     await expectRefused(place(valid(change)), 'BAD_USER_INPUT', message);
+  });
+
+  it('refuses a SKU or region not in the catalog as NOT_FOUND, as every operation does', async () => {
+    await expectRefused(place(valid({ skuCode: 'B200' })), 'NOT_FOUND', /SKU B200 is not in the catalog/);
+    await expectRefused(place(valid({ regionCode: 'eu-frankfurt' })), 'NOT_FOUND', /Region eu-frankfurt is not in the catalog/);
   });
 
   it('refuses a market with lots but no ask, and a (SKU, region) with no market, as MARKET_NOT_OFFERED', async () => {

@@ -411,6 +411,15 @@ export class InventoryService {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * Says why (SKU, region) has no market: NOT_FOUND for a SKU or region not in the catalog (the
+   * same code wherever a catalog code is unknown); returns when both are known.
+   */
+  async requireCatalogCodes(skuCode: string, regionCode: string, em: EntityManager = this.dataSource.manager): Promise<void> {
+    await this.skuByCode(em, skuCode);
+    await this.regionByCode(em, regionCode);
+  }
+
   /** The SKU with this code; NOT_FOUND when it is not in the catalog. */
   async skuByCode(em: EntityManager, code: string): Promise<Sku> {
     const sku = await em.findOneBy(Sku, { code });

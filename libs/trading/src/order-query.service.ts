@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
-import { CatalogService, InventoryService } from '@gpupool/inventory';
+import { InventoryService } from '@gpupool/inventory';
 import { AuthPrincipal, Decimal, isUuid, keysetPage, Page, tenantOf } from '@gpupool/platform';
 import { Fill } from './fill.entity';
 import { Order } from './order.entity';
-import { unknownCode } from './trading.errors';
 import { OPEN_SQL } from './order-status';
 import { FillFilter, OrderBookModel, OrderFilter } from './trading.models';
 
@@ -24,7 +23,6 @@ export class OrderQueryService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly inventory: InventoryService,
-    private readonly catalog: CatalogService,
   ) {}
 
   async order(principal: AuthPrincipal, id: string): Promise<Order | null> {
@@ -65,9 +63,7 @@ export class OrderQueryService {
   async orderBook(skuCode: string, regionCode: string): Promise<OrderBookModel> {
     const market = await this.inventory.findMarket(skuCode, regionCode);
     if (!market) {
-      const [skus, regions] = await Promise.all([this.catalog.skus(), this.catalog.regions()]);
-      if (!skus.some((s) => s.code === skuCode)) throw unknownCode('SKU', skuCode);
-      if (!regions.some((r) => r.code === regionCode)) throw unknownCode('region', regionCode);
+      await this.inventory.requireCatalogCodes(skuCode, regionCode);
       return { skuCode, regionCode, askPrice: null, availableUnits: 0, bids: [] };
     }
     const levels: { price: string; quantity: string; orders: string }[] = await this.dataSource.query(

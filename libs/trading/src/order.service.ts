@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ComplianceService } from '@gpupool/compliance';
 import { PartnerCreditService } from '@gpupool/identity';
-import { CatalogService, InventoryService } from '@gpupool/inventory';
+import { InventoryService } from '@gpupool/inventory';
 import {
   AuthPrincipal,
   isUuid,
@@ -18,7 +18,7 @@ import { OrderEnding } from './order-ending';
 import { ORDER_COLUMNS, orderFromRow, OrderRow } from './order-row';
 import { Order } from './order.entity';
 import { isOpen } from './order-status';
-import { expiryNotInFuture, idempotencyKeyReused, marketNotOffered, orderNotCancellable, unknownCode } from './trading.errors';
+import { expiryNotInFuture, idempotencyKeyReused, marketNotOffered, orderNotCancellable } from './trading.errors';
 import { PlaceOrderInput } from './trading.models';
 
 /** The same order again: every field of the payload equal, decimals by value. */
@@ -69,7 +69,6 @@ const INSERT_ORDER: PreparedStatement = {
 export class OrderService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly catalog: CatalogService,
     private readonly inventory: InventoryService,
     private readonly credit: PartnerCreditService,
     private readonly compliance: ComplianceService,
@@ -118,11 +117,7 @@ export class OrderService {
       return order;
     }
     const market = await this.inventory.findMarket(input.skuCode, input.regionCode, em);
-    if (!market) {
-      const [skus, regions] = await Promise.all([this.catalog.skus(), this.catalog.regions()]);
-      if (!skus.some((s) => s.code === input.skuCode)) throw unknownCode('SKU', input.skuCode);
-      if (!regions.some((r) => r.code === input.regionCode)) throw unknownCode('region', input.regionCode);
-    }
+    if (!market) await this.inventory.requireCatalogCodes(input.skuCode, input.regionCode, em);
     if (!market?.askPrice) throw marketNotOffered(input.skuCode, input.regionCode);
     if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw expiryNotInFuture(input.expiresAt);
     throw new NotFoundError('Partner', partnerId);

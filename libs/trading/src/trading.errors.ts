@@ -9,8 +9,6 @@ export const idempotencyKeyReused = (clientOrderId: string) =>
   );
 export const marketNotOffered = (skuCode: string, regionCode: string) =>
   new TradingError(ErrorCode.MARKET_NOT_OFFERED, `${skuCode} in ${regionCode} is not offered at the moment`);
-export const unknownCode = (what: 'SKU' | 'region', code: string) =>
-  new TradingError(ErrorCode.BAD_USER_INPUT, `Unknown ${what} "${code}"; see the skus and regions queries`);
 export const expiryNotInFuture = (expiresAt: Date) =>
   new TradingError(ErrorCode.BAD_USER_INPUT, `expiresAt must be in the future (got ${expiresAt.toISOString()})`);
 export const orderNotCancellable = (id: string, status: string) =>
