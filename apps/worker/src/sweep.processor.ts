@@ -1,10 +1,10 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Queue, Worker } from 'bullmq';
+import { Inject, Injectable } from '@nestjs/common';
+import { Queue } from 'bullmq';
 import { ReportingSweep } from '@gpupool/reporting';
 import { SettlementSweep } from '@gpupool/settlement';
 import { TradingSweep } from '@gpupool/trading';
-import { APP_CONFIG, AppConfig, JobName, observeJobs, QueueName, workerOptions } from '@gpupool/platform';
+import { APP_CONFIG, AppConfig, JobName, QueueName, QueueWorker } from '@gpupool/platform';
 
 /**
  * The periodic sweep: re-queues the work Postgres says is pending (markets with open orders, fills
@@ -13,10 +13,8 @@ import { APP_CONFIG, AppConfig, JobName, observeJobs, QueueName, workerOptions }
  * all workers; each worker runs one sweep at a time.
  */
 @Injectable()
-export class SweepProcessor implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(SweepProcessor.name);
+export class SweepProcessor extends QueueWorker<unknown> {
   private watch?: NodeJS.Timeout;
-  private worker?: Worker;
 
   constructor(
     @InjectQueue(QueueName.SWEEPS) private readonly queue: Queue,
@@ -24,20 +22,20 @@ export class SweepProcessor implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly trading: TradingSweep,
     private readonly settlement: SettlementSweep,
     private readonly reporting: ReportingSweep,
-  ) {}
-
-  /** Schedules the sweep, and schedules it again whenever Redis has lost the schedule (flushed, or restarted empty). */
-  async onApplicationBootstrap(): Promise<void> {
-    await this.keepScheduled();
-    this.watch = setInterval(() => void this.keepScheduled(), this.config.SWEEP_INTERVAL_MS);
-    this.worker = new Worker(QueueName.SWEEPS, () => this.process(), { ...workerOptions(this.config), concurrency: 1 });
-    this.worker.on('error', (error) => this.logger.warn({ err: error }, 'sweep worker error'));
-    observeJobs(this.worker);
+  ) {
+    super(QueueName.SWEEPS, config, { concurrency: 1 });
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Schedules the sweep, and schedules it again whenever Redis has lost the schedule (flushed, or restarted empty). */
+  override async onApplicationBootstrap(): Promise<void> {
+    await this.keepScheduled();
+    this.watch = setInterval(() => void this.keepScheduled(), this.config.SWEEP_INTERVAL_MS);
+    super.onApplicationBootstrap();
+  }
+
+  override async onModuleDestroy(): Promise<void> {
     clearInterval(this.watch);
-    await this.worker?.close();
+    await super.onModuleDestroy();
   }
 
   private async schedule(): Promise<void> {

@@ -38,6 +38,7 @@ export * from './auth/request-limiter';
 export * from './events/pubsub.module';
 export * from './queues/settlement-trigger';
 export * from './queues/worker-options';
+export * from './queues/queue-worker';
 export * from './validation/uuid';
 export * from './platform.module';
 export * from './queues/queue-counts.resolver';

@@ -1,15 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Job, Worker } from 'bullmq';
-import {
-  APP_CONFIG,
-  AppConfig,
-  fillsOfSettleJob,
-  jobsProcessed,
-  observeJobs,
-  QueueName,
-  SettleFillJob,
-  workerOptions,
-} from '@gpupool/platform';
+import { Inject, Injectable } from '@nestjs/common';
+import { Job } from 'bullmq';
+import { APP_CONFIG, AppConfig, fillsOfSettleJob, QueueName, QueueWorker, SettleFillJob } from '@gpupool/platform';
 import { BatchCollector } from './batch-collector';
 import { SettlementService } from './settlement.service';
 
@@ -24,15 +15,12 @@ export const SETTLEMENT_BATCH = 1000;
  * its worker was killed, finds the settlements and changes nothing.
  */
 @Injectable()
-export class SettlementProcessor implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(SettlementProcessor.name);
+export class SettlementProcessor extends QueueWorker<SettleFillJob> {
   private readonly batches: BatchCollector<string, undefined>;
-  private worker?: Worker<SettleFillJob>;
 
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    settlements: SettlementService,
-  ) {
+  constructor(@Inject(APP_CONFIG) config: AppConfig, settlements: SettlementService) {
+    // Enough jobs in flight to fill the running batches when each job names one fill.
+    super(QueueName.SETTLEMENT, config, { concurrency: config.WORKER_CONCURRENCY * SETTLEMENT_BATCH });
     this.batches = new BatchCollector(
       async (fillIds) => {
         await settlements.settleAll(fillIds);
@@ -43,29 +31,7 @@ export class SettlementProcessor implements OnApplicationBootstrap, OnModuleDest
     );
   }
 
-  onApplicationBootstrap(): void {
-    // Enough jobs in flight to fill the running batches when each job names one fill.
-    const concurrency = this.config.WORKER_CONCURRENCY * SETTLEMENT_BATCH;
-    this.worker = new Worker<SettleFillJob>(QueueName.SETTLEMENT, (job) => this.process(job), {
-      ...workerOptions(this.config),
-      concurrency,
-    });
-    this.worker.on('error', (error) => this.logger.warn({ err: error }, 'settlement worker error'));
-    observeJobs(this.worker);
-  }
-
-  /** Lets the running jobs finish before the database goes away. */
-  async onModuleDestroy(): Promise<void> {
-    await this.worker?.close();
-  }
-
   async process(job: Job<SettleFillJob>): Promise<void> {
-    try {
-      await Promise.all(fillsOfSettleJob(job.data).map((fillId) => this.batches.load(fillId)));
-      jobsProcessed.inc({ queue: QueueName.SETTLEMENT, outcome: 'completed' });
-    } catch (error) {
-      jobsProcessed.inc({ queue: QueueName.SETTLEMENT, outcome: 'failed' });
-      throw error;
-    }
+    await Promise.all(fillsOfSettleJob(job.data).map((fillId) => this.batches.load(fillId)));
   }
 }

@@ -29,12 +29,6 @@ export const orderEvents = new Counter({
   labelNames: ['type'] as const,
 });
 
-export const jobsProcessed = new Counter({
-  name: 'gpupool_jobs_total',
-  help: 'Jobs processed by queue and outcome',
-  labelNames: ['queue', 'outcome'] as const,
-});
-
 export const jobDuration = new Histogram({
   name: 'gpupool_job_duration_seconds',
   help: 'Time a job ran in this worker, by queue and outcome (completed, failed)',
