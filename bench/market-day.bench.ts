@@ -8,6 +8,7 @@ import { QueueName } from '@gpupool/platform';
 import { AppProcess, startApi, startWorker } from './support/app-process';
 import { benchPartner, BenchStack, Gql, gqlClient, scaled, startBenchStack } from './support/bench-stack';
 import { booksViolations } from './support/books-check';
+import { seededRandom } from '../test/support/seeded-random';
 import { ownCpuSeconds, postgresCpuSeconds, redisCpuSeconds } from './support/process-cpu';
 
 /**
@@ -57,19 +58,6 @@ export interface MarketDayFigures {
   wallMsPerOrder: number;
 }
 
-/** mulberry32, seeded: the same day every run. */
-function generator(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-  return { next, int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)) };
-}
-
 const fen = (value: number) => (Math.round(value * 100) / 100).toFixed(2);
 
 async function post(url: string, key: string, query: string, variables: Record<string, unknown>): Promise<any> {
@@ -101,7 +89,7 @@ async function offeredMarkets(stack: BenchStack): Promise<Market[]> {
 }
 
 /** The operator's move number `n`: inventory for the next MOVE_EVERY orders in every market, and a share or an ask change. */
-async function operatorMove(ok: Gql, key: string, markets: Market[], n: number, random: ReturnType<typeof generator>): Promise<void> {
+async function operatorMove(ok: Gql, key: string, markets: Market[], n: number, random: ReturnType<typeof seededRandom>): Promise<void> {
   // About 2.5 units an order, spread over the markets, at a share of 7-9.5 %: 40 units received per unit demanded.
   const perMarket = Math.ceil((MOVE_EVERY * 2.5 * 40) / markets.length);
   for (const m of markets) {
@@ -170,7 +158,7 @@ async function day(orders: number): Promise<MarketDayFigures> {
       bench: ownCpuSeconds(),
     };
 
-    const random = generator(orders);
+    const random = seededRandom(orders); // the same day every run
     const refused: Record<string, number> = {};
     let next = 0;
     let placed = 0;

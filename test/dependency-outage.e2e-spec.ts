@@ -1,8 +1,7 @@
 import { isUnavailableError, transactionWithRetry } from '@gpupool/platform';
 import { codesOf } from './support/graphql-client';
 import { Pool } from './support/pool';
-import { createTestDatabase } from './support/database';
-import { startStack, testRedisUrl, TestStack } from './support/stack';
+import { startStackBehindProxies, TestStack } from './support/stack';
 import { TcpProxy } from './support/tcp-proxy';
 
 /** What the request gave, or 'still waiting' if it has not answered within a minute (the dependency is kept away meanwhile). */
@@ -20,17 +19,7 @@ describe('while Postgres or Redis is away, requests are answered, not held', () 
   let partner: { id: string; key: string };
 
   beforeAll(async () => {
-    const redis = new URL(testRedisUrl());
-    redisProxy = await new TcpProxy(redis.hostname, Number(redis.port || 6379)).open();
-    const probe = await createTestDatabase();
-    await probe.drop();
-    const pg = new URL(probe.url);
-    postgresProxy = await new TcpProxy(pg.hostname, Number(pg.port || 5432)).open();
-    stack = await startStack({
-      worker: true,
-      env: { REDIS_URL: redisProxy.via(testRedisUrl()), SWEEP_INTERVAL_MS: '1000' },
-      databaseVia: (url) => postgresProxy.via(url),
-    });
+    ({ stack, postgresProxy, redisProxy } = await startStackBehindProxies({ worker: true, env: { SWEEP_INTERVAL_MS: '1000' } }));
     pool = new Pool(stack);
     await pool.receive('H800', 'cn-shanghai', 10_000);
     await pool.share('5.00');

@@ -1,5 +1,4 @@
-import { startStack, testRedisUrl, TestStack } from './support/stack';
-import { createTestDatabase } from './support/database';
+import { startStackBehindProxies, TestStack } from './support/stack';
 import { eventually } from './support/pool';
 import { TcpProxy } from './support/tcp-proxy';
 
@@ -14,16 +13,7 @@ describe('/health and /metrics', () => {
   let postgresProxy: TcpProxy;
 
   beforeAll(async () => {
-    const redis = new URL(testRedisUrl());
-    redisProxy = await new TcpProxy(redis.hostname, Number(redis.port || 6379)).open();
-    const probe = await createTestDatabase();
-    await probe.drop();
-    const pg = new URL(probe.url);
-    postgresProxy = await new TcpProxy(pg.hostname, Number(pg.port || 5432)).open();
-    stack = await startStack({
-      env: { REDIS_URL: redisProxy.via(testRedisUrl()) },
-      databaseVia: (url) => postgresProxy.via(url),
-    });
+    ({ stack, postgresProxy, redisProxy } = await startStackBehindProxies());
   });
   afterAll(async () => {
     await stack.close();

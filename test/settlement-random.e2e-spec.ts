@@ -5,24 +5,8 @@ import { AppProcess, startWorkerProcess } from './support/processes';
 import { settlementProgress, settlementViolations } from './support/settlement-invariants';
 import { resummed } from './support/ledger-resum';
 import { startStack, TestStack } from './support/stack';
+import { seededRandom } from './support/seeded-random';
 import { matchingQueue, matchingQuiet, tradingViolations } from './support/trading-invariants';
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed with its seed. */
-function generator(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-  return {
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!,
-    chance: (p: number) => next() < p,
-  };
-}
 
 const SEED = Number(process.env.SETTLEMENT_SEED ?? Date.now() % 2 ** 31);
 const STEPS = 160;
@@ -67,7 +51,7 @@ describe(`settlement through a randomized run (seed ${SEED}; replay with SETTLEM
   });
 
   it('keeps the books whole: balanced entries, receivables, inventory at cost, holds, one settlement per fill', async () => {
-    const random = generator(SEED);
+    const random = seededRandom(SEED);
     const crashAt = random.int(Math.floor(STEPS * 0.3), Math.floor(STEPS * 0.7));
     let placed = 0;
     const place = async (step: number, who: (typeof partners)[number]) => {

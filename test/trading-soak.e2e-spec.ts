@@ -4,6 +4,7 @@ import { eventually, Pool } from './support/pool';
 import { AppProcess, startWorkerProcess } from './support/processes';
 import { settlementProgress, settlementViolations } from './support/settlement-invariants';
 import { startStack, TestStack } from './support/stack';
+import { seededRandom } from './support/seeded-random';
 import { matchingQueue, matchingQuiet, tradingViolations } from './support/trading-invariants';
 
 /**
@@ -28,18 +29,6 @@ const MARKETS = [
 const EXPECTED_REFUSALS = new Set(['INSUFFICIENT_CREDIT', 'EXPORT_LICENSE_REQUIRED', 'ORDER_NOT_CANCELLABLE']);
 const PLACE = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id status } }';
 const CANCEL = 'mutation($id: ID!) { cancelOrder(id: $id) { status } }';
-
-/** A small deterministic generator (mulberry32), so a failing run can be replayed from its seed. */
-function generator(seed: number) {
-  let state = seed >>> 0;
-  return (n: number) => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * n);
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -84,7 +73,7 @@ describe(`trading soak: ${ORDERS} orders, ${PARTNERS} partners, ${LANES} lanes, 
   });
 
   it('answers every request with data or an expected refusal, fails no job, and keeps every book right', async () => {
-    const next = generator(SEED);
+    const next = seededRandom(SEED).below;
     const unexpected: { what: string; errors: GraphQLResponse['errors'] }[] = [];
     const counts = { placed: 0, refused: 0, busyRetries: 0, replays: 0, cancels: 0, payments: 0, moves: 0 };
     const check = (what: string, res: GraphQLResponse, allowed = EXPECTED_REFUSALS) => {

@@ -3,9 +3,8 @@ import { SweepProcessor } from '../apps/worker/src/sweep.processor';
 import { ReportProcessor } from '../libs/reporting/src/report.processor';
 import { SettlementProcessor } from '../libs/settlement/src/settlement.processor';
 import { MatchingProcessor } from '../libs/trading/src/matching.processor';
-import { createTestDatabase } from './support/database';
 import { eventually } from './support/pool';
-import { startStack, testRedisUrl, TestStack } from './support/stack';
+import { startStackBehindProxies, TestStack } from './support/stack';
 import { TcpProxy } from './support/tcp-proxy';
 import { startWorker, TestWorker } from './support/worker';
 
@@ -24,17 +23,10 @@ describe("the worker's health port", () => {
   let worker: TestWorker;
 
   beforeAll(async () => {
-    const redis = new URL(testRedisUrl());
-    redisProxy = await new TcpProxy(redis.hostname, Number(redis.port || 6379)).open();
-    const probe = await createTestDatabase();
-    await probe.drop();
-    const pg = new URL(probe.url);
-    postgresProxy = await new TcpProxy(pg.hostname, Number(pg.port || 5432)).open();
     // A 6 s lock: a block of the event loop over 3 s counts as stuck.
-    stack = await startStack({
-      env: { REDIS_URL: redisProxy.via(testRedisUrl()), WORKER_LOCK_DURATION_MS: '6000', WORKER_STALLED_INTERVAL_MS: '6000' },
-      databaseVia: (url) => postgresProxy.via(url),
-    });
+    ({ stack, postgresProxy, redisProxy } = await startStackBehindProxies({
+      env: { WORKER_LOCK_DURATION_MS: '6000', WORKER_STALLED_INTERVAL_MS: '6000' },
+    }));
     worker = await startWorker();
   });
   afterAll(async () => {

@@ -1,3 +1,5 @@
+import { seededRandom } from '../support/seeded-random';
+
 /** Every kind of fault a chaos run injects. */
 export const FAULT_KINDS = [
   'worker-kill-mid-match',
@@ -32,18 +34,6 @@ export interface RunPlan {
   faults: PlannedFault[];
 }
 
-/** mulberry32: a small, fast PRNG; the same seed gives the same sequence. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export const FAULTS_PER_RUN = 4;
 
 /**
@@ -52,7 +42,7 @@ export const FAULTS_PER_RUN = 4;
  * targets are drawn from the seed.
  */
 export function planRun(seed: number): RunPlan {
-  const random = prng(seed);
+  const random = seededRandom(seed).next;
   const between = (lo: number, hi: number) => Math.floor(lo + random() * (hi - lo + 1));
   const faults = Array.from({ length: FAULTS_PER_RUN }, (_, i) => ({
     kind: FAULT_KINDS[(seed * FAULTS_PER_RUN + i) % FAULT_KINDS.length]!,

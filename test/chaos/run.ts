@@ -9,7 +9,8 @@ import { AppProcess, startApiProcess, startWorkerProcess } from '../support/proc
 import { settlementViolations } from '../support/settlement-invariants';
 import { TcpProxy } from '../support/tcp-proxy';
 import { tradingViolations } from '../support/trading-invariants';
-import { FaultKind, PlannedFault, prng, RunPlan } from './plan';
+import { FaultKind, PlannedFault, RunPlan } from './plan';
+import { seededRandom } from '../support/seeded-random';
 import { ChaosPostgres, ChaosRedis } from './services';
 
 /** What a run is given: the campaign's own Postgres and Redis, the api ports it may use, where to write logs. */
@@ -97,7 +98,7 @@ interface Slot {
 /** One chaos run: its own database, processes and market, the planned faults, then every promise checked. */
 export async function chaosRun(env: ChaosEnv, plan: RunPlan): Promise<RunResult> {
   const started = Date.now();
-  const random = prng(plan.seed ^ 0x5eed);
+  const random = seededRandom(plan.seed ^ 0x5eed).next;
   const between = (lo: number, hi: number) => Math.floor(lo + random() * (hi - lo + 1));
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const violations: Record<string, unknown> = {};

@@ -7,6 +7,7 @@ import { configureApi } from '../../apps/api/src/configure-api';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { createTestDatabase, TestDatabase } from './database';
 import { GraphQLResponse, postGraphQL } from './graphql-client';
+import { TcpProxy } from './tcp-proxy';
 
 export interface StackOptions {
   /** Also run a worker (BullMQ processors) in this process. */
@@ -89,4 +90,28 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       await db.drop();
     },
   };
+}
+
+/** A stack whose apps reach Postgres and Redis through TCP proxies a test can cut. */
+export interface ProxiedStack {
+  stack: TestStack;
+  postgresProxy: TcpProxy;
+  redisProxy: TcpProxy;
+}
+
+/** Starts a stack behind a Postgres proxy and a Redis proxy (the test database is reached directly by the test). */
+export async function startStackBehindProxies(options: Omit<StackOptions, 'databaseVia'> = {}): Promise<ProxiedStack> {
+  const redis = new URL(testRedisUrl());
+  const redisProxy = await new TcpProxy(redis.hostname, Number(redis.port || 6379)).open();
+  // Where the test databases live: a probe database's host and port.
+  const probe = await createTestDatabase();
+  await probe.drop();
+  const pg = new URL(probe.url);
+  const postgresProxy = await new TcpProxy(pg.hostname, Number(pg.port || 5432)).open();
+  const stack = await startStack({
+    ...options,
+    env: { REDIS_URL: redisProxy.via(testRedisUrl()), ...options.env },
+    databaseVia: (url) => postgresProxy.via(url),
+  });
+  return { stack, postgresProxy, redisProxy };
 }
