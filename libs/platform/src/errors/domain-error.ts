@@ -1,10 +1,12 @@
+import { IntrinsicException } from '@nestjs/common';
 import { ErrorCode } from './error-code';
 
 /**
  * A failure the caller can act on. Each domain throws its own subclass; the GraphQL error
- * formatter turns the code into `extensions.code` and keeps the message.
+ * formatter turns the code into `extensions.code` and keeps the message. An IntrinsicException,
+ * so Nest does not log it as an unexpected error with its stack (a refused order is not one).
  */
-export class DomainError extends Error {
+export class DomainError extends IntrinsicException {
   constructor(
     readonly code: ErrorCode,
     message: string,
