@@ -48,6 +48,33 @@ describe('while Postgres or Redis is away, requests are answered, not held', () 
     await pool.until(partner.key, reply.data!.placeOrder.id, (o) => o.status === 'FILLED', 30_000);
   });
 
+  it('answers an order within seconds while Redis holds every command (stalled, not down), and matches it once Redis answers', async () => {
+    redisProxy.delayMs = 120_000;
+    let reply: Awaited<ReturnType<typeof pool.place>> | 'still waiting';
+    const started = Date.now();
+    try {
+      reply = await answeredWhileDown(
+        pool.place(partner.key, {
+          clientOrderId: 'outage-3',
+          skuCode: 'H800',
+          regionCode: 'cn-shanghai',
+          quantity: 1,
+          limitPrice: '120000.00',
+        }),
+      );
+    } finally {
+      // What the proxy holds is dropped with its connections.
+      redisProxy.delayMs = 0;
+      await redisProxy.cut();
+      await redisProxy.open();
+    }
+    expect(reply).not.toBe('still waiting');
+    expect(Date.now() - started).toBeLessThan(20_000); // a Redis command gives up after 3 s; the rate check, the match request and the event
+    if (reply === 'still waiting') return;
+    expect(reply.errors).toBeUndefined();
+    await pool.until(partner.key, reply.data!.placeOrder.id, (o) => o.status === 'FILLED', 30_000);
+  });
+
   it('fails a transaction whose connection is cut under it with the connection’s error, not "query runner already released"', async () => {
     let statements = 0;
     const cutUnder = transactionWithRetry(stack.dataSource, async (em) => {

@@ -14,7 +14,8 @@ export class TcpProxy {
   constructor(
     private readonly targetHost: string,
     private readonly targetPort: number,
-    private readonly delayMs = 0,
+    /** Changeable while open: a live connection's next writes are held the new time. */
+    public delayMs = 0,
   ) {}
 
   async open(): Promise<this> {

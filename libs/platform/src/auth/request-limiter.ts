@@ -4,6 +4,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { DomainError } from '../errors/domain-error';
+import { FAIL_FAST_REDIS } from '../queues/fail-fast-redis';
 import { ErrorCode } from '../errors/error-code';
 
 /** Over a key's rate or its requests in flight: retry after `retryAfterMs`. */
@@ -38,7 +39,7 @@ export class RequestLimiter implements OnModuleDestroy {
     this.maxQueued = config.MAX_REQUESTS_QUEUED;
     const points = config.RATE_LIMIT_PER_SECOND;
     if (points === 0) return;
-    this.redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => 1000 });
+    this.redis = new Redis(config.REDIS_URL, FAIL_FAST_REDIS);
     this.redis.on('error', () => undefined);
     this.rate = new RateLimiterRedis({
       storeClient: this.redis,

@@ -2,6 +2,7 @@ import { Global, Inject, Injectable, Logger, Module, OnModuleDestroy } from '@ne
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
+import { FAIL_FAST_REDIS } from '../queues/fail-fast-redis';
 import { APP_CONFIG } from '../config/config.module';
 
 /**
@@ -16,9 +17,9 @@ export class EventBus implements OnModuleDestroy {
   private readonly prefix: string;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    const options = { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => 1000 };
-    const publisher = new Redis(config.REDIS_URL, options);
-    const subscriber = new Redis(config.REDIS_URL, { ...options, enableOfflineQueue: true, maxRetriesPerRequest: null });
+    const publisher = new Redis(config.REDIS_URL, FAIL_FAST_REDIS);
+    // The subscriber waits for Redis instead: it serves no request, and resubscribes once Redis is back.
+    const subscriber = new Redis(config.REDIS_URL, { retryStrategy: () => 1000, maxRetriesPerRequest: null });
     for (const client of [publisher, subscriber]) client.on('error', () => undefined);
     this.pubsub = new RedisPubSub({ publisher, subscriber });
     this.prefix = config.QUEUE_PREFIX;

@@ -5,6 +5,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { MatchTrigger } from './match-trigger';
 import { SettlementTrigger } from './settlement-trigger';
 import { DEFAULT_JOB_OPTIONS, QueueName } from './queue-names';
+import { FAIL_FAST_REDIS } from './fail-fast-redis';
 import { bullmqTelemetry } from '../tracing/tracing';
 
 const queues = Object.values(QueueName).map((name) => BullModule.registerQueue({ name }));
@@ -18,7 +19,7 @@ const queues = Object.values(QueueName).map((name) => BullModule.registerQueue({
       useFactory: (config: AppConfig) => ({
         // Producers fail fast while Redis is away (the caller logs it; the sweep re-queues from
         // Postgres) instead of holding a request until Redis returns.
-        connection: { url: config.REDIS_URL, maxRetriesPerRequest: 1, enableOfflineQueue: false },
+        connection: { url: config.REDIS_URL, ...FAIL_FAST_REDIS },
         prefix: config.QUEUE_PREFIX,
         telemetry: bullmqTelemetry(),
         defaultJobOptions: DEFAULT_JOB_OPTIONS,
