@@ -61,8 +61,7 @@ export class PartnerCreditService {
     if (!isUuid(partnerId)) throw new NotFoundError('Partner', partnerId);
     const { rowCount } = await runPrepared(em, HOLD_CREDIT, [partnerId, amount.toFixed(2)]);
     if (rowCount) return;
-    const [partner] = await em.findBy(Partner, { id: partnerId });
-    if (!partner) throw new NotFoundError('Partner', partnerId);
+    const partner = await this.partner(em, partnerId);
     throw new InsufficientCreditError(partnerId, Decimal.max(partner.creditAvailable, 0), amount);
   }
 
@@ -84,12 +83,7 @@ export class PartnerCreditService {
         RETURNING p.id`,
       [ids, ids.map((id) => amountOf.get(id)!.toFixed(2))],
     );
-    if (released.length === ids.length) return;
-    const done = new Set(released.map((r) => r.id));
-    const short = ids.find((id) => !done.has(id))!;
-    const [partner] = await em.findBy(Partner, { id: short });
-    if (!partner) throw new NotFoundError('Partner', short);
-    throw this.notHeld(partner, amountOf.get(short)!);
+    await this.refuseUnchanged(em, ids, released, (id) => amountOf.get(id)!);
   }
 
   /**
@@ -115,12 +109,23 @@ export class PartnerCreditService {
         RETURNING p.id`,
       [ids, ids.map((id) => byPartner.get(id)!.hold.toFixed()), ids.map((id) => byPartner.get(id)!.gross.toFixed())],
     );
-    if (moved.length === ids.length) return;
-    const done = new Set(moved.map((r) => r.id));
+    await this.refuseUnchanged(em, ids, moved, (id) => byPartner.get(id)!.hold);
+  }
+
+  /**
+   * After a conditional UPDATE of partners' holds: returns when every partner of `ids` was
+   * changed, else throws for the first that was not (NOT_FOUND, or less held than `takenFrom` it).
+   */
+  private async refuseUnchanged(
+    em: EntityManager,
+    ids: readonly string[],
+    changed: readonly { id: string }[],
+    takenFrom: (id: string) => Decimal,
+  ): Promise<void> {
+    if (changed.length === ids.length) return;
+    const done = new Set(changed.map((r) => r.id));
     const short = ids.find((id) => !done.has(id))!;
-    const [partner] = await em.findBy(Partner, { id: short });
-    if (!partner) throw new NotFoundError('Partner', short);
-    throw this.notHeld(partner, byPartner.get(short)!.hold);
+    throw this.notHeld(await this.partner(em, short), takenFrom(short));
   }
 
   /**
@@ -136,9 +141,7 @@ export class PartnerCreditService {
       [partnerId, amount.toFixed(2)],
     );
     if (paid) return new Decimal(paid.receivable);
-    const [partner] = await em.findBy(Partner, { id: partnerId });
-    if (!partner) throw new NotFoundError('Partner', partnerId);
-    throw paymentExceedsReceivable(amount, partner.receivable);
+    throw paymentExceedsReceivable(amount, (await this.partner(em, partnerId)).receivable);
   }
 
   private notHeld(partner: Partner, amount: Decimal): RangeError {

@@ -25,7 +25,7 @@ export async function runPrepared<R extends QueryResultRow>(
     const client = (await runner.connect()) as PoolClient;
     return await client.query<R>({ name: statement.name, text: statement.text, values: [...values] });
   } catch (error) {
-    throw error instanceof QueryFailedError ? error : new QueryFailedError(statement.text, [...values], error as Error);
+    throw new QueryFailedError(statement.text, [...values], error as Error);
   } finally {
     if (runner !== em.queryRunner) await runner.release();
   }
