@@ -10,6 +10,7 @@ import { benchPartner, BenchStack, Gql, gqlClient, scaled, startBenchStack } fro
 import { booksViolations } from './support/books-check';
 import { seededRandom } from '../test/support/seeded-random';
 import { ownCpuSeconds, postgresCpuSeconds, redisCpuSeconds } from './support/process-cpu';
+import { topStatements } from './support/top-statements';
 
 /**
  * A market day: N orders (10^4, 10^5 and 10^6 × BENCH_SCALE, each size on a fresh database) from
@@ -56,6 +57,8 @@ export interface MarketDayFigures {
   processes: ProcessFigures[];
   cpuMsPerOrder: number;
   wallMsPerOrder: number;
+  /** The statements Postgres spent the most time on from the first order until the day settled down. */
+  statements: string[];
 }
 
 const fen = (value: number) => (Math.round(value * 100) / 100).toFixed(2);
@@ -167,42 +170,45 @@ async function day(orders: number): Promise<MarketDayFigures> {
     let moving = Promise.resolve();
     const dayStart = new Date(Date.now() - 1000);
     const started = performance.now();
-    await Promise.all(
-      Array.from({ length: CLIENTS }, async () => {
-        for (let k = next++; k < orders; k = next++) {
-          if (k > 0 && k % MOVE_EVERY === 0) {
-            const n = ++moves;
-            moving = moving.then(() => operatorMove(stack.ok, stack.adminKey, markets, n, random));
+    const { measured: intakeSeconds, statements } = await topStatements(stack.env.DATABASE_URL, `a day of ${orders} orders`, async () => {
+      await Promise.all(
+        Array.from({ length: CLIENTS }, async () => {
+          for (let k = next++; k < orders; k = next++) {
+            if (k > 0 && k % MOVE_EVERY === 0) {
+              const n = ++moves;
+              moving = moving.then(() => operatorMove(stack.ok, stack.adminKey, markets, n, random));
+            }
+            const partner = partners[k % PARTNERS]!;
+            const allowed = markets.filter((m) => m.countries.has(partner.country));
+            const market = allowed[random.int(0, allowed.length - 1)]!;
+            const roll = random.next();
+            const input = {
+              clientOrderId: `day-${k}`,
+              skuCode: market.skuCode,
+              regionCode: market.regionCode,
+              quantity: random.next() < 0.8 ? random.int(1, 3) : random.int(4, 8),
+              limitPrice: fen(market.ask * (0.98 + random.next() * 0.06)),
+              timeInForce: roll < 0.8 ? 'GTC' : roll < 0.95 ? 'IOC' : 'FOK',
+            };
+            const res = await post(api.url, partner.key, PLACE, { i: input });
+            const code: string | undefined = res.errors?.[0]?.extensions?.code;
+            if (code) {
+              refused[code] = (refused[code] ?? 0) + 1;
+              continue;
+            }
+            placed++;
+            if (input.timeInForce === 'GTC' && random.next() < 0.05) {
+              const cancel = await post(api.url, partner.key, CANCEL, { id: res.data.placeOrder.id });
+              if (!cancel.errors) cancelled++;
+            }
           }
-          const partner = partners[k % PARTNERS]!;
-          const allowed = markets.filter((m) => m.countries.has(partner.country));
-          const market = allowed[random.int(0, allowed.length - 1)]!;
-          const roll = random.next();
-          const input = {
-            clientOrderId: `day-${k}`,
-            skuCode: market.skuCode,
-            regionCode: market.regionCode,
-            quantity: random.next() < 0.8 ? random.int(1, 3) : random.int(4, 8),
-            limitPrice: fen(market.ask * (0.98 + random.next() * 0.06)),
-            timeInForce: roll < 0.8 ? 'GTC' : roll < 0.95 ? 'IOC' : 'FOK',
-          };
-          const res = await post(api.url, partner.key, PLACE, { i: input });
-          const code: string | undefined = res.errors?.[0]?.extensions?.code;
-          if (code) {
-            refused[code] = (refused[code] ?? 0) + 1;
-            continue;
-          }
-          placed++;
-          if (input.timeInForce === 'GTC' && random.next() < 0.05) {
-            const cancel = await post(api.url, partner.key, CANCEL, { id: res.data.placeOrder.id });
-            if (!cancel.errors) cancelled++;
-          }
-        }
-      }),
-    );
-    await moving;
-    const intakeSeconds = (performance.now() - started) / 1000;
-    await quiet(stack, 3_600_000);
+        }),
+      );
+      await moving;
+      const intake = (performance.now() - started) / 1000;
+      await quiet(stack, 3_600_000);
+      return intake;
+    });
     const daySeconds = (performance.now() - started) / 1000;
 
     const cpu = {
@@ -281,6 +287,7 @@ async function day(orders: number): Promise<MarketDayFigures> {
       processes: figures,
       cpuMsPerOrder: (totalCpu * 1000) / orders,
       wallMsPerOrder: (daySeconds * 1000) / orders,
+      statements,
     };
   } finally {
     for (const p of processes) await p.stop();
@@ -330,6 +337,7 @@ export async function measure(): Promise<{ markdown: string; figures: MarketDayF
       ),
     ),
     '',
+    ...figures.flatMap((f) => [...f.statements, '']),
   ];
   return { markdown: lines.join('\n'), figures, notRun };
 }

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import autocannon from 'autocannon';
-import { Client } from 'pg';
 import { resolve } from 'node:path';
 import { benchPartner, createBenchDatabase, gqlClient, scaled, startProcess, startWorkerProcess } from './support/bench-stack';
 import { ownCpuSeconds, postgresCpuSeconds, redisCpuSeconds } from './support/process-cpu';
+import { sql, topStatements } from './support/top-statements';
 
 /**
  * placeOrder intake: 32 concurrent clients (autocannon, one partner each) place GTC orders through
@@ -94,38 +94,6 @@ function cpuPerRequest(before: CpuReading, after: CpuReading, requests: number):
   return { server: per('server'), worker: per('worker'), postgres: per('postgres'), redis: per('redis'), load: per('load') };
 }
 
-/**
- * The statements Postgres spent the most time on while `work` ran, from pg_stat_statements (the
- * benchmark's Postgres loads it; elsewhere this says it is not there).
- */
-async function topStatements(url: string, work: () => Promise<Measured>): Promise<{ measured: Measured; statements: string[] }> {
-  const available = await sql(url, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements').then(
-    () => sql(url, 'SELECT pg_stat_statements_reset()').then(() => true),
-    () => false,
-  );
-  const measured = await work();
-  if (!available) return { measured, statements: ['- pg_stat_statements is not loaded on this Postgres: no statement figures.'] };
-  const rows = await sql(
-    url,
-    `SELECT calls, total_exec_time / calls AS exec_ms, total_plan_time / greatest(calls, 1) AS plan_ms,
-            total_exec_time + total_plan_time AS total_ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS query
-       FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND calls > 0
-      ORDER BY total_exec_time + total_plan_time DESC LIMIT 10`,
-  );
-  const total = rows.reduce((sum, r) => sum + Number(r.total_ms), 0);
-  return {
-    measured,
-    statements: [
-      '| statement (placeOrder stage, api and worker) | calls | exec ms/call | plan ms/call | share of the top 10 |',
-      '| --- | ---: | ---: | ---: | ---: |',
-      ...rows.map(
-        (r) =>
-          `| \`${String(r.query).replaceAll('|', '\\|')}\` | ${r.calls} | ${Number(r.exec_ms).toFixed(3)} | ${Number(r.plan_ms).toFixed(3)} | ${((100 * Number(r.total_ms)) / total).toFixed(0)} % |`,
-      ),
-    ],
-  };
-}
-
 export async function run(): Promise<string> {
   const seconds = scaled(20, 3);
   const database = await createBenchDatabase('intake');
@@ -197,7 +165,7 @@ export async function run(): Promise<string> {
     };
     const baseline = await stage(() => load(essential.url, seconds, essentialOrder), essential.cpuSeconds);
     const typenameBaseline = await stage(() => load(bare.url, seconds, typename), bare.cpuSeconds);
-    const { measured: intake, statements } = await topStatements(url, () =>
+    const { measured: intake, statements } = await topStatements(url, 'placeOrder stage, api and worker', () =>
       stage(() => load(api.url, seconds, order, partnerKey), api.cpuSeconds, worker.cpuSeconds),
     );
     const [{ placed, matched, filled }] = await sql(
@@ -248,16 +216,6 @@ export async function run(): Promise<string> {
     await worker.stop();
     await api.stop();
     await database.drop();
-  }
-}
-
-async function sql(url: string, text: string): Promise<Record<string, any>[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
   }
 }
 

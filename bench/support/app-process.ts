@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from './bench-stack';
+import { freePort, profileArgs } from './bench-stack';
 
 const WORKER_MAIN = join(__dirname, '..', '..', 'apps', 'worker', 'src', 'main.js');
 const API_MAIN = join(__dirname, '..', '..', 'apps', 'api', 'src', 'main.js');
@@ -41,7 +41,7 @@ function handle(child: ChildProcess, url: string): AppProcess {
 
 /** A worker process on `env`, once it has logged that it is ready. */
 export async function startWorker(env: Record<string, string>): Promise<AppProcess> {
-  const child = spawn(process.execPath, [WORKER_MAIN], {
+  const child = spawn(process.execPath, [...profileArgs(), WORKER_MAIN], {
     env: { ...process.env, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -64,7 +64,7 @@ export async function startWorker(env: Record<string, string>): Promise<AppProce
 export async function startApi(env: Record<string, string>): Promise<AppProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [API_MAIN], {
+  const child = spawn(process.execPath, [...profileArgs(), API_MAIN], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

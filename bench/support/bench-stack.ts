@@ -163,7 +163,7 @@ export async function startProcess(script: string, env: Record<string, string>, 
  * With BENCH_CPU_PROFILE_DIR set, every process a benchmark starts writes a V8 CPU profile there
  * when it stops (open it in Chrome DevTools or speedscope).
  */
-function profileArgs(): string[] {
+export function profileArgs(): string[] {
   const dir = process.env.BENCH_CPU_PROFILE_DIR;
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
