@@ -2,6 +2,7 @@ export * from './batch-collector';
 export * from './sales-buckets';
 export * from './sales-series.models';
 export * from './sales-series.service';
+export * from './settled-rows.query';
 export * from './settlement-amounts';
 export * from './settlement-query.service';
 export * from './settlement-sweep-mark.entity';
