@@ -3,8 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuthPrincipal, MatchTrigger, transactionWithRetry } from '@gpupool/platform';
 import { ReceiveInventoryInput, SetAskPriceInput, SetSellableShareInput } from './inventory.models';
-import { InventoryLotView, InventoryService, SharePolicyView, SupplyChange } from './inventory.service';
+import { InventoryLotView } from './inventory-lot.repository';
+import { InventoryService, SupplyChange } from './inventory.service';
 import { MarketView } from './market-view';
+import { SharePolicyView } from './share-policy.repository';
 
 /**
  * Operator commands that can add supply. Each runs in one transaction (run again whole if it lost

@@ -7,13 +7,16 @@ import { CatalogService } from './catalog.service';
 import { GlobalShare } from './global-share.entity';
 import { InventoryCommandService } from './inventory-command.service';
 import { InventoryLot } from './inventory-lot.entity';
+import { InventoryLotRepository } from './inventory-lot.repository';
 import { InventoryService } from './inventory.service';
 import { Market } from './market.entity';
+import { MarketRepository } from './market.repository';
 import { MarketResolver } from './market.resolver';
 import { Region } from './region.entity';
 import { ShareChange } from './share-change.entity';
 import { ShareOverride } from './share-override.entity';
 import { ShareChangeResolver, SharePolicyResolver } from './share-policy.resolver';
+import { SharePolicyRepository } from './share-policy.repository';
 import { Sku } from './sku.entity';
 
 export const INVENTORY_ENTITIES = [Sku, Region, Market, InventoryLot, GlobalShare, ShareOverride, ShareChange];
@@ -22,7 +25,7 @@ export const INVENTORY_RESOLVERS = [CatalogResolver, MarketResolver, SharePolicy
 /** Catalog, inventory, markets and the sellable share; imported by the api, the worker and the scripts. */
 @Module({
   imports: [TypeOrmModule.forFeature(INVENTORY_ENTITIES), LedgerModule],
-  providers: [CatalogService, InventoryService, InventoryCommandService],
+  providers: [CatalogService, InventoryService, InventoryCommandService, MarketRepository, InventoryLotRepository, SharePolicyRepository],
   exports: [CatalogService, InventoryService, InventoryCommandService],
 })
 export class InventoryModule {}

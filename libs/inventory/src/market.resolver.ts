@@ -3,7 +3,8 @@ import { CurrentPrincipal, Role, Roles, STAFF_ROLES } from '@gpupool/platform';
 import type { AuthPrincipal } from '@gpupool/platform';
 import { InventoryCommandService } from './inventory-command.service';
 import { InventoryLotModel, MarketModel, ReceiveInventoryInput, SetAskPriceInput } from './inventory.models';
-import { InventoryLotView, InventoryService } from './inventory.service';
+import { InventoryLotView } from './inventory-lot.repository';
+import { InventoryService } from './inventory.service';
 import { MarketView } from './market-view';
 
 @Resolver(() => MarketModel)

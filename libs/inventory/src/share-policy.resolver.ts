@@ -4,7 +4,8 @@ import { CurrentPrincipal, pagedComplexity, pageSize, RequestContext, Role, Role
 import type { AuthPrincipal } from '@gpupool/platform';
 import { InventoryCommandService } from './inventory-command.service';
 import { ClearShareOverrideArgs, SetSellableShareInput, ShareChangeModel, SharePolicyModel } from './inventory.models';
-import { InventoryService, SharePolicyView, ShareChangeView } from './inventory.service';
+import { InventoryService } from './inventory.service';
+import { SharePolicyView, ShareChangeView } from './share-policy.repository';
 
 @Resolver(() => SharePolicyModel)
 export class SharePolicyResolver {

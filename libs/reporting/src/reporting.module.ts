@@ -7,6 +7,7 @@ import { ReportQueue } from './report-queue';
 import { ReportProcessor } from './report.processor';
 import { ReportingSweep } from './reporting.sweep';
 import { SettlementReport } from './settlement-report.entity';
+import { SettlementReportRepository } from './settlement-report.repository';
 import { SettlementReportResolver } from './settlement-report.resolver';
 import { SettlementReportService } from './settlement-report.service';
 import { SettlementReportQueryService } from './settlement-report-query.service';
@@ -18,7 +19,11 @@ export const REPORTING_RESOLVERS = [SettlementReportResolver, SettlementReportsR
 const services = [SettlementReportService, SettlementReportQueryService, ReportQueue, ReportBuilder, ReportingSweep];
 
 /** Settlement reports: services for api and worker. */
-@Module({ imports: [TypeOrmModule.forFeature(REPORTING_ENTITIES), IdentityModule], providers: services, exports: services })
+@Module({
+  imports: [TypeOrmModule.forFeature(REPORTING_ENTITIES), IdentityModule],
+  providers: [...services, SettlementReportRepository],
+  exports: services,
+})
 export class ReportingModule {}
 
 /** GraphQL and the download endpoint: only the api imports it. */

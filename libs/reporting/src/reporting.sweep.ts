@@ -1,10 +1,9 @@
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@gpupool/platform';
 import { ReportQueue } from './report-queue';
+import { SettlementReportRepository } from './settlement-report.repository';
 
 const PAGE = 1000;
 
@@ -20,21 +19,16 @@ export class ReportingSweep {
   private readonly logger = new Logger(ReportingSweep.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly reports: SettlementReportRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly queue: ReportQueue,
   ) {}
 
   /** Returns how many reports were queued again. */
   async run(stuckAfterMs = this.config.SWEEP_INTERVAL_MS): Promise<number> {
-    const rows: { id: string }[] = await this.dataSource.query(
-      `SELECT id FROM settlement_report
-        WHERE status IN ('QUEUED', 'RUNNING') AND created_at < now() - make_interval(secs => $1::double precision / 1000)
-        ORDER BY created_at LIMIT ${PAGE}`,
-      [stuckAfterMs],
-    );
+    const ids = await this.reports.pendingSince(stuckAfterMs, PAGE);
     let requeued = 0;
-    for (const { id } of rows) if (await this.queue.requeue(id)) requeued++;
+    for (const id of ids) if (await this.queue.requeue(id)) requeued++;
     const removed = await this.removeExpiredFiles();
     if (removed > 0) this.logger.log({ removed, retentionDays: this.config.REPORTS_RETENTION_DAYS }, 'report files removed');
     return requeued;
@@ -47,21 +41,14 @@ export class ReportingSweep {
   async removeExpiredFiles(): Promise<number> {
     let removed = 0;
     for (;;) {
-      const rows: { id: string; file_name: string }[] = await this.dataSource.query(
-        `SELECT id, file_name FROM settlement_report
-          WHERE status = 'SUCCEEDED' AND file_deleted_at IS NULL AND finished_at < now() - make_interval(days => $1)
-          ORDER BY finished_at LIMIT ${PAGE}`,
-        [this.config.REPORTS_RETENTION_DAYS],
-      );
+      const rows = await this.reports.expiredFiles(this.config.REPORTS_RETENTION_DAYS, PAGE);
       for (const { file_name } of rows) {
         await unlink(join(this.config.REPORTS_DIR, file_name)).catch((error: NodeJS.ErrnoException) => {
           if (error.code !== 'ENOENT') throw error;
         });
       }
       if (rows.length > 0) {
-        await this.dataSource.query(`UPDATE settlement_report SET file_deleted_at = now() WHERE id = ANY($1::uuid[])`, [
-          rows.map((r) => r.id),
-        ]);
+        await this.reports.recordFilesDeleted(rows.map((r) => r.id));
       }
       removed += rows.length;
       if (rows.length < PAGE) return removed;

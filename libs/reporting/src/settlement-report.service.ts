@@ -8,6 +8,7 @@ import { checkReportPeriod } from './report-period';
 import { ReportQueue } from './report-queue';
 import { RequestSettlementReportInput, SettlementReportModel } from './reporting.models';
 import { ReportStatus, SettlementReport } from './settlement-report.entity';
+import { SettlementReportRepository } from './settlement-report.repository';
 
 /** Where a SUCCEEDED report is downloaded, relative to the api's address. */
 export const downloadPath = (reportId: string) => `/reports/${reportId}/download`;
@@ -51,6 +52,7 @@ export class SettlementReportService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly reports: SettlementReportRepository,
     private readonly partners: PartnerService,
     private readonly audit: AuditService,
     private readonly queue: ReportQueue,
@@ -65,9 +67,13 @@ export class SettlementReportService {
     const partnerId = input.partnerId ?? null;
     const report = await transactionWithRetry(this.dataSource, async (em) => {
       if (partnerId && (await this.partners.findByIds([partnerId], em)).length === 0) throw new NotFoundError('Partner', partnerId);
-      const row = await em.save(
-        em.create(SettlementReport, { format: input.format, periodFrom: input.from, periodTo: input.to, partnerId, requestedBy: actor.id }),
-      );
+      const row = await this.reports.insert(em, {
+        format: input.format,
+        periodFrom: input.from,
+        periodTo: input.to,
+        partnerId,
+        requestedBy: actor.id,
+      });
       await this.audit.record(em, actor, {
         action: 'settlement-report.request',
         entity: 'SettlementReport',
@@ -85,6 +91,6 @@ export class SettlementReportService {
   /** The report, or null for an unknown id. */
   find(id: string): Promise<SettlementReport | null> {
     if (!isUUID(id)) return Promise.resolve(null);
-    return this.dataSource.getRepository(SettlementReport).findOneBy({ id });
+    return this.reports.byId(id);
   }
 }

@@ -1,19 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { PartnerService } from '@gpupool/identity';
 import { InventoryService } from '@gpupool/inventory';
 import { bigintCountTransformer, Decimal } from '@gpupool/platform';
 import { salesBuckets } from './sales-buckets';
 import { SalesGroupBy, SalesOverTimeArgs, SalesSeriesModel } from './sales-series.models';
-import { Settlement } from './settlement.entity';
-
-interface BucketRow {
-  bucket: Date;
-  key: string;
-  units: string;
-  revenue: string;
-}
+import { SettledBucketRow, SettlementRepository } from './settlement.repository';
 
 interface Group {
   key: string;
@@ -28,7 +19,7 @@ export const OTHER_SERIES = 'OTHER';
 @Injectable()
 export class SalesSeriesService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly settlements: SettlementRepository,
     private readonly inventory: InventoryService,
     private readonly partners: PartnerService,
   ) {}
@@ -36,7 +27,8 @@ export class SalesSeriesService {
   async series(args: SalesOverTimeArgs): Promise<SalesSeriesModel[]> {
     const buckets = salesBuckets(args.from, args.to, args.interval);
     const index = new Map(buckets.map((at, i) => [at.getTime(), i]));
-    const rows = await this.bucketRows(args);
+    const by = args.groupBy === SalesGroupBy.PARTNER ? 'partner' : 'market';
+    const rows: SettledBucketRow[] = await this.settlements.bucketSums(by, args.interval.toLowerCase(), args.from, args.to);
     const labels = await this.labelsOf(args.groupBy, [...new Set(rows.map((r) => r.key))]);
 
     const groups = new Map<string, Group>();
@@ -71,23 +63,6 @@ export class SalesSeriesService {
       revenue: total(group),
       points: buckets.map((at, i) => ({ at, units: group.units[i], revenue: group.revenue[i] })),
     }));
-  }
-
-  /** Sums per (UTC bucket, market or partner) in Postgres; the settled_at index bounds the scan. */
-  private bucketRows(args: SalesOverTimeArgs): Promise<BucketRow[]> {
-    const keyColumn = args.groupBy === SalesGroupBy.PARTNER ? 's.partner_id' : 's.market_id';
-    return this.dataSource
-      .getRepository(Settlement)
-      .createQueryBuilder('s')
-      .select(`date_trunc(:unit, s.settled_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`, 'bucket')
-      .addSelect(`${keyColumn}::text`, 'key')
-      .addSelect('SUM(s.quantity)::text', 'units')
-      .addSelect('SUM(s.net_amount)::text', 'revenue')
-      .where('s.settled_at >= :from AND s.settled_at < :to', { from: args.from, to: args.to })
-      .setParameter('unit', args.interval.toLowerCase())
-      .groupBy('1')
-      .addGroupBy('2')
-      .getRawMany<BucketRow>();
   }
 
   /** The series key and label of each market or partner id. */

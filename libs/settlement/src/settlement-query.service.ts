@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
-import { AuthPrincipal, isUuid, keysetPage, Page, tenantOf } from '@gpupool/platform';
+import { AuthPrincipal, isUuid, Page, tenantOf } from '@gpupool/platform';
 import { Settlement } from './settlement.entity';
+import { SettlementRepository } from './settlement.repository';
 
 export interface SettlementFilter {
   partnerId?: string | null;
@@ -15,10 +14,10 @@ const EMPTY: Page<Settlement> = { nodes: [], hasNextPage: false, totalCount: 0, 
 /** Reads of settlements; a partner sees only its own. */
 @Injectable()
 export class SettlementQueryService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly settlements: SettlementRepository) {}
 
   byFillIds(fillIds: readonly string[]): Promise<Settlement[]> {
-    return this.dataSource.getRepository(Settlement).findBy({ fillId: In([...fillIds]) });
+    return this.settlements.byFillIds(fillIds);
   }
 
   /** Newest first, `from ≤ settledAt < to`. Staff see every partner's (or one partner's); a partner only its own. */
@@ -27,10 +26,6 @@ export class SettlementQueryService {
     if (tenant && filter.partnerId && filter.partnerId !== tenant) return EMPTY;
     const partnerId = tenant ?? filter.partnerId;
     if (partnerId && !isUuid(partnerId)) return EMPTY;
-    const query = this.dataSource.getRepository(Settlement).createQueryBuilder('s').where('TRUE');
-    if (partnerId) query.andWhere('s.partner_id = :partnerId', { partnerId });
-    if (filter.from) query.andWhere('s.settled_at >= :from', { from: filter.from });
-    if (filter.to) query.andWhere('s.settled_at < :to', { to: filter.to });
-    return keysetPage(query, 's.settled_at', (row) => row.settledAt, first, after);
+    return this.settlements.page({ partnerId, from: filter.from, to: filter.to }, first, after);
   }
 }

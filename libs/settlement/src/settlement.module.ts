@@ -9,20 +9,22 @@ import { SalesSeriesService } from './sales-series.service';
 import { SettlementProcessor } from './settlement.processor';
 import { SettlementQueryService } from './settlement-query.service';
 import { FillSettlementResolver, SettlementResolver } from './settlement.resolver';
-import { FillSource } from './fill-source.repository';
 import { Settlement } from './settlement.entity';
+import { SettlementRepository } from './settlement.repository';
 import { SettlementSweepMark } from './settlement-sweep-mark.entity';
+import { SettlementSweepMarkRepository } from './settlement-sweep-mark.repository';
 import { SettlementService } from './settlement.service';
-import { SettlementSweep } from './settlement-sweep.service';
+import { SettlementSweep } from './settlement.sweep';
 
 export const SETTLEMENT_ENTITIES = [Settlement, SettlementSweepMark];
 export const SETTLEMENT_RESOLVERS = [SettlementResolver, FillSettlementResolver, SalesSeriesResolver];
 
 const imports = [TypeOrmModule.forFeature(SETTLEMENT_ENTITIES), TradingModule, LedgerModule, IdentityModule, InventoryModule];
-const services = [FillSource, SettlementService, SettlementQueryService, SettlementSweep, SalesSeriesService];
+const services = [SettlementService, SettlementQueryService, SettlementSweep, SalesSeriesService];
+const repositories = [SettlementRepository, SettlementSweepMarkRepository];
 
 /** Settlement of fills: services for api and worker. */
-@Module({ imports, providers: services, exports: services })
+@Module({ imports, providers: [...services, ...repositories], exports: services })
 export class SettlementModule {}
 
 /** GraphQL for settlements: only the api imports it. */

@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { PartnerCreditService } from '@gpupool/identity';
 import { InventoryService } from '@gpupool/inventory';
 import { DuplicateJournalEntryError, JournalEntryDraft, LedgerService } from '@gpupool/ledger';
 import { Decimal, formatDecimal, isUniqueViolation, isUuid, NotFoundError, transactionWithRetry } from '@gpupool/platform';
-import { FillSource, FillToSettle } from './fill-source.repository';
+import { FillRepository, FillToSettle } from '@gpupool/trading';
 import { settlementAmounts, settlementLines } from './settlement-amounts';
 import { Settlement } from './settlement.entity';
+import { SettlementRepository } from './settlement.repository';
 
 /** The source type of a fill's journal entry. */
 export const FILL_SOURCE = 'fill';
@@ -33,7 +34,8 @@ function alreadySettled(error: unknown): boolean {
 export class SettlementService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly fills: FillSource,
+    private readonly fills: FillRepository,
+    private readonly settlements: SettlementRepository,
     private readonly inventory: InventoryService,
     private readonly ledger: LedgerService,
     private readonly credit: PartnerCreditService,
@@ -49,7 +51,7 @@ export class SettlementService {
   async settleMany(fillIds: readonly string[]): Promise<Settlement[]> {
     if (fillIds.length === 0) return [];
     await this.settleAll(fillIds);
-    const settlements = await this.dataSource.getRepository(Settlement).findBy({ fillId: In([...new Set(fillIds)]) });
+    const settlements = await this.settlements.byFillIds([...new Set(fillIds)]);
     const byFill = new Map(settlements.map((s) => [s.fillId, s]));
     return fillIds.map((id) => byFill.get(id)!);
   }
@@ -63,7 +65,7 @@ export class SettlementService {
     if (ids.length === 0) return 0;
     const malformed = ids.find((id) => !isUuid(id));
     if (malformed !== undefined) throw new NotFoundError('Fill', malformed);
-    const fills = await this.fills.fills(ids);
+    const fills = await this.fills.toSettle(ids);
     if (fills.length < ids.length) {
       const found = new Set(fills.map((f) => f.id));
       throw new NotFoundError(
@@ -85,10 +87,10 @@ export class SettlementService {
   private async settleIn(em: EntityManager, fills: FillToSettle[], currencyOf: Map<string, string>): Promise<number> {
     // Fills settled by a batch that committed are skipped; one settling them now makes this one fail on the
     // unique fill of a settlement (or source of a journal entry) and run again, which then skips them.
-    const settled: { fill_id: string }[] = await em.query(`SELECT fill_id FROM settlement WHERE fill_id = ANY($1::uuid[])`, [
+    const done = await this.settlements.settledFillIds(
+      em,
       fills.map((f) => f.id),
-    ]);
-    const done = new Set(settled.map((s) => s.fill_id));
+    );
     // By market, then in execution order: FIFO relief locks each market's lots in turn.
     const todo = fills
       .filter((f) => !done.has(f.id))
@@ -127,25 +129,22 @@ export class SettlementService {
       lines: settlementLines(receivables[i]!, amounts, cost),
     }));
     const entryIds = await this.ledger.postMany(em, drafts);
-    await em.query(
-      `INSERT INTO settlement (fill_id, partner_id, market_id, quantity, unit_price, net_amount, tax_rate_percent,
-                               tax_amount, gross_amount, cost_amount, currency, journal_entry_id)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::numeric[], $6::numeric[], $7::numeric[],
-                            $8::numeric[], $9::numeric[], $10::numeric[], $11::char(3)[], $12::uuid[])`,
-      [
-        rows.map(({ fill }) => fill.id),
-        rows.map(({ fill }) => fill.partnerId),
-        rows.map(({ fill }) => fill.marketId),
-        rows.map(({ fill }) => fill.quantity),
-        rows.map(({ fill }) => fill.price.toFixed()),
-        rows.map(({ amounts }) => amounts.net.toFixed()),
-        rows.map(({ fill }) => fill.taxRatePercent.toFixed()),
-        rows.map(({ amounts }) => amounts.tax.toFixed()),
-        rows.map(({ amounts }) => amounts.gross.toFixed()),
-        rows.map(({ cost }) => cost.toFixed()),
-        rows.map(({ currency }) => currency),
-        entryIds,
-      ],
+    await this.settlements.insertMany(
+      em,
+      rows.map(({ fill, currency, amounts, cost }, i) => ({
+        fillId: fill.id,
+        partnerId: fill.partnerId,
+        marketId: fill.marketId,
+        quantity: fill.quantity,
+        unitPrice: fill.price,
+        netAmount: amounts.net,
+        taxRatePercent: fill.taxRatePercent,
+        taxAmount: amounts.tax,
+        grossAmount: amounts.gross,
+        costAmount: cost,
+        currency,
+        journalEntryId: entryIds[i]!,
+      })),
     );
     // The partners' rows last, just before the commit: placeOrder's credit hold waits only for this statement.
     await this.credit.holdsToReceivables(

@@ -1,5 +1,6 @@
 export * from './credit-hold';
 export * from './fill.entity';
+export * from './fill.repository';
 export * from './matching';
 export * from './matching.service';
 export * from './order-events';
@@ -7,7 +8,7 @@ export * from './order-query.service';
 export * from './order.entity';
 export * from './order.resolver';
 export * from './order.service';
-export * from './sweep.service';
 export * from './trading.errors';
 export * from './trading.models';
 export * from './trading.module';
+export * from './trading.sweep';

@@ -5,19 +5,16 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ComplianceService } from '@gpupool/compliance';
 import { PartnerService } from '@gpupool/identity';
 import { InventoryService, MarketView } from '@gpupool/inventory';
-import { Decimal, SettlementTrigger, transactionWithRetry } from '@gpupool/platform';
+import { SettlementTrigger, transactionWithRetry } from '@gpupool/platform';
 import { fillHoldPart } from './credit-hold';
 import { Fill } from './fill.entity';
+import { FillRepository } from './fill.repository';
 import { BookOrder, MatchFill, matchMarket, MatchOutcome, MatchResult } from './matching';
 import { orderEventOf, OrderEventMessage, OrderEvents } from './order-events';
 import { GiveBack, OrderEnding } from './order-ending';
-import { ORDER_COLUMNS, orderFromRow, OrderRow } from './order-row';
 import { Order } from './order.entity';
-import { nextStatus, OPEN_SQL, statusAfterFill } from './order-status';
-import { writeOrderStates } from './order-states';
-
-/** Rows read and written per statement. */
-const BATCH = 10_000;
+import { OrderRepository, RUN_BATCH } from './order.repository';
+import { nextStatus, statusAfterFill } from './order-status';
 
 export interface MatchRunSummary {
   fills: number;
@@ -25,10 +22,8 @@ export interface MatchRunSummary {
   ended: number;
 }
 
-const OPEN = `o.${OPEN_SQL}`;
-
-/** An open order as a run sees it; its reason starts empty, since a run writes the reason it gives now, or none. */
-const toOrder = (row: OrderRow): Order => Object.assign(orderFromRow(row), { statusReason: null });
+/** Open orders as a run sees them; their reason starts empty, since a run writes the reason it gives now, or none. */
+const seen = (orders: Order[]): Order[] => orders.map((order) => Object.assign(order, { statusReason: null }));
 
 const toBook = (order: Order): BookOrder => ({
   id: order.id,
@@ -40,7 +35,7 @@ const toBook = (order: Order): BookOrder => ({
 });
 
 const batches = <T>(items: T[]) =>
-  Array.from({ length: Math.ceil(items.length / BATCH) }, (_, i) => items.slice(i * BATCH, (i + 1) * BATCH));
+  Array.from({ length: Math.ceil(items.length / RUN_BATCH) }, (_, i) => items.slice(i * RUN_BATCH, (i + 1) * RUN_BATCH));
 
 /**
  * One match run of a market, in one transaction: lock the market (so runs of one market never
@@ -58,6 +53,8 @@ const batches = <T>(items: T[]) =>
 export class MatchingService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly orders: OrderRepository,
+    private readonly fills: FillRepository,
     private readonly inventory: InventoryService,
     private readonly partners: PartnerService,
     private readonly compliance: ComplianceService,
@@ -81,10 +78,10 @@ export class MatchingService {
     const giveBack = new GiveBack();
     const market = await this.inventory.lockMarket(em, marketId);
     const [{ now }]: { now: Date }[] = await em.query('SELECT now() AS now');
-    const expired = await this.openOrders(em, marketId, 'o.expires_at <= now()');
+    const expired = seen(await this.orders.expired(em, marketId));
     await this.end(em, expired, 'EXPIRED', (order) => `expired at ${order.expiresAt!.toISOString()}`, events, giveBack);
     const blocked = await this.blockedPartners(em, market);
-    const barred = blocked.size > 0 ? await this.openOrders(em, marketId, 'o.partner_id = ANY($2::uuid[])', [[...blocked.keys()]]) : [];
+    const barred = blocked.size > 0 ? seen(await this.orders.openOfPartners(em, marketId, [...blocked.keys()])) : [];
     await this.end(em, barred, 'CANCELLED', (order) => blocked.get(order.partnerId)!, events, giveBack);
 
     let available = market.availableUnits;
@@ -101,17 +98,17 @@ export class MatchingService {
     if (market.askPrice && available > 0) {
       let after: Order | undefined;
       for (;;) {
-        const page = await this.restingPage(em, marketId, market.askPrice, after);
+        const page = seen(await this.orders.restingPage(em, marketId, market.askPrice, after));
         apply(
           page,
           matchMarket({ askPrice: market.askPrice, availableUnits: available, resting: page.map(toBook), incoming: [], blocked }),
         );
         after = page.at(-1);
-        if (page.length < BATCH || available === 0) break;
+        if (page.length < RUN_BATCH || available === 0) break;
       }
     }
     // Phase 2: bids not yet through a run meet the ask, in arrival order.
-    const incoming = await this.openOrders(em, marketId, 'NOT o.resting');
+    const incoming = seen(await this.orders.incoming(em, marketId));
     apply(
       incoming,
       matchMarket({ askPrice: market.askPrice, availableUnits: available, resting: [], incoming: incoming.map(toBook), blocked }),
@@ -152,9 +149,9 @@ export class MatchingService {
     // give back (export usage, then credit) goes last.
     const ending = new Set(outcomes.filter(({ outcome }) => outcome.cancelRemainder).map(({ order }) => order));
     await this.end(em, [...ending], 'CANCELLED', (order) => order.statusReason, events, giveBack);
-    for (const batch of batches([...touched].filter((order) => !ending.has(order)))) await writeOrderStates(em, batch, now);
+    for (const batch of batches([...touched].filter((order) => !ending.has(order)))) await this.orders.writeStates(em, batch, now);
     for (const batch of batches(fillRows))
-      await this.insertFills(
+      await this.fills.insertMany(
         em,
         batch.map(({ fill }) => fill),
       );
@@ -168,29 +165,6 @@ export class MatchingService {
       events,
       fillIds: fillRows.map(({ fill }) => fill.id),
     };
-  }
-
-  /** The market's open orders matching `condition`, in arrival order. */
-  private async openOrders(em: EntityManager, marketId: string, condition: string, parameters: unknown[] = []): Promise<Order[]> {
-    const rows: OrderRow[] = await em.query(
-      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.market_id = $1 AND ${OPEN} AND ${condition} ORDER BY o.seq`,
-      [marketId, ...parameters],
-    );
-    return rows.map(toOrder);
-  }
-
-  /** Resting bids at or above the ask, best first (highest limit, then earliest), after `after`. */
-  private async restingPage(em: EntityManager, marketId: string, ask: Decimal, after?: Order): Promise<Order[]> {
-    // `limit_price <= after` bounds the index scan, so each page starts where the last one ended.
-    const keyset = after ? 'AND o.limit_price <= $3 AND (o.limit_price < $3 OR o.seq > $4)' : '';
-    const rows: OrderRow[] = await em.query(
-      `SELECT ${ORDER_COLUMNS} FROM orders o
-        WHERE o.market_id = $1 AND ${OPEN} AND o.resting AND o.limit_price >= $2 ${keyset}
-        ORDER BY o.limit_price DESC, o.seq
-        LIMIT ${BATCH}`,
-      after ? [marketId, ask.toFixed(2), after.limitPrice.toFixed(2), after.seq] : [marketId, ask.toFixed(2)],
-    );
-    return rows.map(toOrder);
   }
 
   /** Ends orders with a remainder and records their events. */
@@ -218,37 +192,15 @@ export class MatchingService {
     if (countries.length === 0) return blocked;
     const candidates = await this.partners.findByCountries(countries, em);
     if (candidates.length === 0) return blocked;
-    const rows: { partner_id: string }[] = await em.query(
-      `SELECT DISTINCT o.partner_id FROM orders o WHERE o.market_id = $1 AND o.partner_id = ANY($2::uuid[]) AND ${OPEN}`,
-      [market.id, candidates.map((p) => p.id)],
+    const trading = await this.orders.partnersWithOpenOrders(
+      em,
+      market.id,
+      candidates.map((p) => p.id),
     );
-    const trading = new Set(rows.map((r) => r.partner_id));
     for (const partner of candidates.filter((p) => trading.has(p.id))) {
       const reason = await this.compliance.recheck(em, partner, market.sku.code);
       if (reason) blocked.set(partner.id, reason);
     }
     return blocked;
-  }
-
-  /** Inserts fills with the ids and times given to them here, in one statement. */
-  private async insertFills(em: EntityManager, fills: Fill[]): Promise<void> {
-    await em.query(
-      `INSERT INTO fill (id, order_id, partner_id, market_id, sku_code, region_code, quantity, price, amount, hold_amount, executed_at)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::numeric[],
-                            $9::numeric[], $10::numeric[], $11::timestamptz[])`,
-      [
-        fills.map((f) => f.id),
-        fills.map((f) => f.orderId),
-        fills.map((f) => f.partnerId),
-        fills.map((f) => f.marketId),
-        fills.map((f) => f.skuCode),
-        fills.map((f) => f.regionCode),
-        fills.map((f) => f.quantity),
-        fills.map((f) => f.price.toFixed(2)),
-        fills.map((f) => f.amount.toFixed(2)),
-        fills.map((f) => f.holdAmount.toFixed(2)),
-        fills.map((f) => f.executedAt),
-      ],
-    );
   }
 }

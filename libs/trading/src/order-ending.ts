@@ -5,8 +5,8 @@ import { PartnerCreditService } from '@gpupool/identity';
 import { Decimal } from '@gpupool/platform';
 import { holdFor } from './credit-hold';
 import { Order } from './order.entity';
+import { OrderRepository } from './order.repository';
 import { EndStatus, nextStatus } from './order-status';
-import { writeOrderStates } from './order-states';
 
 /**
  * What ended orders give back, gathered over a transaction and given back in one pass at its end:
@@ -26,13 +26,14 @@ export class GiveBack {
 
 /**
  * Ends orders with a remainder (cancel, expiry, IOC/FOK rests, export blocks): writes each order's
- * final state (with what it filled in the caller's run) through `writeOrderStates`, and gives back the
+ * final state (with what it filled in the caller's run) through `OrderRepository.writeStates`, and gives back the
  * unused credit hold and the unfilled units of export headroom, in the caller's transaction. The
  * caller holds the lock of the orders' market, under which every change of an open order is made.
  */
 @Injectable()
 export class OrderEnding {
   constructor(
+    private readonly orders: OrderRepository,
     private readonly credit: PartnerCreditService,
     private readonly compliance: ComplianceService,
   ) {}
@@ -57,7 +58,7 @@ export class OrderEnding {
       order.statusReason = reasonOf(order);
       order.holdReleased = released;
     }
-    await writeOrderStates(em, orders, new Date());
+    await this.orders.writeStates(em, orders, new Date());
     if (!later) await this.giveBack(em, pending);
   }
 

@@ -4,6 +4,7 @@ import { ComplianceModule } from '@gpupool/compliance';
 import { IdentityModule } from '@gpupool/identity';
 import { InventoryModule } from '@gpupool/inventory';
 import { Fill } from './fill.entity';
+import { FillRepository } from './fill.repository';
 import { MatchingProcessor } from './matching.processor';
 import { MatchingService } from './matching.service';
 import { OrderEvents } from './order-events';
@@ -11,17 +12,18 @@ import { OrderEnding } from './order-ending';
 import { OrderQueryService } from './order-query.service';
 import { OrderEventResolver, OrderResolver } from './order.resolver';
 import { Order } from './order.entity';
+import { OrderRepository } from './order.repository';
 import { OrderService } from './order.service';
-import { TradingSweep } from './sweep.service';
+import { TradingSweep } from './trading.sweep';
 
 export const TRADING_ENTITIES = [Order, Fill];
 export const TRADING_RESOLVERS = [OrderResolver, OrderEventResolver];
 
 const imports = [TypeOrmModule.forFeature(TRADING_ENTITIES), IdentityModule, InventoryModule, ComplianceModule];
-const services = [OrderService, OrderQueryService, OrderEnding, OrderEvents, MatchingService, TradingSweep];
+const services = [OrderService, OrderQueryService, OrderEnding, OrderEvents, MatchingService, TradingSweep, FillRepository];
 
 /** Orders, matching and fills: services for api and worker. */
-@Module({ imports, providers: services, exports: services })
+@Module({ imports, providers: [...services, OrderRepository], exports: services })
 export class TradingModule {}
 
 /** GraphQL for trading: only the api imports it. */

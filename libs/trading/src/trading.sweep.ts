@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { OPEN_SQL } from './order-status';
+import { InventoryService } from '@gpupool/inventory';
 import { MatchTrigger } from '@gpupool/platform';
+import { OrderRepository } from './order.repository';
 
 /**
  * Postgres is the source of truth: the sweep asks for a match run of every market with open
@@ -13,16 +12,14 @@ import { MatchTrigger } from '@gpupool/platform';
 @Injectable()
 export class TradingSweep {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly inventory: InventoryService,
+    private readonly orders: OrderRepository,
     private readonly matchTrigger: MatchTrigger,
   ) {}
 
   async run(): Promise<number> {
-    const rows: { market_id: string }[] = await this.dataSource.query(
-      `SELECT m.id AS market_id FROM market m
-        WHERE EXISTS (SELECT 1 FROM orders o WHERE o.market_id = m.id AND o.${OPEN_SQL})`,
-    );
-    await this.matchTrigger.request(rows.map((r) => r.market_id));
-    return rows.length;
+    const marketIds = await this.orders.marketsWithOpenOrders(await this.inventory.marketIds());
+    await this.matchTrigger.request(marketIds);
+    return marketIds.length;
   }
 }

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { SettlementTrigger } from '@gpupool/platform';
-import { FillPosition, FillSource } from './fill-source.repository';
+import { FillPosition, FillRepository } from '@gpupool/trading';
+import { SettlementSweepMarkRepository } from './settlement-sweep-mark.repository';
 
 const PAGE = 5000;
 /**
@@ -22,15 +21,14 @@ export const LATE_COMMIT_MARGIN_MS = 10 * 60_000;
 @Injectable()
 export class SettlementSweep {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly fills: FillSource,
+    private readonly mark: SettlementSweepMarkRepository,
+    private readonly fills: FillRepository,
     private readonly trigger: SettlementTrigger,
   ) {}
 
   /** Returns how many unsettled fills it queued. */
   async run(): Promise<number> {
-    const [mark] = await this.dataSource.query<{ settled_before: Date }[]>(`SELECT settled_before FROM settlement_sweep_mark`);
-    const since = mark?.settled_before ?? new Date(0);
+    const since = await this.mark.settledBefore();
     const round = Date.now().toString(36);
     let first: FillPosition | undefined;
     let after: FillPosition | null = null;
@@ -46,12 +44,7 @@ export class SettlementSweep {
       if (page.length < PAGE) break;
       after = page.at(-1)!;
     }
-    await this.dataSource.query(
-      `INSERT INTO settlement_sweep_mark (id, settled_before)
-       VALUES (true, LEAST(COALESCE($1::timestamptz, 'infinity'), now() - make_interval(secs => $2::double precision / 1000)))
-       ON CONFLICT (id) DO UPDATE SET settled_before = GREATEST(settlement_sweep_mark.settled_before, EXCLUDED.settled_before)`,
-      [first?.executedAt ?? null, LATE_COMMIT_MARGIN_MS],
-    );
+    await this.mark.moveUp(first?.executedAt ?? null, LATE_COMMIT_MARGIN_MS);
     return queued;
   }
 }

@@ -1,0 +1,198 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { Decimal, keysetPage, Page, PreparedStatement, runPrepared } from '@gpupool/platform';
+import { ORDER_COLUMNS, orderFromRow, OrderRow } from './order-row';
+import { Order } from './order.entity';
+import { OPEN_SQL } from './order-status';
+import { OrderFilter, PlaceOrderInput } from './trading.models';
+
+/** Rows a match run reads or writes per statement. */
+export const RUN_BATCH = 10_000;
+
+const OPEN = `o.${OPEN_SQL}`;
+
+/**
+ * The order insert of placeOrder, in one statement: the market (offered) and the partner's tax
+ * rate and country are read in it, the hold is computed from them exactly (quantity × limit ×
+ * (1 + tax), rounded up to the fen), and the unique (partner, clientOrderId) key decides
+ * idempotency: on a conflict nothing is inserted and nothing returned.
+ * It reads inventory's `market`, `sku`, `region` and identity's `partner` in the same statement:
+ * the hot path's round trips (libs/trading/README.md, "Tables read across domains").
+ */
+const INSERT_ORDER: PreparedStatement = {
+  name: 'place-order',
+  text: `
+  WITH facts AS (
+    SELECT m.id AS market_id, p.tax_rate_percent, p.country_code
+      FROM market m JOIN sku s ON s.id = m.sku_id JOIN region r ON r.id = m.region_id, partner p
+     WHERE s.code = $3 AND r.code = $4 AND m.ask_price IS NOT NULL AND p.id = $1
+       AND ($8::timestamptz IS NULL OR $8::timestamptz > now())
+  ), placed AS (
+    INSERT INTO orders AS o (partner_id, client_order_id, market_id, sku_code, region_code, quantity, limit_price, time_in_force,
+                             expires_at, tax_rate_percent, hold_amount)
+    SELECT $1, $2, f.market_id, $3, $4, $5::int, $6::numeric, $7, $8::timestamptz, f.tax_rate_percent,
+           ceil($5::int * $6::numeric * (1 + f.tax_rate_percent / 100) * 100) / 100
+      FROM facts f
+    ON CONFLICT ON CONSTRAINT orders_partner_client_order_id DO NOTHING
+    RETURNING ${ORDER_COLUMNS}
+  )
+  SELECT placed.*, f.country_code FROM placed, facts f`,
+};
+
+/** A price level of the open book. */
+export interface BookLevel {
+  price: Decimal;
+  quantity: number;
+  orders: number;
+}
+
+/**
+ * The SQL of `orders`. Every change of an open order is made under its market's lock, which the
+ * caller holds; reads of a match run take no row locks.
+ */
+@Injectable()
+export class OrderRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Inserts the order (prepared statement); null when the key's order exists or the input is refused. */
+  async insert(em: EntityManager, partnerId: string, input: PlaceOrderInput): Promise<{ order: Order; countryCode: string } | null> {
+    const {
+      rows: [row],
+    } = await runPrepared<OrderRow & { country_code: string }>(em, INSERT_ORDER, [
+      partnerId,
+      input.clientOrderId,
+      input.skuCode,
+      input.regionCode,
+      input.quantity,
+      input.limitPrice.toFixed(),
+      input.timeInForce,
+      input.expiresAt ?? null,
+    ]);
+    return row ? { order: orderFromRow(row), countryCode: row.country_code } : null;
+  }
+
+  /** The partner's order of this clientOrderId. */
+  async byClientOrderId(em: EntityManager, partnerId: string, clientOrderId: string): Promise<Order | null> {
+    const [row]: OrderRow[] = await em.query(`SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.partner_id = $1 AND o.client_order_id = $2`, [
+      partnerId,
+      clientOrderId,
+    ]);
+    return row ? orderFromRow(row) : null;
+  }
+
+  /** The order, if it is the partner's (or any order, without `partnerId`). */
+  byId(id: string, partnerId?: string | null, em: EntityManager = this.dataSource.manager): Promise<Order | null> {
+    return em.findOneBy(Order, partnerId ? { id, partnerId } : { id });
+  }
+
+  /** Open orders of the market that expired, in arrival order. */
+  async expired(em: EntityManager, marketId: string): Promise<Order[]> {
+    const rows: OrderRow[] = await em.query(
+      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.market_id = $1 AND ${OPEN} AND o.expires_at <= now() ORDER BY o.seq`,
+      [marketId],
+    );
+    return rows.map(orderFromRow);
+  }
+
+  /** Open orders of the market placed by `partnerIds`, in arrival order. */
+  async openOfPartners(em: EntityManager, marketId: string, partnerIds: readonly string[]): Promise<Order[]> {
+    const rows: OrderRow[] = await em.query(
+      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.market_id = $1 AND ${OPEN} AND o.partner_id = ANY($2::uuid[]) ORDER BY o.seq`,
+      [marketId, partnerIds],
+    );
+    return rows.map(orderFromRow);
+  }
+
+  /** Open orders of the market no match run has seen yet, in arrival order. */
+  async incoming(em: EntityManager, marketId: string): Promise<Order[]> {
+    const rows: OrderRow[] = await em.query(
+      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.market_id = $1 AND ${OPEN} AND NOT o.resting ORDER BY o.seq`,
+      [marketId],
+    );
+    return rows.map(orderFromRow);
+  }
+
+  /** Resting bids at or above the ask, best first (highest limit, then earliest), after `after`; RUN_BATCH at most. */
+  async restingPage(em: EntityManager, marketId: string, ask: Decimal, after?: Order): Promise<Order[]> {
+    // `limit_price <= after` bounds the index scan, so each page starts where the last one ended.
+    const keyset = after ? 'AND o.limit_price <= $3 AND (o.limit_price < $3 OR o.seq > $4)' : '';
+    const rows: OrderRow[] = await em.query(
+      `SELECT ${ORDER_COLUMNS} FROM orders o
+        WHERE o.market_id = $1 AND ${OPEN} AND o.resting AND o.limit_price >= $2 ${keyset}
+        ORDER BY o.limit_price DESC, o.seq
+        LIMIT ${RUN_BATCH}`,
+      after ? [marketId, ask.toFixed(2), after.limitPrice.toFixed(2), after.seq] : [marketId, ask.toFixed(2)],
+    );
+    return rows.map(orderFromRow);
+  }
+
+  /** Which of `partnerIds` have an open order in the market. */
+  async partnersWithOpenOrders(em: EntityManager, marketId: string, partnerIds: readonly string[]): Promise<Set<string>> {
+    const rows: { partner_id: string }[] = await em.query(
+      `SELECT DISTINCT o.partner_id FROM orders o WHERE o.market_id = $1 AND o.partner_id = ANY($2::uuid[]) AND ${OPEN}`,
+      [marketId, partnerIds],
+    );
+    return new Set(rows.map((r) => r.partner_id));
+  }
+
+  /** Which of `marketIds` have an open order: one probe of the open-orders partial index per market. */
+  async marketsWithOpenOrders(marketIds: readonly string[]): Promise<string[]> {
+    const rows: { market_id: string }[] = await this.dataSource.query(
+      `SELECT m.id AS market_id FROM unnest($1::uuid[]) AS m(id)
+        WHERE EXISTS (SELECT 1 FROM orders o WHERE o.market_id = m.id AND ${OPEN})`,
+      [marketIds],
+    );
+    return rows.map((r) => r.market_id);
+  }
+
+  /**
+   * The one writer of an order's state after it was placed: what it filled, its status (moved by
+   * `nextStatus`, order-status.ts), why it waits or ended, the part of its hold it gave back, and that
+   * a match run has seen it (`resting`, true for ended orders too). One statement for all `orders`
+   * (set-based, `unnest`), under their market's lock, which the caller holds.
+   */
+  async writeStates(em: EntityManager, orders: readonly Order[], at: Date): Promise<void> {
+    if (orders.length === 0) return;
+    await em.query(
+      `UPDATE orders o SET filled_quantity = u.filled, filled_amount = u.amount, status = u.status, status_reason = u.reason,
+              hold_released = u.released, resting = true, updated_at = $7
+         FROM unnest($1::uuid[], $2::int[], $3::numeric[], $4::text[], $5::text[], $6::numeric[]) AS u(id, filled, amount, status, reason, released)
+        WHERE o.id = u.id`,
+      [
+        orders.map((o) => o.id),
+        orders.map((o) => o.filledQuantity),
+        orders.map((o) => o.filledAmount.toFixed(2)),
+        orders.map((o) => o.status),
+        orders.map((o) => o.statusReason),
+        orders.map((o) => o.holdReleased.toFixed(2)),
+        at,
+      ],
+    );
+    for (const order of orders) {
+      order.resting = true;
+      order.updatedAt = at;
+    }
+  }
+
+  /** Orders newest first, of one partner or all, filtered. */
+  page(partnerId: string | undefined, filter: OrderFilter, first: number, after?: string | null): Promise<Page<Order>> {
+    const query = this.dataSource.getRepository(Order).createQueryBuilder('o').where('TRUE');
+    if (partnerId) query.andWhere('o.partner_id = :partnerId', { partnerId });
+    if (filter.status?.length) query.andWhere('o.status IN (:...status)', { status: filter.status });
+    if (filter.skuCode) query.andWhere('o.sku_code = :sku', { sku: filter.skuCode });
+    if (filter.regionCode) query.andWhere('o.region_code = :region', { region: filter.regionCode });
+    return keysetPage(query, 'o.created_at', (o) => o.createdAt, first, after);
+  }
+
+  /** The market's open bids by price level, best first. */
+  async bookLevels(marketId: string): Promise<BookLevel[]> {
+    const levels: { price: string; quantity: string; orders: string }[] = await this.dataSource.query(
+      `SELECT limit_price AS price, sum(quantity - filled_quantity) AS quantity, count(*) AS orders
+       FROM orders WHERE market_id = $1 AND ${OPEN_SQL}
+       GROUP BY limit_price ORDER BY limit_price DESC`,
+      [marketId],
+    );
+    return levels.map((l) => ({ price: new Decimal(l.price), quantity: Number(l.quantity), orders: Number(l.orders) }));
+  }
+}
