@@ -196,15 +196,16 @@ describe('inventory operations: demo fleet, FIFO cost relief, commits under the 
     });
 
     it('lets concurrent commits take the cap and not one unit more', async () => {
-      const results = await Promise.allSettled(Array.from({ length: 20 }, () => tx((em) => inventory.commitUnits(em, marketId, 7))));
+      const commit = (units: number) => tx(async (em) => inventory.commitUnits(em, await inventory.lockMarket(em, marketId), units));
+      const results = await Promise.allSettled(Array.from({ length: 20 }, () => commit(7)));
       const refused = results.filter((r) => r.status === 'rejected');
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(14);
       expect(refused).toHaveLength(6);
       for (const r of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: ErrorCode.SHARE_CAP_EXCEEDED });
       expect(await marketOf('COMMIT-1', 'cn-beijing')).toMatchObject({ committedUnits: 98, availableUnits: 1 });
-      await expect(tx((em) => inventory.commitUnits(em, marketId, 2))).rejects.toMatchObject({ code: ErrorCode.SHARE_CAP_EXCEEDED });
-      expect((await tx((em) => inventory.commitUnits(em, marketId, 1))).availableUnits).toBe(0);
-      await expect(tx((em) => inventory.commitUnits(em, marketId, 0))).rejects.toThrow(RangeError);
+      await expect(commit(2)).rejects.toMatchObject({ code: ErrorCode.SHARE_CAP_EXCEEDED });
+      expect((await commit(1)).availableUnits).toBe(0);
+      await expect(commit(0)).rejects.toThrow(RangeError);
     });
 
     it('holds the share steady while a market is locked: a share change waits for the commit', async () => {
@@ -215,7 +216,8 @@ describe('inventory operations: demo fleet, FIFO cost relief, commits under the 
       let change: Promise<unknown> | undefined;
       let settled = false;
       await tx(async (em) => {
-        expect((await inventory.lockMarket(em, id)).capUnits).toBe(50);
+        const locked = await inventory.lockMarket(em, id);
+        expect(locked.capUnits).toBe(50);
         change = commands
           .setSellableShare(admin, { percent: new Decimal('1'), skuCode: 'COMMIT-2', reason: 'lowered during a fill' })
           .finally(() => (settled = true));
@@ -227,7 +229,7 @@ describe('inventory operations: demo fleet, FIFO cost relief, commits under the 
           await new Promise((r) => setTimeout(r, 20));
         }
         expect(settled).toBe(false);
-        await inventory.commitUnits(em, id, 50);
+        await inventory.commitUnits(em, locked, 50);
         expect(settled).toBe(false);
       });
       await change;

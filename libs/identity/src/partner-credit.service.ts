@@ -37,6 +37,24 @@ const HOLD_CREDIT: PreparedStatement = {
 /** Partner rows locked in id order, inside a statement that then changes them: the one order every caller locks several in. */
 const LOCKED_IN_ORDER = `SELECT id FROM partner WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`;
 
+/** Gives back holds ($2) of partners ($1) that hold at least that much; the rows back are the partners changed. */
+const RELEASE_HOLDS: PreparedStatement = {
+  name: 'partners-release-holds',
+  text: `UPDATE partner p SET credit_held = p.credit_held - u.amount
+           FROM (${LOCKED_IN_ORDER}) l, unnest($1::uuid[], $2::numeric[]) AS u(id, amount)
+          WHERE p.id = l.id AND p.id = u.id AND p.credit_held >= u.amount
+          RETURNING p.id`,
+};
+
+/** Moves hold parts ($2) of partners ($1) to receivables ($3) where that much is held; the rows back are the partners changed. */
+const HOLDS_TO_RECEIVABLES: PreparedStatement = {
+  name: 'partners-holds-to-receivables',
+  text: `UPDATE partner p SET credit_held = p.credit_held - u.hold, receivable = p.receivable + u.gross
+           FROM (${LOCKED_IN_ORDER}) l, unnest($1::uuid[], $2::numeric[], $3::numeric[]) AS u(id, hold, gross)
+          WHERE p.id = l.id AND p.id = u.id AND p.credit_held >= u.hold
+          RETURNING p.id`,
+};
+
 /**
  * A partner's credit: holds for open orders and unsettled fills, and settled, unpaid receivables.
  * Every method runs inside the caller's transaction. Partner rows are locked FOR NO KEY UPDATE
@@ -76,13 +94,7 @@ export class PartnerCreditService {
     if (entries.length === 0) return;
     const ids = requireIds(entries.map(([id]) => id));
     const amountOf = new Map(entries.map(([id, amount]) => [id.toLowerCase(), amount]));
-    const [released]: [{ id: string }[], number] = await em.query(
-      `UPDATE partner p SET credit_held = p.credit_held - u.amount
-         FROM (${LOCKED_IN_ORDER}) l, unnest($1::uuid[], $2::numeric[]) AS u(id, amount)
-        WHERE p.id = l.id AND p.id = u.id AND p.credit_held >= u.amount
-        RETURNING p.id`,
-      [ids, ids.map((id) => amountOf.get(id)!.toFixed(2))],
-    );
+    const { rows: released } = await runPrepared<{ id: string }>(em, RELEASE_HOLDS, [ids, ids.map((id) => amountOf.get(id)!.toFixed(2))]);
     await this.refuseUnchanged(em, ids, released, (id) => amountOf.get(id)!);
   }
 
@@ -102,13 +114,11 @@ export class PartnerCreditService {
     }
     if (byPartner.size === 0) return;
     const ids = requireIds(byPartner.keys());
-    const [moved]: [{ id: string }[], number] = await em.query(
-      `UPDATE partner p SET credit_held = p.credit_held - u.hold, receivable = p.receivable + u.gross
-         FROM (${LOCKED_IN_ORDER}) l, unnest($1::uuid[], $2::numeric[], $3::numeric[]) AS u(id, hold, gross)
-        WHERE p.id = l.id AND p.id = u.id AND p.credit_held >= u.hold
-        RETURNING p.id`,
-      [ids, ids.map((id) => byPartner.get(id)!.hold.toFixed()), ids.map((id) => byPartner.get(id)!.gross.toFixed())],
-    );
+    const { rows: moved } = await runPrepared<{ id: string }>(em, HOLDS_TO_RECEIVABLES, [
+      ids,
+      ids.map((id) => byPartner.get(id)!.hold.toFixed()),
+      ids.map((id) => byPartner.get(id)!.gross.toFixed()),
+    ]);
     await this.refuseUnchanged(em, ids, moved, (id) => byPartner.get(id)!.hold);
   }
 

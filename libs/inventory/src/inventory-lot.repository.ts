@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { bigintCountTransformer, Decimal } from '@gpupool/platform';
+import { bigintCountTransformer, Decimal, PreparedStatement, runPrepared } from '@gpupool/platform';
 import { InventoryLot } from './inventory-lot.entity';
 
 export interface InventoryLotView {
@@ -39,31 +39,36 @@ interface LotRow {
   region_code: string;
 }
 
+/** FIFO relief's statements, prepared: they run at every settlement batch. */
+const LOCK_REMAINING: PreparedStatement = {
+  name: 'lots-lock-remaining',
+  text: `SELECT id, remaining_quantity, unit_cost, received_at FROM inventory_lot
+          WHERE market_id = $1 AND remaining_quantity > 0
+            AND ($2::timestamptz IS NULL OR (received_at, id) > ($2::timestamptz, $3::uuid))
+          ORDER BY received_at, id
+          LIMIT $4
+          FOR UPDATE`,
+};
+const TAKE_UNITS: PreparedStatement = {
+  name: 'lots-take-units',
+  text: `UPDATE inventory_lot l SET remaining_quantity = l.remaining_quantity - u.take
+           FROM unnest($1::uuid[], $2::int[]) AS u(id, take) WHERE l.id = u.id`,
+};
+
 /** The SQL of `inventory_lot`. */
 @Injectable()
 export class InventoryLotRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** The market's next `limit` lots with units left, first in first out after `after`, locked FOR UPDATE. */
-  lockRemaining(em: EntityManager, marketId: string, after: RemainingLot | undefined, limit: number): Promise<RemainingLot[]> {
-    return em.query(
-      `SELECT id, remaining_quantity, unit_cost, received_at FROM inventory_lot
-        WHERE market_id = $1 AND remaining_quantity > 0
-          AND ($2::timestamptz IS NULL OR (received_at, id) > ($2::timestamptz, $3::uuid))
-        ORDER BY received_at, id
-        LIMIT ${limit}
-        FOR UPDATE`,
-      [marketId, after?.received_at ?? null, after?.id ?? null],
-    );
+  async lockRemaining(em: EntityManager, marketId: string, after: RemainingLot | undefined, limit: number): Promise<RemainingLot[]> {
+    const { rows } = await runPrepared<RemainingLot>(em, LOCK_REMAINING, [marketId, after?.received_at ?? null, after?.id ?? null, limit]);
+    return rows;
   }
 
   /** Takes `taken[i]` units out of lot `ids[i]`, in one statement. */
   async take(em: EntityManager, ids: readonly string[], taken: readonly number[]): Promise<void> {
-    await em.query(
-      `UPDATE inventory_lot l SET remaining_quantity = l.remaining_quantity - u.take
-         FROM unnest($1::uuid[], $2::int[]) AS u(id, take) WHERE l.id = u.id`,
-      [ids, taken],
-    );
+    await runPrepared(em, TAKE_UNITS, [ids, taken]);
   }
 
   /** Units ever received into the market. */

@@ -81,17 +81,19 @@ export class InventoryService {
   async lockMarket(em: EntityManager, marketId: string): Promise<MarketView> {
     if (!(await this.marketRows.lock(em, marketId))) throw new NotFoundError('Market', marketId);
     await this.shares.holdSteady(em);
-    const [market] = await this.marketRows.viewsById(em, [marketId]);
-    return market!;
+    return (await this.marketRows.viewById(em, marketId))!;
   }
 
-  /** Records `units` as sold from the market; refuses to pass its cap. */
-  async commitUnits(em: EntityManager, marketId: string, units: number): Promise<MarketView> {
+  /**
+   * Records `units` as sold from a market the caller locked with `lockMarket` in this transaction,
+   * `locked` being what that returned (nothing can change its numbers while the lock is held);
+   * refuses to pass its cap.
+   */
+  async commitUnits(em: EntityManager, locked: MarketView, units: number): Promise<MarketView> {
     if (!Number.isSafeInteger(units) || units < 1) throw new RangeError(`units must be a positive whole number (got ${units})`);
-    const market = await this.lockMarket(em, marketId);
-    if (units > market.availableUnits) throw capReached(marketId, units, market.availableUnits);
-    await this.marketRows.addCommittedUnits(em, marketId, units);
-    return { ...market, committedUnits: market.committedUnits + units, availableUnits: market.availableUnits - units };
+    if (units > locked.availableUnits) throw capReached(locked.id, units, locked.availableUnits);
+    await this.marketRows.addCommittedUnits(em, locked.id, units);
+    return { ...locked, committedUnits: locked.committedUnits + units, availableUnits: locked.availableUnits - units };
   }
 
   /**

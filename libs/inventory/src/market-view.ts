@@ -12,6 +12,8 @@ export interface MarketView {
   committedUnits: number;
   availableUnits: number;
   effectiveSharePercent: Decimal;
+  /** The time of the transaction that read it (Postgres `now()`). */
+  asOf: Date;
 }
 
 export interface MarketViewFilter {

@@ -20,6 +20,7 @@ interface MarketRow {
   region_code: string;
   region_name: string;
   region_country_code: string;
+  as_of: Date;
 }
 
 /** A market row locked for a change of its offer or supply. */
@@ -48,6 +49,7 @@ function toView(row: MarketRow): MarketView {
     committedUnits,
     availableUnits: Math.max(0, cap - committedUnits),
     effectiveSharePercent,
+    asOf: row.as_of,
   };
 }
 
@@ -57,18 +59,25 @@ const MARKET_ROWS = `
          (SELECT COALESCE(sum(l.quantity), 0) FROM inventory_lot l WHERE l.market_id = m.id) AS total_units,
          COALESCE(o.percent, g.percent) AS share_percent,
          s.code AS sku_code, s.vendor AS sku_vendor, s.name AS sku_name, s.memory_gb AS sku_memory_gb,
-         r.code AS region_code, r.name AS region_name, r.country_code AS region_country_code
+         r.code AS region_code, r.name AS region_name, r.country_code AS region_country_code, now() AS as_of
     FROM market m
     JOIN sku s ON s.id = m.sku_id
     JOIN region r ON r.id = m.region_id
     CROSS JOIN global_share g
     LEFT JOIN share_override o ON o.sku_id = m.sku_id`;
 
-/** Markets by id: the hot read (every match run), prepared with a plan that fits every call. */
+/** Markets by id, prepared. */
 const MARKETS_BY_ID: PreparedStatement = {
   name: 'markets-by-id',
   text: `${MARKET_ROWS} WHERE m.id = ANY($1::uuid[]) ORDER BY s.code, r.code`,
 };
+
+/**
+ * One market by id: the hot read (every match run). Prepared, and by `=` rather than `= ANY`, so
+ * that Postgres settles on one generic plan even before the small tables it joins have statistics
+ * (with an array it re-plans at every call).
+ */
+const MARKET_BY_ID: PreparedStatement = { name: 'market-by-id', text: `${MARKET_ROWS} WHERE m.id = $1` };
 
 /** Markets filtered by the parameters that are not null: SKU code, region code, offered only. */
 const MARKETS_FILTERED = `${MARKET_ROWS}
@@ -87,6 +96,14 @@ export class MarketRepository {
   async viewsById(em: EntityManager, ids: readonly string[]): Promise<MarketView[]> {
     const { rows } = await runPrepared<MarketRow>(em, MARKETS_BY_ID, [ids]);
     return rows.map(toView);
+  }
+
+  /** One market by id, with its totals and effective share (prepared statement). */
+  async viewById(em: EntityManager, id: string): Promise<MarketView | null> {
+    const {
+      rows: [row],
+    } = await runPrepared<MarketRow>(em, MARKET_BY_ID, [id]);
+    return row ? toView(row) : null;
   }
 
   /** Markets that pass the filter, with their totals and effective share. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { Decimal } from '@gpupool/platform';
+import { Decimal, PreparedStatement, runPrepared } from '@gpupool/platform';
 import { assertBalanced, JournalLine } from './journal-lines';
 import { JournalEntry } from './journal-entry.entity';
 import { LedgerAccount, LedgerAccountKind } from './ledger-account.entity';
@@ -27,6 +27,31 @@ export interface AccountBalance {
   credit: Decimal;
   balance: Decimal;
 }
+
+/** The statements of posting, prepared: every settlement batch runs them. */
+const ACCOUNTS_BY_CODE: PreparedStatement = {
+  name: 'ledger-accounts-by-code',
+  text: 'SELECT id, code FROM ledger_account WHERE code = ANY($1::text[])',
+};
+/** Entries ($1-$4, numbered in order) and their postings ($5-$7, by entry number), in one statement; an entry whose source has one is skipped. */
+const POST_ENTRIES: PreparedStatement = {
+  name: 'ledger-post-entries',
+  text: `WITH d AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS d(description, source_type, source_id, currency, n)),
+              e AS (INSERT INTO journal_entry (description, source_type, source_id, currency)
+                    SELECT description, source_type, source_id, currency FROM d ORDER BY n
+                    ON CONFLICT (source_type, source_id) DO NOTHING
+                    RETURNING id, source_type, source_id, currency),
+              de AS (SELECT e.id, e.currency, d.n FROM e JOIN d ON d.source_type = e.source_type AND d.source_id = e.source_id),
+              p AS (INSERT INTO posting (journal_entry_id, account_id, currency, amount)
+                    SELECT de.id, l.account, de.currency, l.amount
+                      FROM unnest($5::int[], $6::uuid[], $7::numeric[]) AS l(n, account, amount) JOIN de ON de.n = l.n)
+         SELECT id, n FROM de`,
+};
+const OPEN_ACCOUNTS: PreparedStatement = {
+  name: 'ledger-open-accounts',
+  text: `INSERT INTO ledger_account (code, name, kind, partner_id)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[]) ON CONFLICT (code) DO NOTHING`,
+};
 
 @Injectable()
 export class LedgerService {
@@ -56,9 +81,7 @@ export class LedgerService {
       if (!/^[A-Z]{3}$/.test(draft.currency)) throw new InvalidJournalEntryError(`currency "${draft.currency}" is not an ISO 4217 code`);
     }
     const codes = [...new Set(drafts.flatMap((draft) => draft.lines.map((line) => line.account)))];
-    const accounts: { id: string; code: string }[] = await em.query(`SELECT id, code FROM ledger_account WHERE code = ANY($1::text[])`, [
-      codes,
-    ]);
+    const { rows: accounts } = await runPrepared<{ id: string; code: string }>(em, ACCOUNTS_BY_CODE, [codes]);
     const idOf = new Map(accounts.map((a) => [a.code, a.id]));
     const unknown = codes.filter((code) => !idOf.has(code));
     if (unknown.length > 0) throw new InvalidJournalEntryError(`unknown account ${unknown.join(', ')}`);
@@ -66,27 +89,15 @@ export class LedgerService {
     const lines = drafts.flatMap((draft, i) =>
       draft.lines.map((line) => ({ draft: i + 1, account: idOf.get(line.account)!, amount: line.amount })),
     );
-    const inserted: { id: string; n: string }[] = await em.query(
-      `WITH d AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS d(description, source_type, source_id, currency, n)),
-            e AS (INSERT INTO journal_entry (description, source_type, source_id, currency)
-                  SELECT description, source_type, source_id, currency FROM d ORDER BY n
-                  ON CONFLICT (source_type, source_id) DO NOTHING
-                  RETURNING id, source_type, source_id, currency),
-            de AS (SELECT e.id, e.currency, d.n FROM e JOIN d ON d.source_type = e.source_type AND d.source_id = e.source_id),
-            p AS (INSERT INTO posting (journal_entry_id, account_id, currency, amount)
-                  SELECT de.id, l.account, de.currency, l.amount
-                    FROM unnest($5::int[], $6::uuid[], $7::numeric[]) AS l(n, account, amount) JOIN de ON de.n = l.n)
-       SELECT id, n FROM de`,
-      [
-        drafts.map((d) => d.description),
-        drafts.map((d) => d.sourceType),
-        drafts.map((d) => d.sourceId),
-        drafts.map((d) => d.currency),
-        lines.map((l) => l.draft),
-        lines.map((l) => l.account),
-        lines.map((l) => l.amount.toFixed()),
-      ],
-    );
+    const { rows: inserted } = await runPrepared<{ id: string; n: string }>(em, POST_ENTRIES, [
+      drafts.map((d) => d.description),
+      drafts.map((d) => d.sourceType),
+      drafts.map((d) => d.sourceId),
+      drafts.map((d) => d.currency),
+      lines.map((l) => l.draft),
+      lines.map((l) => l.account),
+      lines.map((l) => l.amount.toFixed()),
+    ]);
     const ids: (string | undefined)[] = drafts.map(() => undefined);
     for (const row of inserted) ids[Number(row.n) - 1] = row.id;
     const duplicate = drafts.find((_, i) => !ids[i]);
@@ -103,11 +114,12 @@ export class LedgerService {
   /** Opens the receivable accounts of partners that have none yet, in one statement; returns their codes in order. */
   async openReceivableAccounts(em: EntityManager, partnerIds: readonly string[]): Promise<string[]> {
     const ids = [...new Set(partnerIds)].sort();
-    await em.query(
-      `INSERT INTO ledger_account (code, name, kind, partner_id)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[]) ON CONFLICT (code) DO NOTHING`,
-      [ids.map(receivableCode), ids.map((id) => `Receivable from partner ${id}`), ids.map(() => LedgerAccountKind.ASSET), ids],
-    );
+    await runPrepared(em, OPEN_ACCOUNTS, [
+      ids.map(receivableCode),
+      ids.map((id) => `Receivable from partner ${id}`),
+      ids.map(() => LedgerAccountKind.ASSET),
+      ids,
+    ]);
     return partnerIds.map(receivableCode);
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
-import { Decimal, keysetPage, Page } from '@gpupool/platform';
+import { Decimal, keysetPage, Page, PreparedStatement, runPrepared } from '@gpupool/platform';
 import { Settlement } from './settlement.entity';
 
 /** A settlement to insert: a fill's amounts, its cost and its journal entry. */
@@ -28,6 +28,19 @@ export interface SettledBucketRow {
   revenue: string;
 }
 
+/** A settlement batch's statements, prepared: they run at every batch. */
+const SETTLED_FILL_IDS: PreparedStatement = {
+  name: 'settlements-of-fills',
+  text: 'SELECT fill_id FROM settlement WHERE fill_id = ANY($1::uuid[])',
+};
+const INSERT_SETTLEMENTS: PreparedStatement = {
+  name: 'settlements-insert',
+  text: `INSERT INTO settlement (fill_id, partner_id, market_id, quantity, unit_price, net_amount, tax_rate_percent,
+                                 tax_amount, gross_amount, cost_amount, currency, journal_entry_id)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::numeric[], $6::numeric[], $7::numeric[],
+                              $8::numeric[], $9::numeric[], $10::numeric[], $11::char(3)[], $12::uuid[])`,
+};
+
 /** The SQL of `settlement`: append-only, one row per settled fill. */
 @Injectable()
 export class SettlementRepository {
@@ -35,32 +48,26 @@ export class SettlementRepository {
 
   /** Which of `fillIds` have a settlement (read without locks). */
   async settledFillIds(em: EntityManager, fillIds: readonly string[]): Promise<Set<string>> {
-    const settled: { fill_id: string }[] = await em.query(`SELECT fill_id FROM settlement WHERE fill_id = ANY($1::uuid[])`, [fillIds]);
-    return new Set(settled.map((s) => s.fill_id));
+    const { rows } = await runPrepared<{ fill_id: string }>(em, SETTLED_FILL_IDS, [fillIds]);
+    return new Set(rows.map((s) => s.fill_id));
   }
 
   /** Inserts settlements in one `INSERT … SELECT FROM unnest`. */
   async insertMany(em: EntityManager, rows: readonly NewSettlement[]): Promise<void> {
-    await em.query(
-      `INSERT INTO settlement (fill_id, partner_id, market_id, quantity, unit_price, net_amount, tax_rate_percent,
-                               tax_amount, gross_amount, cost_amount, currency, journal_entry_id)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::numeric[], $6::numeric[], $7::numeric[],
-                            $8::numeric[], $9::numeric[], $10::numeric[], $11::char(3)[], $12::uuid[])`,
-      [
-        rows.map((r) => r.fillId),
-        rows.map((r) => r.partnerId),
-        rows.map((r) => r.marketId),
-        rows.map((r) => r.quantity),
-        rows.map((r) => r.unitPrice.toFixed()),
-        rows.map((r) => r.netAmount.toFixed()),
-        rows.map((r) => r.taxRatePercent.toFixed()),
-        rows.map((r) => r.taxAmount.toFixed()),
-        rows.map((r) => r.grossAmount.toFixed()),
-        rows.map((r) => r.costAmount.toFixed()),
-        rows.map((r) => r.currency),
-        rows.map((r) => r.journalEntryId),
-      ],
-    );
+    await runPrepared(em, INSERT_SETTLEMENTS, [
+      rows.map((r) => r.fillId),
+      rows.map((r) => r.partnerId),
+      rows.map((r) => r.marketId),
+      rows.map((r) => r.quantity),
+      rows.map((r) => r.unitPrice.toFixed()),
+      rows.map((r) => r.netAmount.toFixed()),
+      rows.map((r) => r.taxRatePercent.toFixed()),
+      rows.map((r) => r.taxAmount.toFixed()),
+      rows.map((r) => r.grossAmount.toFixed()),
+      rows.map((r) => r.costAmount.toFixed()),
+      rows.map((r) => r.currency),
+      rows.map((r) => r.journalEntryId),
+    ]);
   }
 
   byFillIds(fillIds: readonly string[]): Promise<Settlement[]> {

@@ -1,9 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
-import { Decimal, keysetPage, Page } from '@gpupool/platform';
+import { Decimal, keysetPage, Page, PreparedStatement, runPrepared } from '@gpupool/platform';
 import { Fill } from './fill.entity';
 import { FillFilter } from './trading.models';
+
+/** The fills of a match run, with the ids and times the run gave them (prepared: every run with fills). */
+const INSERT_FILLS: PreparedStatement = {
+  name: 'fills-insert',
+  text: `INSERT INTO fill (id, order_id, partner_id, market_id, sku_code, region_code, quantity, price, amount, hold_amount, executed_at)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::numeric[],
+                              $9::numeric[], $10::numeric[], $11::timestamptz[])`,
+};
+
+/** Fills with their orders' tax rates (prepared: every settlement batch). */
+const FILLS_TO_SETTLE: PreparedStatement = {
+  name: 'fills-to-settle',
+  text: `SELECT f.id, f.partner_id, f.market_id, f.sku_code, f.region_code, f.quantity, f.price, f.amount, f.hold_amount,
+                f.executed_at, o.tax_rate_percent
+           FROM fill f JOIN orders o ON o.id = f.order_id
+          WHERE f.id = ANY($1::uuid[])`,
+};
 
 /** A fill with the tax rate its order was placed with: what its settlement needs. */
 export interface FillToSettle {
@@ -47,35 +64,24 @@ export class FillRepository {
 
   /** Inserts fills with the ids and times given to them by the run, in one statement. */
   async insertMany(em: EntityManager, fills: readonly Fill[]): Promise<void> {
-    await em.query(
-      `INSERT INTO fill (id, order_id, partner_id, market_id, sku_code, region_code, quantity, price, amount, hold_amount, executed_at)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::int[], $8::numeric[],
-                            $9::numeric[], $10::numeric[], $11::timestamptz[])`,
-      [
-        fills.map((f) => f.id),
-        fills.map((f) => f.orderId),
-        fills.map((f) => f.partnerId),
-        fills.map((f) => f.marketId),
-        fills.map((f) => f.skuCode),
-        fills.map((f) => f.regionCode),
-        fills.map((f) => f.quantity),
-        fills.map((f) => f.price.toFixed(2)),
-        fills.map((f) => f.amount.toFixed(2)),
-        fills.map((f) => f.holdAmount.toFixed(2)),
-        fills.map((f) => f.executedAt),
-      ],
-    );
+    await runPrepared(em, INSERT_FILLS, [
+      fills.map((f) => f.id),
+      fills.map((f) => f.orderId),
+      fills.map((f) => f.partnerId),
+      fills.map((f) => f.marketId),
+      fills.map((f) => f.skuCode),
+      fills.map((f) => f.regionCode),
+      fills.map((f) => f.quantity),
+      fills.map((f) => f.price.toFixed(2)),
+      fills.map((f) => f.amount.toFixed(2)),
+      fills.map((f) => f.holdAmount.toFixed(2)),
+      fills.map((f) => f.executedAt),
+    ]);
   }
 
   /** The fills of `ids` that exist, with their orders' tax rates, in one statement. */
   async toSettle(ids: readonly string[], em: EntityManager = this.dataSource.manager): Promise<FillToSettle[]> {
-    const rows: FillToSettleRow[] = await em.query(
-      `SELECT f.id, f.partner_id, f.market_id, f.sku_code, f.region_code, f.quantity, f.price, f.amount, f.hold_amount,
-              f.executed_at, o.tax_rate_percent
-         FROM fill f JOIN orders o ON o.id = f.order_id
-        WHERE f.id = ANY($1::uuid[])`,
-      [ids],
-    );
+    const { rows } = await runPrepared<FillToSettleRow>(em, FILLS_TO_SETTLE, [ids]);
     return rows.map((r) => ({
       id: r.id,
       partnerId: r.partner_id,

@@ -77,7 +77,7 @@ export class MatchingService {
     const events: OrderEventMessage[] = [];
     const giveBack = new GiveBack();
     const market = await this.inventory.lockMarket(em, marketId);
-    const [{ now }]: { now: Date }[] = await em.query('SELECT now() AS now');
+    const now = market.asOf;
     const expired = seen(await this.orders.expired(em, marketId));
     await this.end(em, expired, 'EXPIRED', (order) => `expired at ${order.expiresAt!.toISOString()}`, events, giveBack);
     const blocked = await this.blockedPartners(em, market);
@@ -156,7 +156,7 @@ export class MatchingService {
         batch.map(({ fill }) => fill),
       );
     const unitsSold = market.availableUnits - available;
-    if (unitsSold > 0) await this.inventory.commitUnits(em, marketId, unitsSold);
+    if (unitsSold > 0) await this.inventory.commitUnits(em, market, unitsSold);
     await this.ending.giveBack(em, giveBack);
 
     for (const { fill, order, event } of fillRows) events.push(orderEventOf(event, order, fill));

@@ -40,6 +40,31 @@ const INSERT_ORDER: PreparedStatement = {
   SELECT placed.*, f.country_code FROM placed, facts f`,
 };
 
+/** The run's reads of its book and its write-back: prepared, as they run at every match run. */
+const EXPIRED: PreparedStatement = {
+  name: 'orders-expired',
+  text: `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.market_id = $1 AND ${OPEN} AND o.expires_at <= now() ORDER BY o.seq`,
+};
+const INCOMING: PreparedStatement = {
+  name: 'orders-incoming',
+  text: `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.market_id = $1 AND ${OPEN} AND NOT o.resting ORDER BY o.seq`,
+};
+const RESTING = `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.market_id = $1 AND ${OPEN} AND o.resting AND o.limit_price >= $2`;
+const RESTING_ORDER = `ORDER BY o.limit_price DESC, o.seq LIMIT ${RUN_BATCH}`;
+const RESTING_FIRST: PreparedStatement = { name: 'orders-resting', text: `${RESTING} ${RESTING_ORDER}` };
+/** The next page: `limit_price <= after` bounds the index scan, so each page starts where the last one ended. */
+const RESTING_AFTER: PreparedStatement = {
+  name: 'orders-resting-after',
+  text: `${RESTING} AND o.limit_price <= $3 AND (o.limit_price < $3 OR o.seq > $4) ${RESTING_ORDER}`,
+};
+const WRITE_STATES: PreparedStatement = {
+  name: 'orders-write-states',
+  text: `UPDATE orders o SET filled_quantity = u.filled, filled_amount = u.amount, status = u.status, status_reason = u.reason,
+                hold_released = u.released, resting = true, updated_at = $7
+           FROM unnest($1::uuid[], $2::int[], $3::numeric[], $4::text[], $5::text[], $6::numeric[]) AS u(id, filled, amount, status, reason, released)
+          WHERE o.id = u.id`,
+};
+
 /** A price level of the open book. */
 export interface BookLevel {
   price: Decimal;
@@ -86,12 +111,9 @@ export class OrderRepository {
     return em.findOneBy(Order, partnerId ? { id, partnerId } : { id });
   }
 
-  /** Open orders of the market that expired, in arrival order. */
+  /** Open orders of the market that expired, in arrival order (prepared). */
   async expired(em: EntityManager, marketId: string): Promise<Order[]> {
-    const rows: OrderRow[] = await em.query(
-      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.market_id = $1 AND ${OPEN} AND o.expires_at <= now() ORDER BY o.seq`,
-      [marketId],
-    );
+    const { rows } = await runPrepared<OrderRow>(em, EXPIRED, [marketId]);
     return rows.map(orderFromRow);
   }
 
@@ -104,26 +126,17 @@ export class OrderRepository {
     return rows.map(orderFromRow);
   }
 
-  /** Open orders of the market no match run has seen yet, in arrival order. */
+  /** Open orders of the market no match run has seen yet, in arrival order (prepared). */
   async incoming(em: EntityManager, marketId: string): Promise<Order[]> {
-    const rows: OrderRow[] = await em.query(
-      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.market_id = $1 AND ${OPEN} AND NOT o.resting ORDER BY o.seq`,
-      [marketId],
-    );
+    const { rows } = await runPrepared<OrderRow>(em, INCOMING, [marketId]);
     return rows.map(orderFromRow);
   }
 
-  /** Resting bids at or above the ask, best first (highest limit, then earliest), after `after`; RUN_BATCH at most. */
+  /** Resting bids at or above the ask, best first (highest limit, then earliest), after `after`; RUN_BATCH at most (prepared). */
   async restingPage(em: EntityManager, marketId: string, ask: Decimal, after?: Order): Promise<Order[]> {
-    // `limit_price <= after` bounds the index scan, so each page starts where the last one ended.
-    const keyset = after ? 'AND o.limit_price <= $3 AND (o.limit_price < $3 OR o.seq > $4)' : '';
-    const rows: OrderRow[] = await em.query(
-      `SELECT ${ORDER_COLUMNS} FROM orders o
-        WHERE o.market_id = $1 AND ${OPEN} AND o.resting AND o.limit_price >= $2 ${keyset}
-        ORDER BY o.limit_price DESC, o.seq
-        LIMIT ${RUN_BATCH}`,
-      after ? [marketId, ask.toFixed(2), after.limitPrice.toFixed(2), after.seq] : [marketId, ask.toFixed(2)],
-    );
+    const { rows } = after
+      ? await runPrepared<OrderRow>(em, RESTING_AFTER, [marketId, ask.toFixed(2), after.limitPrice.toFixed(2), after.seq])
+      : await runPrepared<OrderRow>(em, RESTING_FIRST, [marketId, ask.toFixed(2)]);
     return rows.map(orderFromRow);
   }
 
@@ -154,21 +167,15 @@ export class OrderRepository {
    */
   async writeStates(em: EntityManager, orders: readonly Order[], at: Date): Promise<void> {
     if (orders.length === 0) return;
-    await em.query(
-      `UPDATE orders o SET filled_quantity = u.filled, filled_amount = u.amount, status = u.status, status_reason = u.reason,
-              hold_released = u.released, resting = true, updated_at = $7
-         FROM unnest($1::uuid[], $2::int[], $3::numeric[], $4::text[], $5::text[], $6::numeric[]) AS u(id, filled, amount, status, reason, released)
-        WHERE o.id = u.id`,
-      [
-        orders.map((o) => o.id),
-        orders.map((o) => o.filledQuantity),
-        orders.map((o) => o.filledAmount.toFixed(2)),
-        orders.map((o) => o.status),
-        orders.map((o) => o.statusReason),
-        orders.map((o) => o.holdReleased.toFixed(2)),
-        at,
-      ],
-    );
+    await runPrepared(em, WRITE_STATES, [
+      orders.map((o) => o.id),
+      orders.map((o) => o.filledQuantity),
+      orders.map((o) => o.filledAmount.toFixed(2)),
+      orders.map((o) => o.status),
+      orders.map((o) => o.statusReason),
+      orders.map((o) => o.holdReleased.toFixed(2)),
+      at,
+    ]);
     for (const order of orders) {
       order.resting = true;
       order.updatedAt = at;
