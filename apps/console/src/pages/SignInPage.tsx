@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { Button, ErrorAlert, Field } from '../components/ui';
+import { TextField } from '../components/fields';
+import { Button, ErrorAlert } from '../components/ui';
 import { bearer, signIn } from '../lib/session';
 
 /** Checks the key with `me` over HTTP before keeping it, so a bad key never reaches graphql-ws. */
@@ -42,9 +43,15 @@ export function SignInPage() {
         </div>
         <form aria-label="Sign in" onSubmit={submit} className="space-y-4 rounded-xl bg-white p-6 shadow-xl">
           <h1 className="text-base font-semibold text-slate-900">Sign in with an API key</h1>
-          <Field label="API key" hint="Kept in this tab only; closing it or signing out forgets it.">
-            {(p) => <input {...p} type="password" autoComplete="off" required value={key} onChange={(e) => setKey(e.target.value)} />}
-          </Field>
+          <TextField
+            label="API key"
+            hint="Kept in this tab only; closing it or signing out forgets it."
+            type="password"
+            autoComplete="off"
+            required
+            value={key}
+            onChange={setKey}
+          />
           {error && <ErrorAlert error={error} />}
           <Button type="submit" disabled={busy || !key.trim()} className="w-full">
             Sign in
