@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { Brand } from '../components/brand';
 import { TextField } from '../components/fields';
 import { Button, ErrorAlert } from '../components/ui';
 import { bearer, signIn } from '../lib/session';
@@ -34,13 +35,7 @@ export function SignInPage() {
   return (
     <div className="flex min-h-screen items-center justify-center bg-gradient-to-br from-slate-900 via-slate-800 to-indigo-950 px-4">
       <div className="w-full max-w-sm">
-        <div className="mb-6 flex items-center justify-center gap-3 text-white">
-          <img src="./favicon.svg" alt="" className="h-10 w-10" />
-          <div>
-            <div className="text-lg font-semibold">GPU Pool</div>
-            <div className="text-xs text-slate-400">Operations and finance console</div>
-          </div>
-        </div>
+        <Brand subtitle="Operations and finance console" large />
         <form aria-label="Sign in" onSubmit={submit} className="space-y-4 rounded-xl bg-white p-6 shadow-xl">
           <h1 className="text-base font-semibold text-slate-900">Sign in with an API key</h1>
           <TextField
