@@ -1,5 +1,6 @@
 import { lazy, Suspense, useMemo, type ComponentType } from 'react';
 import { Provider, useQuery } from 'urql';
+import { Brand } from './components/brand';
 import { Loading } from './components/ui';
 import { graphql } from './gql';
 import type { Role } from './gql/graphql';
@@ -93,13 +94,7 @@ function Shell() {
     <div className="flex min-h-screen">
       <aside className="w-60 shrink-0 bg-slate-900 text-slate-300">
         <div className="sticky top-0 flex h-screen flex-col">
-          <div className="flex items-center gap-2.5 px-5 py-5">
-            <img src="./favicon.svg" alt="" className="h-8 w-8" />
-            <div>
-              <div className="text-sm font-semibold text-white">GPU Pool</div>
-              <div className="text-xs text-slate-400">{me.role === 'PARTNER' ? 'Partner portal' : 'Operations console'}</div>
-            </div>
-          </div>
+          <Brand subtitle={me.role === 'PARTNER' ? 'Partner portal' : 'Operations console'} />
           <nav aria-label="Main" className="flex-1 space-y-0.5 px-3">
             {pages.map((p) => (
               <a

@@ -70,84 +70,6 @@ export function Stat({
   );
 }
 
-export interface Column<T> {
-  header: string;
-  cell: (row: T) => ReactNode;
-  align?: 'left' | 'right';
-}
-
-export function Table<T>({
-  label,
-  columns,
-  rows,
-  rowKey,
-  empty = 'Nothing yet.',
-}: {
-  label: string;
-  columns: Column<T>[];
-  rows: T[];
-  rowKey: (row: T) => string;
-  empty?: string;
-}) {
-  return (
-    <div className="overflow-x-auto">
-      <table aria-label={label} className="w-full text-sm">
-        <thead>
-          <tr className="border-b border-slate-200 text-left text-xs font-medium tracking-wide text-slate-500 uppercase">
-            {columns.map((c) => (
-              <th key={c.header} scope="col" className={`px-3 py-2 whitespace-nowrap ${c.align === 'right' ? 'text-right' : ''}`}>
-                {c.header}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {rows.length === 0 && (
-            <tr>
-              <td colSpan={columns.length} className="px-3 py-6 text-center text-slate-400">
-                {empty}
-              </td>
-            </tr>
-          )}
-          {rows.map((row) => (
-            <tr key={rowKey(row)} className="hover:bg-slate-50">
-              {columns.map((c) => (
-                <td key={c.header} className={`px-3 py-2 whitespace-nowrap ${c.align === 'right' ? 'text-right tabular-nums' : ''}`}>
-                  {c.cell(row)}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
-const inputClass =
-  'mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-xs focus:border-indigo-500 focus:ring-2 focus:ring-indigo-500/20 focus:outline-none';
-
-export function Field({
-  label,
-  children,
-  hint,
-}: {
-  label: string;
-  children: (props: { id: string; className: string }) => ReactNode;
-  hint?: string;
-}) {
-  const id = useId();
-  return (
-    <div>
-      <label htmlFor={id} className="block text-xs font-medium text-slate-600">
-        {label}
-      </label>
-      {children({ id, className: inputClass })}
-      {hint && <p className="mt-1 text-xs text-slate-400">{hint}</p>}
-    </div>
-  );
-}
-
 export function Button({
   children,
   tone = 'primary',
@@ -235,4 +157,9 @@ export const StatusBadge = ({ status }: { status: string }) => (
 
 export function Loading({ what = 'Loading' }: { what?: string }) {
   return <p className="py-6 text-center text-sm text-slate-400">{what}…</p>;
+}
+
+/** A short count or state in a card's header. */
+export function CardNote({ children }: { children: ReactNode }) {
+  return <span className="text-xs text-slate-500">{children}</span>;
 }

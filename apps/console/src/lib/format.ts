@@ -29,3 +29,7 @@ export const percent = (value: string | null | undefined) => (value == null ? 'â
 export const plot = (value: string) => Number(value);
 
 export const marketName = (sku: string, region: string) => `${sku} Â· ${region}`;
+
+/** A partner's name from a list of partners, or the start of its id when the list lacks it. */
+export const partnerName = (partners: { id: string; name: string }[], id: string) =>
+  partners.find((p) => p.id === id)?.name ?? id.slice(0, 8);

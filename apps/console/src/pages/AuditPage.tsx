@@ -1,8 +1,12 @@
-import { useState } from 'react';
 import { useQuery } from 'urql';
-import { Badge, Card, Field, Loading, PageHeader, Table } from '../components/ui';
+import { SelectField } from '../components/fields';
+import { FilterBar } from '../components/forms';
+import { Pager, Table } from '../components/table';
+import { Badge, Card, CardNote, Loading, PageHeader } from '../components/ui';
 import { graphql } from '../gql';
 import { shortDateTime } from '../lib/format';
+import { nodes, useCursor } from '../lib/query';
+import { useFields } from '../lib/use-form';
 
 const AuditDoc = graphql(`
   query Audit($entity: String, $actorId: ID, $after: String) {
@@ -53,12 +57,12 @@ const ENTITIES = [
 ];
 
 export function AuditPage() {
-  const [entity, setEntity] = useState('');
-  const [actorId, setActorId] = useState('');
-  const [after, setAfter] = useState<string | null>(null);
+  const cursor = useCursor();
+  const filters = useFields({ entity: '', actorId: '' }, cursor.newest);
+  const { entity, actorId } = filters.values;
   const [{ data, fetching }] = useQuery({
     query: AuditDoc,
-    variables: { entity: entity || null, actorId: actorId || null, after },
+    variables: { entity: entity || null, actorId: actorId || null, after: cursor.after },
     requestPolicy: 'cache-and-network',
   });
   return (
@@ -67,38 +71,23 @@ export function AuditPage() {
         title="Audit"
         description="Every change by staff, with who, when, before and after, and why; recorded in the same transaction as the change."
       />
-      <Card title="Activity log" actions={data && <span className="text-xs text-slate-500">{data.auditEvents.totalCount} events</span>}>
-        <form aria-label="Audit filters" className="mb-4 grid max-w-xl grid-cols-2 gap-3" onSubmit={(e) => e.preventDefault()}>
-          <Field label="Entity">
-            {(p) => (
-              <select {...p} value={entity} onChange={(e) => (setEntity(e.target.value), setAfter(null))}>
-                <option value="">Every entity</option>
-                {ENTITIES.map((x) => (
-                  <option key={x}>{x}</option>
-                ))}
-              </select>
-            )}
-          </Field>
-          <Field label="Actor">
-            {(p) => (
-              <select {...p} value={actorId} onChange={(e) => (setActorId(e.target.value), setAfter(null))}>
-                <option value="">Everyone</option>
-                {data?.apiKeys.map((k) => (
-                  <option key={k.id} value={k.id}>
-                    {k.label} ({k.role})
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-        </form>
+      <Card title="Activity log" actions={data && <CardNote>{data.auditEvents.totalCount} events</CardNote>}>
+        <FilterBar label="Audit filters" className="mb-4 grid max-w-xl grid-cols-2 gap-3">
+          <SelectField label="Entity" placeholder="Every entity" options={ENTITIES} {...filters.field('entity')} />
+          <SelectField
+            label="Actor"
+            placeholder="Everyone"
+            options={data?.apiKeys.map((k) => ({ value: k.id, label: `${k.label} (${k.role})` })) ?? []}
+            {...filters.field('actorId')}
+          />
+        </FilterBar>
         {!data ? (
           <Loading />
         ) : (
           <>
             <Table
               label="Audit events"
-              rows={data.auditEvents.edges.map((e) => e.node)}
+              rows={nodes(data.auditEvents)}
               rowKey={(e) => e.id}
               empty="No events match."
               columns={[
@@ -110,23 +99,7 @@ export function AuditPage() {
                 { header: 'Reason', cell: (e) => <span className="whitespace-normal">{e.reason ?? '—'}</span> },
               ]}
             />
-            <div className="mt-4 flex justify-end gap-2">
-              {after && (
-                <button type="button" className="text-sm font-medium text-indigo-600" onClick={() => setAfter(null)}>
-                  Newest
-                </button>
-              )}
-              {data.auditEvents.pageInfo.hasNextPage && (
-                <button
-                  type="button"
-                  disabled={fetching}
-                  className="text-sm font-medium text-indigo-600"
-                  onClick={() => setAfter(data.auditEvents.pageInfo.endCursor ?? null)}
-                >
-                  Older events
-                </button>
-              )}
-            </div>
+            <Pager cursor={cursor} pageInfo={data.auditEvents.pageInfo} busy={fetching} older="Older events" />
           </>
         )}
       </Card>

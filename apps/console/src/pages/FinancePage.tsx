@@ -1,11 +1,15 @@
 import { useMemo, useState } from 'react';
-import { useMutation, useQuery } from 'urql';
+import { useQuery } from 'urql';
 import { Chart, type ChartOption } from '../components/chart';
-import { Button, Card, ErrorAlert, Field, Loading, Notice, PageHeader, Stat, Table } from '../components/ui';
+import { InlineSelect, PartnerSelect, TextField } from '../components/fields';
+import { FilterBar, MutationForm } from '../components/forms';
+import { Table } from '../components/table';
+import { Card, ErrorAlert, Loading, PageHeader, Stat } from '../components/ui';
 import { graphql } from '../gql';
 import type { SalesGroupBy, SalesInterval } from '../gql/graphql';
 import { money, plot, units } from '../lib/format';
-import { isoDay, useMutationForm } from '../lib/use-form';
+import { useReloadableQuery } from '../lib/query';
+import { isoDay, startOfDay, useFields, useMutationForm } from '../lib/use-form';
 
 const LedgerDoc = graphql(`
   query Ledger {
@@ -56,7 +60,7 @@ const PaymentDoc = graphql(`
 const RECEIVABLE = 'RECEIVABLE:';
 
 export function FinancePage() {
-  const [{ data }, refetch] = useQuery({ query: LedgerDoc });
+  const [{ data }, reload] = useReloadableQuery({ query: LedgerDoc });
   if (!data) return <Loading />;
   const name = (id: string) => data.partners.find((p) => p.id === id)?.name ?? id;
   const receivables = data.trialBalance
@@ -92,7 +96,7 @@ export function FinancePage() {
             ]}
           />
         </Card>
-        <PaymentForm partners={data.partners} onDone={() => refetch({ requestPolicy: 'network-only' })} />
+        <PaymentForm partners={data.partners} onDone={reload} />
       </div>
       <Card title="Receivables by partner" className="mt-6">
         <Table
@@ -113,71 +117,51 @@ export function FinancePage() {
 }
 
 function PaymentForm({ partners, onDone }: { partners: { id: string; name: string }[]; onDone: () => void }) {
-  const [input, setInput] = useState({ partnerId: '', amount: '', reference: '' });
-  const [done, setDone] = useState<string | null>(null);
-  const [, record] = useMutation(PaymentDoc);
+  const fields = useFields({ partnerId: '', amount: '', reference: '' });
   const form = useMutationForm(
-    () => record({ input }),
-    (d) => {
-      setDone(`Recorded ${money(d.recordPayment.amount, 'CNY')} (${d.recordPayment.reference})`);
-      setInput({ ...input, amount: '', reference: '' });
+    PaymentDoc,
+    () => ({ input: fields.values }),
+    ({ recordPayment }) => {
+      fields.set({ amount: '', reference: '' });
       onDone();
+      return `Recorded ${money(recordPayment.amount, 'CNY')} (${recordPayment.reference})`;
     },
   );
   return (
     <Card title="Record a payment">
-      <form aria-label="Record payment" onSubmit={(e) => (setDone(null), form.submit(e))} className="space-y-4">
-        <Field label="Payment partner">
-          {(p) => (
-            <select {...p} required value={input.partnerId} onChange={(e) => setInput({ ...input, partnerId: e.target.value })}>
-              <option value="">Choose…</option>
-              {partners.map((x) => (
-                <option key={x.id} value={x.id}>
-                  {x.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Amount (CNY)" hint="at most the partner's settled, unpaid receivable">
-          {(p) => (
-            <input
-              {...p}
-              required
-              inputMode="decimal"
-              value={input.amount}
-              onChange={(e) => setInput({ ...input, amount: e.target.value })}
-            />
-          )}
-        </Field>
-        <Field label="Bank reference">
-          {(p) => (
-            <input
-              {...p}
-              required
-              placeholder="HSBC-TT-20261128-0042"
-              value={input.reference}
-              onChange={(e) => setInput({ ...input, reference: e.target.value })}
-            />
-          )}
-        </Field>
-        <ErrorAlert error={form.error} />
-        {done && <Notice>{done}</Notice>}
-        <Button type="submit" disabled={form.busy}>
-          Record payment
-        </Button>
-      </form>
+      <MutationForm label="Record payment" form={form} submit="Record payment" className="space-y-4">
+        <PartnerSelect label="Payment partner" required placeholder="Choose…" partners={partners} {...fields.field('partnerId')} />
+        <TextField
+          label="Amount (CNY)"
+          hint="at most the partner's settled, unpaid receivable"
+          required
+          inputMode="decimal"
+          {...fields.field('amount')}
+        />
+        <TextField label="Bank reference" required placeholder="HSBC-TT-20261128-0042" {...fields.field('reference')} />
+      </MutationForm>
     </Card>
   );
 }
 
 const RANGES: Record<SalesInterval, number> = { HOUR: 2, DAY: 30, WEEK: 182, MONTH: 366 };
+const GROUPINGS = [
+  { value: 'SKU', label: 'SKU' },
+  { value: 'REGION', label: 'Region' },
+  { value: 'PARTNER', label: 'Partner' },
+];
+const INTERVALS = [
+  { value: 'HOUR', label: 'Hour (2 days)' },
+  { value: 'DAY', label: 'Day (30 days)' },
+  { value: 'WEEK', label: 'Week (26 weeks)' },
+  { value: 'MONTH', label: 'Month (a year)' },
+];
 
 function SalesChart() {
   const [groupBy, setGroupBy] = useState<SalesGroupBy>('SKU');
   const [interval, setIntervalValue] = useState<SalesInterval>('DAY');
   const variables = useMemo(() => {
-    const to = new Date(`${isoDay(1)}T00:00:00Z`);
+    const to = new Date(startOfDay(isoDay(1)));
     return { groupBy, interval, to: to.toISOString(), from: new Date(to.getTime() - RANGES[interval] * 86_400_000).toISOString() };
   }, [groupBy, interval]);
   const [{ data, error }] = useQuery({ query: SalesDoc, variables });
@@ -213,33 +197,10 @@ function SalesChart() {
     <Card
       title="Units sold and revenue over time"
       actions={
-        <form aria-label="Sales chart options" className="flex gap-3" onSubmit={(e) => e.preventDefault()}>
-          <label className="flex items-center gap-2 text-xs text-slate-500">
-            Group by
-            <select
-              value={groupBy}
-              onChange={(e) => setGroupBy(e.target.value as SalesGroupBy)}
-              className="rounded-md border border-slate-300 px-2 py-1 text-xs text-slate-800"
-            >
-              <option value="SKU">SKU</option>
-              <option value="REGION">Region</option>
-              <option value="PARTNER">Partner</option>
-            </select>
-          </label>
-          <label className="flex items-center gap-2 text-xs text-slate-500">
-            Interval
-            <select
-              value={interval}
-              onChange={(e) => setIntervalValue(e.target.value as SalesInterval)}
-              className="rounded-md border border-slate-300 px-2 py-1 text-xs text-slate-800"
-            >
-              <option value="HOUR">Hour (2 days)</option>
-              <option value="DAY">Day (30 days)</option>
-              <option value="WEEK">Week (26 weeks)</option>
-              <option value="MONTH">Month (a year)</option>
-            </select>
-          </label>
-        </form>
+        <FilterBar label="Sales chart options" className="flex gap-3">
+          <InlineSelect label="Group by" value={groupBy} onChange={(v) => setGroupBy(v as SalesGroupBy)} options={GROUPINGS} />
+          <InlineSelect label="Interval" value={interval} onChange={(v) => setIntervalValue(v as SalesInterval)} options={INTERVALS} />
+        </FilterBar>
       }
     >
       <ErrorAlert error={error} />

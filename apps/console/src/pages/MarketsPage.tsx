@@ -1,9 +1,12 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useQuery } from 'urql';
 import { Chart, type ChartOption } from '../components/chart';
-import { Card, Field, Loading, PageHeader, Stat, Table } from '../components/ui';
+import { SelectField } from '../components/fields';
+import { Table } from '../components/table';
+import { Card, Loading, PageHeader, Stat } from '../components/ui';
 import { graphql } from '../gql';
 import { marketName, money, plot, time, units } from '../lib/format';
+import { nodes, usePolling, useReloadableQuery } from '../lib/query';
 
 const MarketListDoc = graphql(`
   query MarketList {
@@ -46,14 +49,6 @@ const MarketDepthDoc = graphql(`
   }
 `);
 
-/** Refreshes a query every `ms` while the page is open: the book and the tape stay live. */
-export function usePolling(refetch: (opts: { requestPolicy: 'network-only' }) => void, ms: number) {
-  useEffect(() => {
-    const timer = setInterval(() => refetch({ requestPolicy: 'network-only' }), ms);
-    return () => clearInterval(timer);
-  }, [refetch, ms]);
-}
-
 export function MarketsPage() {
   const [{ data: list }] = useQuery({ query: MarketListDoc });
   const [selected, setSelected] = useState('');
@@ -66,17 +61,12 @@ export function MarketsPage() {
         description="The order book of each SKU × region and its fills, refreshed every two seconds."
         actions={
           <div className="w-72">
-            <Field label="Market">
-              {(p) => (
-                <select {...p} value={market?.id ?? ''} onChange={(e) => setSelected(e.target.value)}>
-                  {list.markets.map((m) => (
-                    <option key={m.id} value={m.id}>
-                      {marketName(m.sku.code, m.region.code)}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
+            <SelectField
+              label="Market"
+              value={market?.id ?? ''}
+              onChange={setSelected}
+              options={list.markets.map((m) => ({ value: m.id, label: marketName(m.sku.code, m.region.code) }))}
+            />
           </div>
         }
       />
@@ -86,8 +76,8 @@ export function MarketsPage() {
 }
 
 function MarketDetail({ skuCode, regionCode }: { skuCode: string; regionCode: string }) {
-  const [{ data }, refetch] = useQuery({ query: MarketDepthDoc, variables: { skuCode, regionCode } });
-  usePolling(refetch, 2000);
+  const [{ data }, reload] = useReloadableQuery({ query: MarketDepthDoc, variables: { skuCode, regionCode } });
+  usePolling(reload, 2000);
   const option = useMemo<ChartOption>(() => {
     const bids = data?.orderBook.bids ?? [];
     const ask = data?.orderBook.askPrice;
@@ -133,7 +123,7 @@ function MarketDetail({ skuCode, regionCode }: { skuCode: string; regionCode: st
   }, [data]);
   if (!data) return <Loading />;
   const book = data.orderBook;
-  const fills = data.fills.edges.map((e) => e.node);
+  const fills = nodes(data.fills);
   return (
     <>
       <div className="mb-6 grid grid-cols-2 gap-4 lg:grid-cols-4">

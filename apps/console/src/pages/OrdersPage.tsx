@@ -1,11 +1,14 @@
-import { useState } from 'react';
-import { useQuery, useSubscription } from 'urql';
+import { useSubscription } from 'urql';
 import type { Me } from '../App';
-import { Card, Field, Loading, PageHeader, Stat, StatusBadge, Table } from '../components/ui';
+import { PartnerSelect, SelectField } from '../components/fields';
+import { FilterBar } from '../components/forms';
+import { Table } from '../components/table';
+import { Card, CardNote, Loading, PageHeader, Stat, StatusBadge } from '../components/ui';
 import { graphql } from '../gql';
 import type { OrderEventsSubscription, OrderStatus } from '../gql/graphql';
 import { marketName, money, shortDateTime, time, units } from '../lib/format';
-import { usePolling } from './MarketsPage';
+import { nodes, usePolling, useReloadableQuery } from '../lib/query';
+import { useFields } from '../lib/use-form';
 
 const OrdersDoc = graphql(`
   query Orders($filter: OrderFilter, $fillFilter: FillFilter) {
@@ -97,7 +100,8 @@ type LiveEvent = OrderEventsSubscription['orderEvents'];
 
 export function OrdersPage({ me }: { me: Me }) {
   const partnerView = me.role === 'PARTNER';
-  const [filter, setFilter] = useState({ partnerId: '', skuCode: '', regionCode: '', status: '' });
+  const filters = useFields({ partnerId: '', skuCode: '', regionCode: '', status: '' });
+  const filter = filters.values;
   const orderFilter = {
     partnerId: filter.partnerId || null,
     skuCode: filter.skuCode || null,
@@ -105,9 +109,8 @@ export function OrdersPage({ me }: { me: Me }) {
     status: filter.status ? [filter.status as OrderStatus] : null,
   };
   const fillFilter = { partnerId: orderFilter.partnerId, skuCode: orderFilter.skuCode, regionCode: orderFilter.regionCode };
-  const [{ data }, refetch] = useQuery({ query: OrdersDoc, variables: { filter: orderFilter, fillFilter } });
-  usePolling(refetch, 5000);
-  const set = (field: keyof typeof filter) => (e: { target: { value: string } }) => setFilter({ ...filter, [field]: e.target.value });
+  const [{ data }, reload] = useReloadableQuery({ query: OrdersDoc, variables: { filter: orderFilter, fillFilter } });
+  usePolling(reload, 5000);
   const credit = partnerView ? data?.partners[0] : undefined;
 
   return (
@@ -129,57 +132,29 @@ export function OrdersPage({ me }: { me: Me }) {
       )}
       <div className="grid gap-6 xl:grid-cols-[minmax(0,1fr)_20rem]">
         <div className="min-w-0 space-y-6">
-          <Card title="Orders" actions={data && <span className="text-xs text-slate-500">{units(data.orders.totalCount)} matching</span>}>
-            <form aria-label="Order filters" className="mb-4 grid grid-cols-2 gap-3 md:grid-cols-4" onSubmit={(e) => e.preventDefault()}>
+          <Card title="Orders" actions={data && <CardNote>{units(data.orders.totalCount)} matching</CardNote>}>
+            <FilterBar label="Order filters" className="mb-4 grid grid-cols-2 gap-3 md:grid-cols-4">
               {!partnerView && (
-                <Field label="Partner">
-                  {(p) => (
-                    <select {...p} value={filter.partnerId} onChange={set('partnerId')}>
-                      <option value="">All partners</option>
-                      {data?.partners.map((x) => (
-                        <option key={x.id} value={x.id}>
-                          {x.name}
-                        </option>
-                      ))}
-                    </select>
-                  )}
-                </Field>
+                <PartnerSelect label="Partner" placeholder="All partners" partners={data?.partners ?? []} {...filters.field('partnerId')} />
               )}
-              <Field label="SKU filter">
-                {(p) => (
-                  <select {...p} value={filter.skuCode} onChange={set('skuCode')}>
-                    <option value="">All SKUs</option>
-                    {data?.skus.map((s) => (
-                      <option key={s.code}>{s.code}</option>
-                    ))}
-                  </select>
-                )}
-              </Field>
-              <Field label="Region filter">
-                {(p) => (
-                  <select {...p} value={filter.regionCode} onChange={set('regionCode')}>
-                    <option value="">All regions</option>
-                    {data?.regions.map((r) => (
-                      <option key={r.code}>{r.code}</option>
-                    ))}
-                  </select>
-                )}
-              </Field>
-              <Field label="Status">
-                {(p) => (
-                  <select {...p} value={filter.status} onChange={set('status')}>
-                    <option value="">Any status</option>
-                    {STATUSES.map((s) => (
-                      <option key={s}>{s}</option>
-                    ))}
-                  </select>
-                )}
-              </Field>
-            </form>
+              <SelectField
+                label="SKU filter"
+                placeholder="All SKUs"
+                options={(data?.skus ?? []).map((s) => s.code)}
+                {...filters.field('skuCode')}
+              />
+              <SelectField
+                label="Region filter"
+                placeholder="All regions"
+                options={(data?.regions ?? []).map((r) => r.code)}
+                {...filters.field('regionCode')}
+              />
+              <SelectField label="Status" placeholder="Any status" options={STATUSES} {...filters.field('status')} />
+            </FilterBar>
             {data ? (
               <Table
                 label="Orders"
-                rows={data.orders.edges.map((e) => e.node)}
+                rows={nodes(data.orders)}
                 rowKey={(o) => o.id}
                 empty="No orders match."
                 columns={[
@@ -208,7 +183,7 @@ export function OrdersPage({ me }: { me: Me }) {
             {data && (
               <Table
                 label="Fills"
-                rows={data.fills.edges.map((e) => e.node)}
+                rows={nodes(data.fills)}
                 rowKey={(f) => f.id}
                 empty="No fills yet."
                 columns={[

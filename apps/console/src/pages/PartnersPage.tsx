@@ -1,11 +1,14 @@
 import { useState } from 'react';
-import { useMutation, useQuery } from 'urql';
 import type { Me } from '../App';
-import { Badge, Button, Card, ErrorAlert, Field, Loading, Notice, PageHeader, Table } from '../components/ui';
+import { PartnerSelect, RowInput, SelectField, TextField } from '../components/fields';
+import { MutationForm, RowForm } from '../components/forms';
+import { Table } from '../components/table';
+import { Badge, Card, Loading, PageHeader } from '../components/ui';
 import { graphql } from '../gql';
 import type { Role } from '../gql/graphql';
-import { dateTime, money, percent } from '../lib/format';
-import { useMutationForm } from '../lib/use-form';
+import { dateTime, money, partnerName, percent } from '../lib/format';
+import { useReloadableQuery } from '../lib/query';
+import { useFields, useMutationForm } from '../lib/use-form';
 
 const PartnersDoc = graphql(`
   query Partners {
@@ -63,19 +66,16 @@ const RevokeKeyDoc = graphql(`
 `);
 
 export function PartnersPage({ me }: { me: Me }) {
-  const [{ data }, refetch] = useQuery({ query: PartnersDoc });
-  const reload = () => refetch({ requestPolicy: 'network-only' });
-  const [input, setInput] = useState({ name: '', countryCode: 'CN', creditLimit: '', taxRatePercent: '' });
-  const [created, setCreated] = useState<string | null>(null);
-  const [, create] = useMutation(CreatePartnerDoc);
+  const [{ data }, reload] = useReloadableQuery({ query: PartnersDoc });
+  const fields = useFields({ name: '', countryCode: 'CN', creditLimit: '', taxRatePercent: '' });
   const form = useMutationForm(
-    () => create({ input: { ...input, taxRatePercent: input.taxRatePercent.trim() || null } }),
-    (d) => {
-      setCreated(`Created ${d.createPartner.name}`);
+    CreatePartnerDoc,
+    () => ({ input: { ...fields.values, taxRatePercent: fields.values.taxRatePercent.trim() || null } }),
+    ({ createPartner }) => {
       reload();
+      return `Created ${createPartner.name}`;
     },
   );
-  const set = (field: keyof typeof input) => (e: { target: { value: string } }) => setInput({ ...input, [field]: e.target.value });
   if (!data) return <Loading />;
   return (
     <>
@@ -101,33 +101,20 @@ export function PartnersPage({ me }: { me: Me }) {
           />
         </Card>
         <Card title="Create a partner">
-          <form aria-label="Create partner" onSubmit={(e) => (setCreated(null), form.submit(e))} className="space-y-4">
-            <Field label="Name">{(p) => <input {...p} required value={input.name} onChange={set('name')} />}</Field>
+          <MutationForm label="Create partner" form={form} submit="Create partner" className="space-y-4">
+            <TextField label="Name" required {...fields.field('name')} />
             <div className="grid grid-cols-2 gap-3">
-              <Field label="Country code">
-                {(p) => (
-                  <input
-                    {...p}
-                    required
-                    maxLength={2}
-                    value={input.countryCode}
-                    onChange={(e) => setInput({ ...input, countryCode: e.target.value.toUpperCase() })}
-                  />
-                )}
-              </Field>
-              <Field label="Tax rate (%)" hint="default: 13 for CN, else 0">
-                {(p) => <input {...p} inputMode="decimal" value={input.taxRatePercent} onChange={set('taxRatePercent')} />}
-              </Field>
+              <TextField
+                label="Country code"
+                required
+                maxLength={2}
+                value={fields.values.countryCode}
+                onChange={(v) => fields.set({ countryCode: v.toUpperCase() })}
+              />
+              <TextField label="Tax rate (%)" hint="default: 13 for CN, else 0" inputMode="decimal" {...fields.field('taxRatePercent')} />
             </div>
-            <Field label="Credit limit (CNY)">
-              {(p) => <input {...p} required inputMode="decimal" value={input.creditLimit} onChange={set('creditLimit')} />}
-            </Field>
-            <ErrorAlert error={form.error} />
-            {created && <Notice>{created}</Notice>}
-            <Button type="submit" disabled={form.busy}>
-              Create partner
-            </Button>
-          </form>
+            <TextField label="Credit limit (CNY)" required inputMode="decimal" {...fields.field('creditLimit')} />
+          </MutationForm>
         </Card>
       </div>
       {me.role === 'ADMIN' && <ApiKeys partners={data.partners} />}
@@ -154,20 +141,25 @@ function CreditBar({ used, limit, available }: { used: string; limit: string; av
 const ROLES: Role[] = ['PARTNER', 'OPERATOR', 'FINANCE', 'ADMIN'];
 
 function ApiKeys({ partners }: { partners: { id: string; name: string }[] }) {
-  const [{ data }, refetch] = useQuery({ query: KeysDoc });
-  const reload = () => refetch({ requestPolicy: 'network-only' });
-  const [input, setInput] = useState({ role: 'PARTNER' as Role, partnerId: '', label: '' });
-  const [issued, setIssued] = useState<string | null>(null);
-  const [, issue] = useMutation(IssueKeyDoc);
+  const [{ data }, reload] = useReloadableQuery({ query: KeysDoc });
+  const fields = useFields({ role: 'PARTNER' as Role, partnerId: '', label: '' });
+  const { role, partnerId, label } = fields.values;
   const form = useMutationForm(
-    () => issue({ input: { role: input.role, label: input.label, partnerId: input.role === 'PARTNER' ? input.partnerId || null : null } }),
-    (d) => {
-      setIssued(d.issueApiKey.key);
-      setInput({ ...input, label: '' });
+    IssueKeyDoc,
+    () => ({ input: { role, label, partnerId: role === 'PARTNER' ? partnerId || null : null } }),
+    ({ issueApiKey }) => {
+      fields.set({ label: '' });
       reload();
+      return (
+        <>
+          Copy this key now; it is not shown again:
+          <code aria-label="New API key" className="mt-1 block font-mono text-xs break-all select-all">
+            {issueApiKey.key}
+          </code>
+        </>
+      );
     },
   );
-  const partnerName = (id: string | null | undefined) => (id ? (partners.find((p) => p.id === id)?.name ?? id.slice(0, 8)) : '—');
   return (
     <div className="mt-6 grid gap-6 xl:grid-cols-3">
       <Card title="API keys" className="xl:col-span-2">
@@ -178,7 +170,7 @@ function ApiKeys({ partners }: { partners: { id: string; name: string }[] }) {
           columns={[
             { header: 'Label', cell: (k) => <span className="font-medium">{k.label}</span> },
             { header: 'Role', cell: (k) => <Badge>{k.role}</Badge> },
-            { header: 'Partner', cell: (k) => partnerName(k.partnerId) },
+            { header: 'Partner', cell: (k) => (k.partnerId ? partnerName(partners, k.partnerId) : '—') },
             { header: 'Issued', cell: (k) => dateTime(k.createdAt) },
             { header: 'State', cell: (k) => (k.revokedAt ? <Badge tone="rose">revoked</Badge> : <Badge tone="emerald">active</Badge>) },
             { header: '', align: 'right', cell: (k) => !k.revokedAt && <RevokeKey id={k.id} label={k.label} onDone={reload} /> },
@@ -186,54 +178,13 @@ function ApiKeys({ partners }: { partners: { id: string; name: string }[] }) {
         />
       </Card>
       <Card title="Issue a key">
-        <form aria-label="Issue key" onSubmit={(e) => (setIssued(null), form.submit(e))} className="space-y-4">
-          <Field label="Role">
-            {(p) => (
-              <select {...p} value={input.role} onChange={(e) => setInput({ ...input, role: e.target.value as Role })}>
-                {ROLES.map((r) => (
-                  <option key={r}>{r}</option>
-                ))}
-              </select>
-            )}
-          </Field>
-          {input.role === 'PARTNER' && (
-            <Field label="Key partner">
-              {(p) => (
-                <select {...p} required value={input.partnerId} onChange={(e) => setInput({ ...input, partnerId: e.target.value })}>
-                  <option value="">Choose…</option>
-                  {partners.map((x) => (
-                    <option key={x.id} value={x.id}>
-                      {x.name}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
+        <MutationForm label="Issue key" form={form} submit="Issue key" className="space-y-4">
+          <SelectField label="Role" options={ROLES} {...fields.field('role')} />
+          {role === 'PARTNER' && (
+            <PartnerSelect label="Key partner" required placeholder="Choose…" partners={partners} {...fields.field('partnerId')} />
           )}
-          <Field label="Label">
-            {(p) => (
-              <input
-                {...p}
-                required
-                placeholder="SAIL trading desk"
-                value={input.label}
-                onChange={(e) => setInput({ ...input, label: e.target.value })}
-              />
-            )}
-          </Field>
-          <ErrorAlert error={form.error} />
-          {issued && (
-            <Notice>
-              Copy this key now; it is not shown again:
-              <code aria-label="New API key" className="mt-1 block font-mono text-xs break-all select-all">
-                {issued}
-              </code>
-            </Notice>
-          )}
-          <Button type="submit" disabled={form.busy}>
-            Issue key
-          </Button>
-        </form>
+          <TextField label="Label" required placeholder="SAIL trading desk" {...fields.field('label')} />
+        </MutationForm>
       </Card>
     </div>
   );
@@ -241,22 +192,17 @@ function ApiKeys({ partners }: { partners: { id: string; name: string }[] }) {
 
 function RevokeKey({ id, label, onDone }: { id: string; label: string; onDone: () => void }) {
   const [reason, setReason] = useState('');
-  const [, revoke] = useMutation(RevokeKeyDoc);
-  const form = useMutationForm(() => revoke({ id, reason }), onDone);
+  const form = useMutationForm(RevokeKeyDoc, () => ({ id, reason }), onDone);
   return (
-    <form aria-label={`Revoke ${label}`} onSubmit={form.submit} className="flex items-center justify-end gap-2">
-      <input
+    <RowForm label={`Revoke ${label}`} form={form} submit="Revoke" submitLabel={`Revoke ${label}`} tone="danger">
+      <RowInput
         aria-label={`Reason to revoke ${label}`}
         required
         placeholder="reason"
         value={reason}
-        onChange={(e) => setReason(e.target.value)}
-        className="w-32 rounded-md border border-slate-300 px-2 py-1 text-xs"
+        onChange={setReason}
+        className="text-xs"
       />
-      <Button type="submit" tone="danger" aria-label={`Revoke ${label}`} disabled={form.busy} className="px-2 py-1 text-xs">
-        Revoke
-      </Button>
-      {form.error && <ErrorAlert error={form.error} />}
-    </form>
+    </RowForm>
   );
 }

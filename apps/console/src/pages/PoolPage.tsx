@@ -1,11 +1,14 @@
 import { useMemo, useState } from 'react';
-import { useMutation, useQuery } from 'urql';
 import { Chart, type ChartOption } from '../components/chart';
-import { Button, Card, ErrorAlert, Field, Loading, Notice, PageHeader, Stat, Table } from '../components/ui';
+import { RowInput, SelectField, TextField } from '../components/fields';
+import { MutationForm, RowForm } from '../components/forms';
+import { Table } from '../components/table';
+import { Card, Loading, PageHeader, Stat } from '../components/ui';
 import { graphql } from '../gql';
 import type { ExportRule, PoolQuery } from '../gql/graphql';
-import { dateTime, marketName, percent, units } from '../lib/format';
-import { isoDay, useMutationForm } from '../lib/use-form';
+import { dateTime, marketName, partnerName, percent, units } from '../lib/format';
+import { useReloadableQuery } from '../lib/query';
+import { isoDay, startOfDay, useFields, useMutationForm } from '../lib/use-form';
 
 const PoolDoc = graphql(`
   query Pool {
@@ -88,8 +91,7 @@ const ReceiveDoc = graphql(`
 type Market = PoolQuery['markets'][number];
 
 export function PoolPage() {
-  const [{ data, fetching }, refetch] = useQuery({ query: PoolDoc, requestPolicy: 'cache-and-network' });
-  const reload = () => refetch({ requestPolicy: 'network-only' });
+  const [{ data, fetching }, reload] = useReloadableQuery({ query: PoolDoc, requestPolicy: 'cache-and-network' });
   if (!data) return <Loading what={fetching ? 'Loading the pool' : 'No data'} />;
   const totals = data.markets.reduce(
     (t, m) => ({
@@ -207,27 +209,23 @@ function FleetByMarket({ markets, onChange }: { markets: Market[]; onChange: () 
 
 function AskPrice({ market, onChange }: { market: Market; onChange: () => void }) {
   const [price, setPrice] = useState(market.askPrice ?? '');
-  const [, setAsk] = useMutation(SetAskDoc);
   const name = marketName(market.sku.code, market.region.code);
   const form = useMutationForm(
-    () => setAsk({ input: { skuCode: market.sku.code, regionCode: market.region.code, price: price.trim() === '' ? null : price.trim() } }),
+    SetAskDoc,
+    () => ({ input: { skuCode: market.sku.code, regionCode: market.region.code, price: price.trim() === '' ? null : price.trim() } }),
     onChange,
   );
   return (
-    <form aria-label={`Ask price of ${name}`} onSubmit={form.submit} className="flex items-center justify-end gap-2">
+    <RowForm label={`Ask price of ${name}`} form={form} submit="Save" submitLabel={`Save ask price ${name}`} tone="secondary">
       <span className="text-xs text-slate-400">{market.currency}</span>
-      <input
+      <RowInput
         aria-label={`Ask price ${name}`}
         value={price}
         placeholder="not offered"
-        onChange={(e) => setPrice(e.target.value)}
-        className="w-32 rounded-md border border-slate-300 px-2 py-1 text-right text-sm tabular-nums"
+        onChange={setPrice}
+        className="text-right text-sm tabular-nums"
       />
-      <Button type="submit" tone="secondary" aria-label={`Save ask price ${name}`} disabled={form.busy} className="px-2 py-1 text-xs">
-        Save
-      </Button>
-      {form.error && <ErrorAlert error={form.error} />}
-    </form>
+    </RowForm>
   );
 }
 
@@ -240,44 +238,37 @@ function ShareForm({
   overrides: PoolQuery['sellableShare']['overrides'];
   onChange: () => void;
 }) {
-  const [percentValue, setPercent] = useState('');
-  const [skuCode, setSku] = useState('');
-  const [reason, setReason] = useState('');
-  const [saved, setSaved] = useState<string | null>(null);
-  const [, setShare] = useMutation(SetShareDoc);
+  const fields = useFields({ percent: '', skuCode: '', reason: '' });
+  const { skuCode, reason } = fields.values;
+  const percentValue = fields.values.percent.trim();
   const form = useMutationForm(
-    () => setShare({ input: { percent: percentValue.trim(), skuCode: skuCode || null, reason } }),
+    SetShareDoc,
+    () => ({ input: { percent: percentValue, skuCode: skuCode || null, reason } }),
     () => {
-      setSaved(`${skuCode || 'Global'} share set to ${percentValue.trim()} %`);
-      setReason('');
+      fields.set({ reason: '' });
       onChange();
+      return `${skuCode || 'Global'} share set to ${percentValue} %`;
     },
   );
   return (
     <Card title="Sellable share">
-      <form aria-label="Sellable share" onSubmit={(e) => (setSaved(null), form.submit(e))} className="space-y-4">
-        <Field label="Sellable share (%)" hint="0 to under 10, at most two decimals">
-          {(p) => <input {...p} inputMode="decimal" required value={percentValue} onChange={(e) => setPercent(e.target.value)} />}
-        </Field>
-        <Field label="SKU" hint="leave on Global for every SKU without an override">
-          {(p) => (
-            <select {...p} value={skuCode} onChange={(e) => setSku(e.target.value)}>
-              <option value="">Global</option>
-              {skus.map((s) => (
-                <option key={s.code} value={s.code}>
-                  {s.code} — {s.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Reason">{(p) => <input {...p} required value={reason} onChange={(e) => setReason(e.target.value)} />}</Field>
-        <ErrorAlert error={form.error} />
-        {saved && <Notice>{saved}</Notice>}
-        <Button type="submit" disabled={form.busy}>
-          Save share
-        </Button>
-      </form>
+      <MutationForm label="Sellable share" form={form} submit="Save share" className="space-y-4">
+        <TextField
+          label="Sellable share (%)"
+          hint="0 to under 10, at most two decimals"
+          inputMode="decimal"
+          required
+          {...fields.field('percent')}
+        />
+        <SelectField
+          label="SKU"
+          hint="leave on Global for every SKU without an override"
+          placeholder="Global"
+          options={skus.map((s) => ({ value: s.code, label: `${s.code} — ${s.name}` }))}
+          {...fields.field('skuCode')}
+        />
+        <TextField label="Reason" required {...fields.field('reason')} />
+      </MutationForm>
       {overrides.length > 0 && (
         <div className="mt-5 border-t border-slate-100 pt-4">
           <h3 className="mb-2 text-xs font-medium tracking-wide text-slate-500 uppercase">Overrides</h3>
@@ -295,65 +286,32 @@ function ShareForm({
 }
 
 function ReceiveForm({ skus, regions, onChange }: { skus: PoolQuery['skus']; regions: PoolQuery['regions']; onChange: () => void }) {
-  const [input, setInput] = useState({
-    skuCode: skus[0]?.code ?? '',
-    regionCode: regions[0]?.code ?? '',
-    quantity: '',
-    unitCost: '',
-    reference: '',
-  });
-  const [done, setDone] = useState<string | null>(null);
-  const [, receive] = useMutation(ReceiveDoc);
+  const fields = useFields({ skuCode: skus[0]?.code ?? '', regionCode: regions[0]?.code ?? '', quantity: '', unitCost: '', reference: '' });
   const form = useMutationForm(
-    () => receive({ input: { ...input, quantity: Number(input.quantity), reference: input.reference || null } }),
-    (data) => {
-      setDone(
-        `Received ${units(data.receiveInventory.quantity)} × ${data.receiveInventory.skuCode} into ${data.receiveInventory.regionCode}`,
-      );
+    ReceiveDoc,
+    () => ({ input: { ...fields.values, quantity: Number(fields.values.quantity), reference: fields.values.reference || null } }),
+    ({ receiveInventory: lot }) => {
       onChange();
+      return `Received ${units(lot.quantity)} × ${lot.skuCode} into ${lot.regionCode}`;
     },
   );
-  const set = (field: keyof typeof input) => (e: { target: { value: string } }) => setInput({ ...input, [field]: e.target.value });
   return (
     <Card title="Receive inventory">
-      <form aria-label="Receive inventory" onSubmit={(e) => (setDone(null), form.submit(e))} className="grid grid-cols-2 gap-4">
-        <Field label="SKU">
-          {(p) => (
-            <select {...p} value={input.skuCode} onChange={set('skuCode')}>
-              {skus.map((s) => (
-                <option key={s.code}>{s.code}</option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Region">
-          {(p) => (
-            <select {...p} value={input.regionCode} onChange={set('regionCode')}>
-              {regions.map((r) => (
-                <option key={r.code}>{r.code}</option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Quantity">
-          {(p) => <input {...p} inputMode="numeric" required value={input.quantity} onChange={set('quantity')} />}
-        </Field>
-        <Field label="Unit cost (CNY)">
-          {(p) => <input {...p} inputMode="decimal" required value={input.unitCost} onChange={set('unitCost')} />}
-        </Field>
+      <MutationForm
+        label="Receive inventory"
+        form={form}
+        submit="Receive inventory"
+        className="grid grid-cols-2 gap-4"
+        footerClassName="col-span-2 space-y-3"
+      >
+        <SelectField label="SKU" options={skus.map((s) => s.code)} {...fields.field('skuCode')} />
+        <SelectField label="Region" options={regions.map((r) => r.code)} {...fields.field('regionCode')} />
+        <TextField label="Quantity" inputMode="numeric" required {...fields.field('quantity')} />
+        <TextField label="Unit cost (CNY)" inputMode="decimal" required {...fields.field('unitCost')} />
         <div className="col-span-2">
-          <Field label="Reference">
-            {(p) => <input {...p} placeholder="PO-2026-118" value={input.reference} onChange={set('reference')} />}
-          </Field>
+          <TextField label="Reference" placeholder="PO-2026-118" {...fields.field('reference')} />
         </div>
-        <div className="col-span-2 space-y-3">
-          <ErrorAlert error={form.error} />
-          {done && <Notice>{done}</Notice>}
-          <Button type="submit" disabled={form.busy}>
-            Receive inventory
-          </Button>
-        </div>
-      </form>
+      </MutationForm>
     </Card>
   );
 }
@@ -400,27 +358,19 @@ const GrantDoc = graphql(`
 const RULES: ExportRule[] = ['ALLOWED', 'LICENSE_REQUIRED', 'PROHIBITED'];
 
 function ExportControl({ skus }: { skus: PoolQuery['skus'] }) {
-  const [{ data }, refetch] = useQuery({ query: ComplianceDoc });
-  const reload = () => refetch({ requestPolicy: 'network-only' });
-  const [rule, setRuleInput] = useState({ skuCode: skus[0]?.code ?? '', countryCode: 'CN', rule: 'LICENSE_REQUIRED' as ExportRule });
-  const [licence, setLicence] = useState({
-    partnerId: '',
-    skuCode: skus[0]?.code ?? '',
-    quantity: '',
-    validUntil: isoDay(180),
-    reference: '',
-  });
-  const [, setRule] = useMutation(SetRuleDoc);
-  const [, grant] = useMutation(GrantDoc);
-  const ruleForm = useMutationForm(() => setRule({ input: rule }), reload);
+  const [{ data }, reload] = useReloadableQuery({ query: ComplianceDoc });
+  const rule = useFields({ skuCode: skus[0]?.code ?? '', countryCode: 'CN', rule: 'LICENSE_REQUIRED' as ExportRule });
+  const licence = useFields({ partnerId: '', skuCode: skus[0]?.code ?? '', quantity: '', validUntil: isoDay(180), reference: '' });
+  const ruleForm = useMutationForm(SetRuleDoc, () => ({ input: rule.values }), reload);
   const licenceForm = useMutationForm(
-    () =>
-      grant({
-        input: { ...licence, quantity: Number(licence.quantity), validUntil: new Date(`${licence.validUntil}T00:00:00Z`).toISOString() },
-      }),
+    GrantDoc,
+    () => ({
+      input: { ...licence.values, quantity: Number(licence.values.quantity), validUntil: startOfDay(licence.values.validUntil) },
+    }),
     reload,
   );
-  const partnerName = (id: string) => data?.partners.find((p) => p.id === id)?.name ?? id.slice(0, 8);
+  const partners = data?.partners ?? [];
+  const skuCodes = skus.map((s) => s.code);
   return (
     <Card title="Export rules and licences" className="xl:col-span-2">
       <div className="grid gap-6 lg:grid-cols-2">
@@ -436,42 +386,23 @@ function ExportControl({ skus }: { skus: PoolQuery['skus'] }) {
               { header: 'Rule', cell: (r) => r.rule.replace('_', ' ') },
             ]}
           />
-          <form aria-label="Export rule" onSubmit={ruleForm.submit} className="grid grid-cols-3 items-end gap-3">
-            <Field label="Rule SKU">
-              {(p) => (
-                <select {...p} value={rule.skuCode} onChange={(e) => setRuleInput({ ...rule, skuCode: e.target.value })}>
-                  {skus.map((s) => (
-                    <option key={s.code}>{s.code}</option>
-                  ))}
-                </select>
-              )}
-            </Field>
-            <Field label="Country">
-              {(p) => (
-                <input
-                  {...p}
-                  maxLength={2}
-                  value={rule.countryCode}
-                  onChange={(e) => setRuleInput({ ...rule, countryCode: e.target.value.toUpperCase() })}
-                />
-              )}
-            </Field>
-            <Field label="Rule">
-              {(p) => (
-                <select {...p} value={rule.rule} onChange={(e) => setRuleInput({ ...rule, rule: e.target.value as ExportRule })}>
-                  {RULES.map((r) => (
-                    <option key={r}>{r}</option>
-                  ))}
-                </select>
-              )}
-            </Field>
-            <div className="col-span-3 space-y-2">
-              <ErrorAlert error={ruleForm.error} />
-              <Button type="submit" tone="secondary" disabled={ruleForm.busy}>
-                Set rule
-              </Button>
-            </div>
-          </form>
+          <MutationForm
+            label="Export rule"
+            form={ruleForm}
+            submit="Set rule"
+            tone="secondary"
+            className="grid grid-cols-3 items-end gap-3"
+            footerClassName="col-span-3 space-y-2"
+          >
+            <SelectField label="Rule SKU" options={skuCodes} {...rule.field('skuCode')} />
+            <TextField
+              label="Country"
+              maxLength={2}
+              value={rule.values.countryCode}
+              onChange={(v) => rule.set({ countryCode: v.toUpperCase() })}
+            />
+            <SelectField label="Rule" options={RULES} {...rule.field('rule')} />
+          </MutationForm>
         </div>
         <div className="space-y-4">
           <Table
@@ -480,76 +411,34 @@ function ExportControl({ skus }: { skus: PoolQuery['skus'] }) {
             rowKey={(l) => l.id}
             empty="No licences granted."
             columns={[
-              { header: 'Partner', cell: (l) => partnerName(l.partnerId) },
+              { header: 'Partner', cell: (l) => partnerName(partners, l.partnerId) },
               { header: 'SKU', cell: (l) => l.skuCode },
               { header: 'Used / granted', align: 'right', cell: (l) => `${units(l.usedQuantity)} / ${units(l.quantity)}` },
               { header: 'Until', cell: (l) => l.validUntil.slice(0, 10) },
             ]}
           />
-          <form aria-label="Grant licence" onSubmit={licenceForm.submit} className="grid grid-cols-2 items-end gap-3">
-            <Field label="Licence partner">
-              {(p) => (
-                <select {...p} required value={licence.partnerId} onChange={(e) => setLicence({ ...licence, partnerId: e.target.value })}>
-                  <option value="">Choose…</option>
-                  {data?.partners.map((x) => (
-                    <option key={x.id} value={x.id}>
-                      {x.name} ({x.countryCode})
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
-            <Field label="Licence SKU">
-              {(p) => (
-                <select {...p} value={licence.skuCode} onChange={(e) => setLicence({ ...licence, skuCode: e.target.value })}>
-                  {skus.map((s) => (
-                    <option key={s.code}>{s.code}</option>
-                  ))}
-                </select>
-              )}
-            </Field>
-            <Field label="Licence quantity">
-              {(p) => (
-                <input
-                  {...p}
-                  inputMode="numeric"
-                  required
-                  value={licence.quantity}
-                  onChange={(e) => setLicence({ ...licence, quantity: e.target.value })}
-                />
-              )}
-            </Field>
-            <Field label="Valid until">
-              {(p) => (
-                <input
-                  {...p}
-                  type="date"
-                  required
-                  value={licence.validUntil}
-                  onChange={(e) => setLicence({ ...licence, validUntil: e.target.value })}
-                />
-              )}
-            </Field>
+          <MutationForm
+            label="Grant licence"
+            form={licenceForm}
+            submit="Grant licence"
+            tone="secondary"
+            className="grid grid-cols-2 items-end gap-3"
+            footerClassName="col-span-2 space-y-2"
+          >
+            <SelectField
+              label="Licence partner"
+              required
+              placeholder="Choose…"
+              options={partners.map((x) => ({ value: x.id, label: `${x.name} (${x.countryCode})` }))}
+              {...licence.field('partnerId')}
+            />
+            <SelectField label="Licence SKU" options={skuCodes} {...licence.field('skuCode')} />
+            <TextField label="Licence quantity" inputMode="numeric" required {...licence.field('quantity')} />
+            <TextField label="Valid until" type="date" required {...licence.field('validUntil')} />
             <div className="col-span-2">
-              <Field label="Licence reference">
-                {(p) => (
-                  <input
-                    {...p}
-                    required
-                    placeholder="BIS D-2026-118"
-                    value={licence.reference}
-                    onChange={(e) => setLicence({ ...licence, reference: e.target.value })}
-                  />
-                )}
-              </Field>
+              <TextField label="Licence reference" required placeholder="BIS D-2026-118" {...licence.field('reference')} />
             </div>
-            <div className="col-span-2 space-y-2">
-              <ErrorAlert error={licenceForm.error} />
-              <Button type="submit" tone="secondary" disabled={licenceForm.busy}>
-                Grant licence
-              </Button>
-            </div>
-          </form>
+          </MutationForm>
         </div>
       </div>
     </Card>

@@ -1,10 +1,10 @@
 import { useMemo } from 'react';
-import { useQuery } from 'urql';
 import { Chart, type ChartOption } from '../components/chart';
-import { Badge, Card, Loading, PageHeader, Stat, Table } from '../components/ui';
+import { Table } from '../components/table';
+import { Badge, Card, Loading, PageHeader, Stat } from '../components/ui';
 import { graphql } from '../gql';
 import { units } from '../lib/format';
-import { usePolling } from './MarketsPage';
+import { usePolling, useReloadableQuery } from '../lib/query';
 
 const QueuesDoc = graphql(`
   query Queues {
@@ -21,8 +21,8 @@ const QueuesDoc = graphql(`
 `);
 
 export function QueuesPage() {
-  const [{ data }, refetch] = useQuery({ query: QueuesDoc });
-  usePolling(refetch, 2000);
+  const [{ data }, reload] = useReloadableQuery({ query: QueuesDoc });
+  usePolling(reload, 2000);
   const option = useMemo<ChartOption>(() => {
     const queues = data?.queueCounts ?? [];
     const bar = (name: string, pick: (q: (typeof queues)[number]) => number) => ({

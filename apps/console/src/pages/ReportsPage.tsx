@@ -1,12 +1,14 @@
 import { useState } from 'react';
-import { useMutation, useQuery } from 'urql';
-import { Button, Card, ErrorAlert, Field, Loading, PageHeader, StatusBadge, Table } from '../components/ui';
+import { PartnerSelect, SelectField, TextField } from '../components/fields';
+import { MutationForm } from '../components/forms';
+import { Table } from '../components/table';
+import { Button, Card, CardNote, ErrorAlert, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { graphql } from '../gql';
 import type { ReportFormat, ReportsQuery } from '../gql/graphql';
-import { money, shortDateTime, units } from '../lib/format';
+import { money, partnerName, shortDateTime, units } from '../lib/format';
+import { nodes, usePolling, useReloadableQuery } from '../lib/query';
 import { apiKey, bearer } from '../lib/session';
-import { isoDay, useMutationForm } from '../lib/use-form';
-import { usePolling } from './MarketsPage';
+import { isoDay, startOfDay, useFields, useMutationForm } from '../lib/use-form';
 
 const ReportsDoc = graphql(`
   query Reports {
@@ -53,22 +55,20 @@ const RequestReportDoc = graphql(`
 `);
 
 type Report = ReportsQuery['settlementReports']['edges'][number]['node'];
-const startOf = (day: string) => new Date(`${day}T00:00:00Z`).toISOString();
+const FORMATS: ReportFormat[] = ['CSV', 'XLSX'];
 
 export function ReportsPage() {
-  const [{ data }, refetch] = useQuery({ query: ReportsDoc });
-  const reports = data?.settlementReports.edges.map((e) => e.node) ?? [];
-  usePolling(refetch, reports.some((r) => r.status === 'QUEUED' || r.status === 'RUNNING') ? 750 : 5000);
-  const [input, setInput] = useState({ from: isoDay(-30), to: isoDay(1), format: 'CSV' as ReportFormat, partnerId: '' });
-  const [, request] = useMutation(RequestReportDoc);
+  const [{ data }, reload] = useReloadableQuery({ query: ReportsDoc });
+  const reports = data ? nodes(data.settlementReports) : [];
+  usePolling(reload, reports.some((r) => r.status === 'QUEUED' || r.status === 'RUNNING') ? 750 : 5000);
+  const fields = useFields({ from: isoDay(-30), to: isoDay(1), format: 'CSV' as ReportFormat, partnerId: '' });
+  const { from, to, format, partnerId } = fields.values;
   const form = useMutationForm(
-    () =>
-      request({ input: { from: startOf(input.from), to: startOf(input.to), format: input.format, partnerId: input.partnerId || null } }),
-    () => refetch({ requestPolicy: 'network-only' }),
+    RequestReportDoc,
+    () => ({ input: { from: startOfDay(from), to: startOfDay(to), format, partnerId: partnerId || null } }),
+    reload,
   );
   if (!data) return <Loading />;
-  const partnerName = (id: string | null | undefined) =>
-    id ? (data.partners.find((p) => p.id === id)?.name ?? id.slice(0, 8)) : 'All partners';
   return (
     <>
       <PageHeader
@@ -77,46 +77,20 @@ export function ReportsPage() {
       />
       <div className="grid gap-6 xl:grid-cols-4">
         <Card title="Request a report">
-          <form aria-label="Request report" onSubmit={form.submit} className="space-y-4">
-            <Field label="From" hint="00:00 UTC, included">
-              {(p) => (
-                <input {...p} type="date" required value={input.from} onChange={(e) => setInput({ ...input, from: e.target.value })} />
-              )}
-            </Field>
-            <Field label="To" hint="00:00 UTC, excluded">
-              {(p) => <input {...p} type="date" required value={input.to} onChange={(e) => setInput({ ...input, to: e.target.value })} />}
-            </Field>
-            <Field label="Format">
-              {(p) => (
-                <select {...p} value={input.format} onChange={(e) => setInput({ ...input, format: e.target.value as ReportFormat })}>
-                  <option value="CSV">CSV</option>
-                  <option value="XLSX">XLSX</option>
-                </select>
-              )}
-            </Field>
-            <Field label="Partner" hint="optional">
-              {(p) => (
-                <select {...p} value={input.partnerId} onChange={(e) => setInput({ ...input, partnerId: e.target.value })}>
-                  <option value="">All partners</option>
-                  {data.partners.map((x) => (
-                    <option key={x.id} value={x.id}>
-                      {x.name}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
-            <ErrorAlert error={form.error} />
-            <Button type="submit" disabled={form.busy}>
-              Request report
-            </Button>
-          </form>
+          <MutationForm label="Request report" form={form} submit="Request report" className="space-y-4">
+            <TextField label="From" hint="00:00 UTC, included" type="date" required {...fields.field('from')} />
+            <TextField label="To" hint="00:00 UTC, excluded" type="date" required {...fields.field('to')} />
+            <SelectField label="Format" options={FORMATS} {...fields.field('format')} />
+            <PartnerSelect
+              label="Partner"
+              hint="optional"
+              placeholder="All partners"
+              partners={data.partners}
+              {...fields.field('partnerId')}
+            />
+          </MutationForm>
         </Card>
-        <Card
-          title="Report history"
-          className="xl:col-span-3"
-          actions={<span className="text-xs text-slate-500">{data.settlementReports.totalCount} reports</span>}
-        >
+        <Card title="Report history" className="xl:col-span-3" actions={<CardNote>{data.settlementReports.totalCount} reports</CardNote>}>
           <Table
             label="Report history"
             rows={reports}
@@ -126,7 +100,7 @@ export function ReportsPage() {
               { header: 'Requested', cell: (r) => shortDateTime(r.createdAt) },
               { header: 'Period', cell: (r) => `${r.from.slice(0, 10)} → ${r.to.slice(0, 10)}` },
               { header: 'Format', cell: (r) => r.format },
-              { header: 'Partner', cell: (r) => partnerName(r.partnerId) },
+              { header: 'Partner', cell: (r) => (r.partnerId ? partnerName(data.partners, r.partnerId) : 'All partners') },
               { header: 'Status', cell: (r) => <Progress report={r} /> },
               { header: 'Rows', align: 'right', cell: (r) => units(r.rowCount) },
               { header: 'Gross', align: 'right', cell: (r) => money(r.totals?.grossAmount) },

@@ -1,5 +1,7 @@
 import { useState, type FormEvent } from 'react';
-import { Button, ErrorAlert, Field } from '../components/ui';
+import { Brand } from '../components/brand';
+import { TextField } from '../components/fields';
+import { Button, ErrorAlert } from '../components/ui';
 import { bearer, signIn } from '../lib/session';
 
 /** Checks the key with `me` over HTTP before keeping it, so a bad key never reaches graphql-ws. */
@@ -33,18 +35,18 @@ export function SignInPage() {
   return (
     <div className="flex min-h-screen items-center justify-center bg-gradient-to-br from-slate-900 via-slate-800 to-indigo-950 px-4">
       <div className="w-full max-w-sm">
-        <div className="mb-6 flex items-center justify-center gap-3 text-white">
-          <img src="./favicon.svg" alt="" className="h-10 w-10" />
-          <div>
-            <div className="text-lg font-semibold">GPU Pool</div>
-            <div className="text-xs text-slate-400">Operations and finance console</div>
-          </div>
-        </div>
+        <Brand subtitle="Operations and finance console" large />
         <form aria-label="Sign in" onSubmit={submit} className="space-y-4 rounded-xl bg-white p-6 shadow-xl">
           <h1 className="text-base font-semibold text-slate-900">Sign in with an API key</h1>
-          <Field label="API key" hint="Kept in this tab only; closing it or signing out forgets it.">
-            {(p) => <input {...p} type="password" autoComplete="off" required value={key} onChange={(e) => setKey(e.target.value)} />}
-          </Field>
+          <TextField
+            label="API key"
+            hint="Kept in this tab only; closing it or signing out forgets it."
+            type="password"
+            autoComplete="off"
+            required
+            value={key}
+            onChange={setKey}
+          />
           {error && <ErrorAlert error={error} />}
           <Button type="submit" disabled={busy || !key.trim()} className="w-full">
             Sign in
