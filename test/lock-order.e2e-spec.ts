@@ -84,7 +84,7 @@ describe('the lock order: settlement, payments, receipts, orders, cancels and ma
       for (const p of partners) {
         const res = await place(p, 1, '137000.00', 'GTC');
         ok(res);
-        work.push(stack.gql(p.key, 'mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id: res.data!.placeOrder.id }));
+        work.push(pool.cancel(p.key, res.data!.placeOrder.id));
       }
       for (const answer of await Promise.all(work)) {
         if (answer && typeof answer === 'object' && 'status' in answer) ok(answer as GraphQLResponse);
