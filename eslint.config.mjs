@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.data/**', 'coverage/**', 'apps/console/src/gql/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.data/**', 'coverage/**', 'apps/console/src/gql/**', 'test/support/graphql/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -5,11 +5,13 @@ import { Queue } from 'bullmq';
 import { ApiKeyService } from '@gpupool/identity';
 import { InventoryService, loadDemoFleet } from '@gpupool/inventory';
 import { QueueName } from '@gpupool/platform';
-import { AppProcess, startApi, startWorker } from './support/app-process';
-import { benchPartner, BenchStack, Gql, gqlClient, scaled, startBenchStack } from './support/bench-stack';
-import { booksViolations } from './support/books-check';
+import { postGraphQL } from '../test/support/graphql-client';
+import { Pool } from '../test/support/pool';
+import { ownCpuSeconds, postgresCpuSeconds, redisCpuSeconds } from '../test/support/process-cpu';
+import { AppProcess, startApiProcess, startWorkerProcess } from '../test/support/processes';
 import { seededRandom } from '../test/support/seeded-random';
-import { ownCpuSeconds, postgresCpuSeconds, redisCpuSeconds } from './support/process-cpu';
+import { BENCH_CREDIT_LIMIT, BenchStack, scaled, startBenchStack } from './support/bench-stack';
+import { booksViolations } from './support/books-check';
 import { topStatements } from './support/top-statements';
 
 /**
@@ -63,15 +65,6 @@ export interface MarketDayFigures {
 
 const fen = (value: number) => (Math.round(value * 100) / 100).toFixed(2);
 
-async function post(url: string, key: string, query: string, variables: Record<string, unknown>): Promise<any> {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return response.json();
-}
-
 const PLACE = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id status } }';
 const CANCEL = 'mutation($id: ID!) { cancelOrder(id: $id) { status } }';
 
@@ -92,24 +85,18 @@ async function offeredMarkets(stack: BenchStack): Promise<Market[]> {
 }
 
 /** The operator's move number `n`: inventory for the next MOVE_EVERY orders in every market, and a share or an ask change. */
-async function operatorMove(ok: Gql, key: string, markets: Market[], n: number, random: ReturnType<typeof seededRandom>): Promise<void> {
+async function operatorMove(pool: Pool, markets: Market[], n: number, random: ReturnType<typeof seededRandom>): Promise<void> {
   // About 2.5 units an order, spread over the markets, at a share of 7-9.5 %: 40 units received per unit demanded.
   const perMarket = Math.ceil((MOVE_EVERY * 2.5 * 40) / markets.length);
   for (const m of markets) {
-    await ok(key, 'mutation($i: ReceiveInventoryInput!) { receiveInventory(input: $i) { id } }', {
-      i: { skuCode: m.skuCode, regionCode: m.regionCode, quantity: perMarket, unitCost: fen(m.ask * 0.85), reference: `day lot ${n}` },
-    });
+    await pool.receive(m.skuCode, m.regionCode, perMarket, fen(m.ask * 0.85), `day lot ${n}`);
   }
   if (n % 2 === 0) {
-    await ok(key, 'mutation($i: SetSellableShareInput!) { setSellableShare(input: $i) { globalPercent } }', {
-      i: { percent: fen(7 + random.next() * 2.5), reason: `market day move ${n}` },
-    });
+    await pool.share(fen(7 + random.next() * 2.5), undefined, `market day move ${n}`);
   } else {
     const m = markets[random.int(0, markets.length - 1)]!;
     m.ask = Math.round(m.ask * (0.97 + random.next() * 0.06));
-    await ok(key, 'mutation($i: SetAskPriceInput!) { setAskPrice(input: $i) { askPrice } }', {
-      i: { skuCode: m.skuCode, regionCode: m.regionCode, price: fen(m.ask) },
-    });
+    await pool.ask(m.skuCode, m.regionCode, fen(m.ask));
   }
 }
 
@@ -141,15 +128,16 @@ async function day(orders: number): Promise<MarketDayFigures> {
     const admin = (await stack.app.get(ApiKeyService).authenticate(stack.adminKey))!;
     await stack.dataSource.transaction((em) => loadDemoFleet(em, admin, stack.app.get(InventoryService)));
     const markets = await offeredMarkets(stack);
+    const pool = new Pool(stack);
     const partners: { id: string; key: string; country: string }[] = [];
     for (let i = 0; i < PARTNERS; i++) {
       const country = i % 2 ? 'SG' : 'CN';
-      partners.push({ ...(await benchPartner(stack.ok, stack.adminKey, `Day Partner ${i}`, country)), country });
+      partners.push({ ...(await pool.partner(`Day Partner ${i}`, country, BENCH_CREDIT_LIMIT)), country });
     }
-    const finance = await stack.ok(stack.adminKey, 'mutation { issueApiKey(input: {role: FINANCE, label: "day books"}) { key } }');
+    const finance = await pool.key('FINANCE', 'day books');
 
-    const api = await startApi(stack.env);
-    const workers = [await startWorker(stack.env), await startWorker(stack.env)];
+    const api = await startApiProcess(stack.env);
+    const workers = [await startWorkerProcess(stack.env), await startWorkerProcess(stack.env)];
     processes.push(api, ...workers);
     const postgresDir = resolve('.data/bench/postgres');
     const redisPort = Number(new URL(stack.env.REDIS_URL).port || 6379);
@@ -176,7 +164,7 @@ async function day(orders: number): Promise<MarketDayFigures> {
           for (let k = next++; k < orders; k = next++) {
             if (k > 0 && k % MOVE_EVERY === 0) {
               const n = ++moves;
-              moving = moving.then(() => operatorMove(stack.ok, stack.adminKey, markets, n, random));
+              moving = moving.then(() => operatorMove(pool, markets, n, random));
             }
             const partner = partners[k % PARTNERS]!;
             const allowed = markets.filter((m) => m.countries.has(partner.country));
@@ -190,7 +178,7 @@ async function day(orders: number): Promise<MarketDayFigures> {
               limitPrice: fen(market.ask * (0.98 + random.next() * 0.06)),
               timeInForce: roll < 0.8 ? 'GTC' : roll < 0.95 ? 'IOC' : 'FOK',
             };
-            const res = await post(api.url, partner.key, PLACE, { i: input });
+            const res = await postGraphQL(api.url, partner.key, PLACE, { i: input });
             const code: string | undefined = res.errors?.[0]?.extensions?.code;
             if (code) {
               refused[code] = (refused[code] ?? 0) + 1;
@@ -198,7 +186,7 @@ async function day(orders: number): Promise<MarketDayFigures> {
             }
             placed++;
             if (input.timeInForce === 'GTC' && random.next() < 0.05) {
-              const cancel = await post(api.url, partner.key, CANCEL, { id: res.data.placeOrder.id });
+              const cancel = await postGraphQL(api.url, partner.key, CANCEL, { id: res.data!.placeOrder.id });
               if (!cancel.errors) cancelled++;
             }
           }
@@ -230,23 +218,18 @@ async function day(orders: number): Promise<MarketDayFigures> {
     );
 
     // The settlement report of the day.
-    const financeOk = gqlClient(stack.url);
     const reportStarted = performance.now();
-    const requested = await financeOk(
-      finance.issueApiKey.key,
+    const requested = await stack.ok(
+      finance.key,
       'mutation($i: RequestSettlementReportInput!) { requestSettlementReport(input: $i) { id } }',
       { i: { from: dayStart.toISOString(), to: new Date(Date.now() + 1000).toISOString(), format: 'CSV' } },
     );
     let report: { status: string; rowCount: number | null; totals: { grossAmount: string } | null };
     for (;;) {
       report = (
-        await financeOk(
-          finance.issueApiKey.key,
-          'query($id: ID!) { settlementReport(id: $id) { status rowCount totals { grossAmount } } }',
-          {
-            id: requested.requestSettlementReport.id,
-          },
-        )
+        await stack.ok(finance.key, 'query($id: ID!) { settlementReport(id: $id) { status rowCount totals { grossAmount } } }', {
+          id: requested.requestSettlementReport.id,
+        })
       ).settlementReport;
       if (report.status === 'SUCCEEDED' || report.status === 'FAILED') break;
       await new Promise((r) => setTimeout(r, 100));

@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import { InventoryService } from '@gpupool/inventory';
 import { MatchingService } from '@gpupool/trading';
-import { benchPartner, scaled, startBenchStack } from './support/bench-stack';
-import { insertRestingOrders } from './support/bulk-orders';
+import { insertRestingOrders } from '../test/support/bulk-orders';
+import { Pool } from '../test/support/pool';
+import { BENCH_CREDIT_LIMIT, scaled, startBenchStack } from './support/bench-stack';
 
 /**
  * Matching catch-up: N resting GTC orders (100,000 × BENCH_SCALE, inserted with SQL, over 100
@@ -19,14 +20,11 @@ export async function run(): Promise<string> {
   const count = scaled(100_000, 1_000);
   const stack = await startBenchStack('matching');
   try {
+    const pool = new Pool(stack);
     const partnerIds: string[] = [];
-    for (let i = 0; i < 100; i++) partnerIds.push((await benchPartner(stack.ok, stack.adminKey, `Bench Matcher ${i}`)).id);
-    await stack.ok(stack.adminKey, 'mutation($i: ReceiveInventoryInput!) { receiveInventory(input: $i) { id } }', {
-      i: { skuCode: SKU, regionCode: REGION, quantity: count * 50, unitCost: '90000.00' },
-    });
-    await stack.ok(stack.adminKey, 'mutation($i: SetAskPriceInput!) { setAskPrice(input: $i) { askPrice } }', {
-      i: { skuCode: SKU, regionCode: REGION, price: '100000.00' },
-    });
+    for (let i = 0; i < 100; i++) partnerIds.push((await pool.partner(`Bench Matcher ${i}`, 'SG', BENCH_CREDIT_LIMIT)).id);
+    await pool.receive(SKU, REGION, count * 50, '90000.00');
+    await pool.ask(SKU, REGION, '100000.00');
     const marketId = (await stack.app.get(InventoryService).findMarket(SKU, REGION))!.id;
     const { units } = await insertRestingOrders(stack.dataSource, {
       prefix: 'bench-',
@@ -44,9 +42,7 @@ export async function run(): Promise<string> {
     const baseline = baselines.sort((a, b) => a - b)[1]!;
 
     // The share raise commits and asks for a match run; no worker runs here, so the run below is the only one.
-    await stack.ok(stack.adminKey, 'mutation($i: SetSellableShareInput!) { setSellableShare(input: $i) { globalPercent } }', {
-      i: { percent: '8.00', skuCode: SKU, reason: 'benchmark: catch-up' },
-    });
+    await pool.share('8.00', SKU, 'benchmark: catch-up');
     const matching = stack.app.get(MatchingService);
     const started = performance.now();
     let committedAt = 0;

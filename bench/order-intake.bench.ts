@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import autocannon from 'autocannon';
 import { resolve } from 'node:path';
-import { benchPartner, createBenchDatabase, gqlClient, scaled, startProcess, startWorkerProcess } from './support/bench-stack';
-import { ownCpuSeconds, postgresCpuSeconds, redisCpuSeconds } from './support/process-cpu';
+import { Pool } from '../test/support/pool';
+import { startApiProcess, startHttpProcess, startWorkerProcess } from '../test/support/processes';
+import { BENCH_CREDIT_LIMIT, createBenchDatabase, scaled } from './support/bench-stack';
+import { ownCpuSeconds, postgresCpuSeconds, redisCpuSeconds } from '../test/support/process-cpu';
 import { sql, topStatements } from './support/top-statements';
 
 /**
@@ -99,30 +101,24 @@ export async function run(): Promise<string> {
   const database = await createBenchDatabase('intake');
   const url = database.env.DATABASE_URL!;
   await sql(url, 'CREATE TABLE essential_orders (LIKE orders INCLUDING ALL)');
-  const api = await startProcess('apps/api/src/main.js', database.env);
+  const api = await startApiProcess(database.env);
   const worker = await startWorkerProcess(database.env);
-  const bare = await startProcess('bench/support/bare-apollo.js', { NODE_ENV: 'production' }, '/?query=%7B__typename%7D');
-  const essential = await startProcess(
+  const bare = await startHttpProcess('bench/support/bare-apollo.js', { NODE_ENV: 'production' }, '/?query=%7B__typename%7D');
+  const essential = await startHttpProcess(
     'bench/support/essential-order.js',
     { NODE_ENV: 'production', DATABASE_URL: url },
     '/?query=%7B__typename%7D',
   );
   try {
-    const ok = gqlClient(api.url);
+    const pool = new Pool({ url: api.url, adminKey: database.adminKey });
     const keys: string[] = [];
     const baselinePartners: string[] = [];
-    for (let i = 0; i < CONNECTIONS; i++) keys.push((await benchPartner(ok, database.adminKey, `Bench Intake ${i}`)).key);
-    for (let i = 0; i < CONNECTIONS; i++) baselinePartners.push((await benchPartner(ok, database.adminKey, `Bench Essential ${i}`)).id);
-    await ok(database.adminKey, 'mutation($i: ReceiveInventoryInput!) { receiveInventory(input: $i) { id } }', {
-      i: { skuCode: SKU, regionCode: REGION, quantity: 1_000_000, unitCost: '90000.00' },
-    });
-    await ok(database.adminKey, 'mutation($i: SetAskPriceInput!) { setAskPrice(input: $i) { askPrice } }', {
-      i: { skuCode: SKU, regionCode: REGION, price: '100000.00' },
-    });
+    for (let i = 0; i < CONNECTIONS; i++) keys.push((await pool.partner(`Bench Intake ${i}`, 'SG', BENCH_CREDIT_LIMIT)).key);
+    for (let i = 0; i < CONNECTIONS; i++) baselinePartners.push((await pool.partner(`Bench Essential ${i}`, 'SG', BENCH_CREDIT_LIMIT)).id);
+    await pool.receive(SKU, REGION, 1_000_000, '90000.00');
+    await pool.ask(SKU, REGION, '100000.00');
     // A cap of 50,000 units: the marketable third of the orders fill, then rest once it is sold out.
-    await ok(database.adminKey, 'mutation($i: SetSellableShareInput!) { setSellableShare(input: $i) { globalPercent } }', {
-      i: { percent: '5.00', skuCode: SKU, reason: 'benchmark: intake' },
-    });
+    await pool.share('5.00', SKU, 'benchmark: intake');
     const [{ id: marketId }] = await sql(url, 'SELECT id FROM market LIMIT 1');
 
     let nextOrder = 0;

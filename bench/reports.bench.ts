@@ -18,7 +18,7 @@ import {
   SettledRowReader,
   settledRowsCopy,
 } from '@gpupool/reporting';
-import { startWorker } from './support/app-process';
+import { startWorkerProcess } from '../test/support/processes';
 import { scaled, startBenchStack } from './support/bench-stack';
 
 /**
@@ -210,7 +210,7 @@ export async function measure(): Promise<{ markdown: string; figures: ReportFigu
         `INSERT INTO settlement_report (format, period_from, period_to, requested_by) VALUES ('XLSX', $1, $2, $3) RETURNING id`,
         [PERIOD.from, PERIOD.to, requester],
       );
-      const worker = await startWorker({ ...stack.env, NODE_ENV: 'production', NODE_OPTIONS: nodeOptions });
+      const worker = await startWorkerProcess({ ...stack.env, NODE_ENV: 'production', NODE_OPTIONS: nodeOptions });
       try {
         const readyRssMb = worker.peakRssMb();
         const started = performance.now();

@@ -5,9 +5,10 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { SETTLEMENT_BATCH, SettlementService } from '@gpupool/settlement';
 import { MatchingService } from '@gpupool/trading';
-import { startWorker } from './support/app-process';
-import { benchPartner, BenchStack, scaled, startBenchStack } from './support/bench-stack';
-import { insertRestingOrders } from './support/bulk-orders';
+import { insertRestingOrders } from '../test/support/bulk-orders';
+import { Pool } from '../test/support/pool';
+import { startWorkerProcess } from '../test/support/processes';
+import { BENCH_CREDIT_LIMIT, BenchStack, scaled, startBenchStack } from './support/bench-stack';
 
 /**
  * Settlement throughput: N fills (100,000 × BENCH_SCALE, from one match run of as many resting
@@ -49,7 +50,7 @@ export async function measure(): Promise<{ markdown: string; figures: StageFigur
   try {
     const partnerIds: string[] = [];
     for (let i = 0; i < 100; i++)
-      partnerIds.push((await benchPartner(stack.ok, stack.adminKey, `Bench Settler ${i}`, i % 2 ? 'SG' : 'CN')).id);
+      partnerIds.push((await new Pool(stack).partner(`Bench Settler ${i}`, i % 2 ? 'SG' : 'CN', BENCH_CREDIT_LIMIT)).id);
     const worker = await fillsOf(stack, partnerIds, 'cn-beijing', count);
     const workerSeconds = await settleByWorker(stack, worker.fills.length);
 
@@ -105,17 +106,14 @@ export async function measure(): Promise<{ markdown: string; figures: StageFigur
 /** Resting orders of one ASCEND-910B market written in bulk, then one match run: a fill each, their settle jobs queued. */
 async function fillsOf(stack: BenchStack, partnerIds: string[], region: string, count: number): Promise<Phase> {
   // Two lots, so cost relief crosses from one to the next.
+  const pool = new Pool(stack);
   for (const [quantity, unitCost] of [
     [count * 40, '118900.00'],
     [count * 40, '121500.00'],
   ] as const) {
-    await stack.ok(stack.adminKey, 'mutation($i: ReceiveInventoryInput!) { receiveInventory(input: $i) { id } }', {
-      i: { skuCode: 'ASCEND-910B', regionCode: region, quantity, unitCost },
-    });
+    await pool.receive('ASCEND-910B', region, quantity, unitCost);
   }
-  await stack.ok(stack.adminKey, 'mutation($i: SetAskPriceInput!) { setAskPrice(input: $i) { askPrice } }', {
-    i: { skuCode: 'ASCEND-910B', regionCode: region, price: '139000.00' },
-  });
+  await pool.ask('ASCEND-910B', region, '139000.00');
   const marketId = (await stack.app.get(InventoryService).findMarket('ASCEND-910B', region))!.id;
   await insertRestingOrders(stack.dataSource, {
     prefix: `bench-${region}-`,
@@ -126,9 +124,7 @@ async function fillsOf(stack: BenchStack, partnerIds: string[], region: string, 
     count,
     minLimit: 139_000,
   });
-  await stack.ok(stack.adminKey, 'mutation($i: SetSellableShareInput!) { setSellableShare(input: $i) { globalPercent } }', {
-    i: { percent: '8.00', skuCode: 'ASCEND-910B', reason: 'benchmark: settlement' },
-  });
+  await pool.share('8.00', 'ASCEND-910B', 'benchmark: settlement');
   const summary = await stack.app.get(MatchingService).run(marketId);
   if (summary.fills !== count) throw new Error(`expected ${count} fills in ${region}, the match run made ${summary.fills}`);
   const rows: { id: string }[] = await stack.dataSource.query('SELECT id FROM fill WHERE market_id = $1 ORDER BY executed_at, id', [
@@ -139,7 +135,7 @@ async function fillsOf(stack: BenchStack, partnerIds: string[], region: string, 
 
 /** Seconds from a worker process being ready to every fill settled (it works off the jobs the match run queued). */
 async function settleByWorker(stack: BenchStack, fills: number): Promise<number> {
-  const worker = await startWorker(stack.env);
+  const worker = await startWorkerProcess(stack.env);
   try {
     const started = performance.now();
     for (;;) {

@@ -2,12 +2,10 @@ import { Queue } from 'bullmq';
 import { EntityManager } from 'typeorm';
 import { ComplianceError, ComplianceService, ExportDestination, ExportRule } from '@gpupool/compliance';
 import { ErrorCode } from '@gpupool/platform';
-import { codesOf } from './support/graphql-client';
+import { codesOf, Operation } from './support/graphql-client';
 import { startStack, TestStack } from './support/stack';
+import { CreatePartnerDocument, IssueApiKeyDocument, ReceiveInventoryDocument } from './support/graphql/generated/graphql';
 
-const ISSUE_KEY = `mutation($input: IssueApiKeyInput!) { issueApiKey(input: $input) { key } }`;
-const CREATE_PARTNER = `mutation($input: CreatePartnerInput!) { createPartner(input: $input) { id countryCode } }`;
-const RECEIVE = `mutation($input: ReceiveInventoryInput!) { receiveInventory(input: $input) { id } }`;
 const MARKETS = `query($skuCode: String) { markets(skuCode: $skuCode) { id region { code } } }`;
 const SET_RULE = `mutation($input: SetExportRuleInput!) { setExportRule(input: $input) }`;
 const RULES = `{ exportRules { skuCode countryCode rule updatedAt } }`;
@@ -42,19 +40,24 @@ describe('compliance: export rules, licenses and usage', () => {
   let matching: Queue;
   let partnerCount = 0;
 
-  const ok = async <T = Record<string, any>>(key: string, query: string, variables?: Record<string, unknown>): Promise<T> => {
-    const res = await stack.gql<T>(key, query, variables);
+  const ok = async <T = Record<string, any>, V = Record<string, unknown>>(
+    key: string,
+    operation: Operation<T, V>,
+    variables?: V,
+  ): Promise<T> => {
+    const res = await stack.gql(key, operation, variables);
     expect(res.errors).toBeUndefined();
     return res.data!;
   };
-  const admin = <T = Record<string, any>>(query: string, variables?: Record<string, unknown>) => ok<T>(stack.adminKey, query, variables);
+  const admin = <T = Record<string, any>, V = Record<string, unknown>>(operation: Operation<T, V>, variables?: V) =>
+    ok(stack.adminKey, operation, variables);
   const createPartner = async (countryCode = 'CN'): Promise<ExportDestination> => {
     const name = `Compliance Partner ${++partnerCount} (${countryCode})`;
-    return (await admin(CREATE_PARTNER, { input: { name, countryCode, creditLimit: '1000000.00' } })).createPartner;
+    return (await admin(CreatePartnerDocument, { input: { name, countryCode, creditLimit: '1000000.00' } })).createPartner;
   };
   const issue = async (role: Role, partnerId?: string) =>
-    (await admin(ISSUE_KEY, { input: { role, label: `${role.toLowerCase()} desk`, ...(partnerId ? { partnerId } : {}) } })).issueApiKey
-      .key as string;
+    (await admin(IssueApiKeyDocument, { input: { role, label: `${role.toLowerCase()} desk`, ...(partnerId ? { partnerId } : {}) } }))
+      .issueApiKey.key;
   const grant = (partnerId: string, skuCode: string, quantity: number, validUntil = inDays(30), key = stack.adminKey) =>
     ok<{ grantExportLicense: License }>(key, GRANT, {
       input: { partnerId, skuCode, quantity, validUntil, reference: `EAR-${quantity}` },
@@ -173,9 +176,15 @@ describe('compliance: export rules, licenses and usage', () => {
 
   describe('setExportRule', () => {
     it('adds and replaces a rule, audited with before and after, and asks for a match run of every market of the SKU', async () => {
-      await admin(RECEIVE, { input: { skuCode: 'ASCEND-910C', regionCode: 'cn-beijing', quantity: 100, unitCost: '150000.00' } });
-      await admin(RECEIVE, { input: { skuCode: 'ASCEND-910C', regionCode: 'ap-singapore', quantity: 100, unitCost: '150000.00' } });
-      await admin(RECEIVE, { input: { skuCode: 'MLU370', regionCode: 'cn-beijing', quantity: 100, unitCost: '50000.00' } });
+      await admin(ReceiveInventoryDocument, {
+        input: { skuCode: 'ASCEND-910C', regionCode: 'cn-beijing', quantity: 100, unitCost: '150000.00' },
+      });
+      await admin(ReceiveInventoryDocument, {
+        input: { skuCode: 'ASCEND-910C', regionCode: 'ap-singapore', quantity: 100, unitCost: '150000.00' },
+      });
+      await admin(ReceiveInventoryDocument, {
+        input: { skuCode: 'MLU370', regionCode: 'cn-beijing', quantity: 100, unitCost: '50000.00' },
+      });
       const ascendMarkets = (await admin(MARKETS, { skuCode: 'ASCEND-910C' })).markets.map((m: { id: string }) => m.id).sort();
       expect(ascendMarkets).toHaveLength(2);
       await clearJobs();

@@ -4,9 +4,8 @@ import { Account, LedgerService } from '@gpupool/ledger';
 import { Decimal, ErrorCode, NotFoundError } from '@gpupool/platform';
 import { codesOf } from './support/graphql-client';
 import { startStack, TestStack } from './support/stack';
+import { CreatePartnerDocument, IssueApiKeyDocument, Role } from './support/graphql/generated/graphql';
 
-const ISSUE_KEY = `mutation($input: IssueApiKeyInput!) { issueApiKey(input: $input) { id key } }`;
-const CREATE_PARTNER = `mutation($input: CreatePartnerInput!) { createPartner(input: $input) { id } }`;
 const RECORD_PAYMENT = `mutation($input: RecordPaymentInput!) {
   recordPayment(input: $input) { id partnerId amount reference receivedAt journalEntryId } }`;
 const PARTNERS = '{ partners { id creditLimit creditUsed creditAvailable } }';
@@ -20,14 +19,14 @@ describe('partner credit and payments', () => {
   let operatorKey: string;
 
   const createPartner = async (name: string, creditLimit: string, countryCode = 'CN') => {
-    const res = await stack.gql(stack.adminKey, CREATE_PARTNER, { input: { name, countryCode, creditLimit } });
+    const res = await stack.gql(stack.adminKey, CreatePartnerDocument, { input: { name, countryCode, creditLimit } });
     expect(res.errors).toBeUndefined();
-    return res.data!.createPartner.id as string;
+    return res.data!.createPartner.id;
   };
-  const issue = async (role: string, extra: Record<string, unknown> = {}) => {
-    const res = await stack.gql(stack.adminKey, ISSUE_KEY, { input: { role, label: `${role} key`, ...extra } });
+  const issue = async (role: Role, extra: { partnerId?: string } = {}) => {
+    const res = await stack.gql(stack.adminKey, IssueApiKeyDocument, { input: { role, label: `${role} key`, ...extra } });
     expect(res.errors).toBeUndefined();
-    return res.data!.issueApiKey as { id: string; key: string };
+    return res.data!.issueApiKey;
   };
   const row = async (partnerId: string) => {
     const [p] = await stack.dataSource.query('SELECT credit_limit, credit_held, receivable FROM partner WHERE id = $1', [partnerId]);

@@ -1,9 +1,8 @@
 import { Queue } from 'bullmq';
-import { codesOf, GraphQLResponse } from './support/graphql-client';
+import { codesOf, GraphQLResponse, Operation } from './support/graphql-client';
 import { startStack, TestStack } from './support/stack';
+import { CreatePartnerDocument, IssueApiKeyDocument } from './support/graphql/generated/graphql';
 
-const ISSUE_KEY = `mutation($input: IssueApiKeyInput!) { issueApiKey(input: $input) { key } }`;
-const CREATE_PARTNER = `mutation($input: CreatePartnerInput!) { createPartner(input: $input) { id } }`;
 const UPSERT_SKU = `mutation($input: UpsertSkuInput!) { upsertSku(input: $input) { code vendor name memoryGb } }`;
 const UPSERT_REGION = `mutation($input: UpsertRegionInput!) { upsertRegion(input: $input) { code name countryCode } }`;
 const RECEIVE = `mutation($input: ReceiveInventoryInput!) {
@@ -37,12 +36,17 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
   let keys: Record<Key, string>;
   let matching: Queue;
 
-  const ok = async <T = Record<string, any>>(key: string, query: string, variables?: Record<string, unknown>): Promise<T> => {
-    const res = await stack.gql<T>(key, query, variables);
+  const ok = async <T = Record<string, any>, V = Record<string, unknown>>(
+    key: string,
+    operation: Operation<T, V>,
+    variables?: V,
+  ): Promise<T> => {
+    const res = await stack.gql(key, operation, variables);
     expect(res.errors).toBeUndefined();
     return res.data!;
   };
-  const admin = <T = Record<string, any>>(query: string, variables?: Record<string, unknown>) => ok<T>(stack.adminKey, query, variables);
+  const admin = <T = Record<string, any>, V = Record<string, unknown>>(operation: Operation<T, V>, variables?: V) =>
+    ok(stack.adminKey, operation, variables);
   const receive = (skuCode: string, regionCode: string, quantity: number, unitCost = '1000.00') =>
     admin(RECEIVE, { input: { skuCode, regionCode, quantity, unitCost } }).then((d) => d.receiveInventory);
   const setShare = (percent: string, skuCode?: string, reason = 'test') =>
@@ -86,10 +90,11 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
   beforeAll(async () => {
     stack = await startStack();
     matching = new Queue('matching', { connection: { url: stack.env.REDIS_URL }, prefix: stack.env.QUEUE_PREFIX });
-    const partnerId = (await admin(CREATE_PARTNER, { input: { name: 'Shenzhen Compute', countryCode: 'CN', creditLimit: '1000000.00' } }))
-      .createPartner.id;
+    const partnerId = (
+      await admin(CreatePartnerDocument, { input: { name: 'Shenzhen Compute', countryCode: 'CN', creditLimit: '1000000.00' } })
+    ).createPartner.id;
     const issue = async (role: Key, extra: Record<string, unknown> = {}) =>
-      (await admin(ISSUE_KEY, { input: { role, label: `${role.toLowerCase()} desk`, ...extra } })).issueApiKey.key as string;
+      (await admin(IssueApiKeyDocument, { input: { role, label: `${role.toLowerCase()} desk`, ...extra } })).issueApiKey.key;
     keys = {
       ADMIN: stack.adminKey,
       OPERATOR: await issue('OPERATOR'),

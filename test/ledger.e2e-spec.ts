@@ -5,9 +5,9 @@ import { Decimal } from '@gpupool/platform';
 import { codesOf } from './support/graphql-client';
 import { resummed } from './support/ledger-resum';
 import { startStack, TestStack } from './support/stack';
+import { IssueApiKeyDocument, Role } from './support/graphql/generated/graphql';
 
 const TRIAL_BALANCE = '{ trialBalance { account name kind currency debit credit balance } }';
-const ISSUE_KEY = `mutation($input: IssueApiKeyInput!) { issueApiKey(input: $input) { key } }`;
 
 const ENTRY_SQL = `INSERT INTO journal_entry (id, description, source_type, source_id, currency) VALUES ($1::uuid, 'direct SQL', 'test-sql', $1::text, 'CNY')`;
 const POSTING_SQL = `INSERT INTO posting (journal_entry_id, account_id, currency, amount)
@@ -67,8 +67,8 @@ describe('ledger: balanced, append-only, exact', () => {
       `mutation { createPartner(input: { name: "Beijing Compute", countryCode: "CN", creditLimit: "1000000000000.00" }) { id } }`,
     );
     partnerId = created.data!.createPartner.id;
-    const issue = async (role: string, extra: Record<string, unknown> = {}) =>
-      (await stack.gql(stack.adminKey, ISSUE_KEY, { input: { role, label: role, ...extra } })).data!.issueApiKey.key as string;
+    const issue = async (role: Role, extra: { partnerId?: string } = {}) =>
+      (await stack.gql(stack.adminKey, IssueApiKeyDocument, { input: { role, label: role, ...extra } })).data!.issueApiKey.key;
     keys = { OPERATOR: await issue('OPERATOR'), FINANCE: await issue('FINANCE'), PARTNER: await issue('PARTNER', { partnerId }) };
   });
   afterAll(() => stack.close());

@@ -6,6 +6,7 @@ import { Pool } from './support/pool';
 import { settlementViolations } from './support/settlement-invariants';
 import { startStack, TestStack } from './support/stack';
 import { tradingViolations } from './support/trading-invariants';
+import type { TimeInForce } from './support/graphql/generated/graphql';
 
 const SKU = 'ASCEND-910B';
 const REGION = 'cn-beijing';
@@ -46,7 +47,7 @@ describe('the lock order: settlement, payments, receipts, orders, cancels and ma
     const marketId = await pool.marketId(SKU, REGION);
     const matching = stack.get(MatchingService);
     const settlement = stack.get(SettlementService);
-    const place = (who: { key: string }, quantity: number, limitPrice: string, timeInForce: string) =>
+    const place = (who: { key: string }, quantity: number, limitPrice: string, timeInForce: TimeInForce) =>
       pool.place(who.key, { clientOrderId: `lock-${++n}`, skuCode: SKU, regionCode: REGION, quantity, limitPrice, timeInForce });
     const unsettledFills = async () =>
       (
@@ -83,7 +84,7 @@ describe('the lock order: settlement, payments, receipts, orders, cancels and ma
       for (const p of partners) {
         const res = await place(p, 1, '137000.00', 'GTC');
         ok(res);
-        work.push(stack.gql(p.key, 'mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id: res.data!.placeOrder.id }));
+        work.push(pool.cancel(p.key, res.data!.placeOrder.id));
       }
       for (const answer of await Promise.all(work)) {
         if (answer && typeof answer === 'object' && 'status' in answer) ok(answer as GraphQLResponse);

@@ -10,6 +10,7 @@ import { SettlementService } from '@gpupool/settlement';
 import { codesOf } from './support/graphql-client';
 import { eventually, Pool } from './support/pool';
 import { startStack, TestStack } from './support/stack';
+import type { Role } from './support/graphql/generated/graphql';
 
 const REPORT_FIELDS =
   'id status format from to partnerId progressPercent rowCount totals { quantity netAmount taxAmount grossAmount costAmount marginAmount } sha256 downloadUrl error attempts createdAt startedAt finishedAt';
@@ -136,9 +137,7 @@ describe('settlement reports: CSV and XLSX exports that reconcile with the ledge
     pool = new Pool(stack);
     alpha = await pool.partner('Quote "Q", Comma, Inc.', 'CN');
     beta = await pool.partner('Beta Labs', 'SG');
-    const issue = async (role: string) =>
-      (await ok(stack.adminKey, 'mutation($i: IssueApiKeyInput!) { issueApiKey(input: $i) { id key } }', { i: { role, label: role } }))
-        .issueApiKey;
+    const issue = (role: Role) => pool.key(role, role);
     const finance = await issue('FINANCE');
     financeKeyId = finance.id;
     keys = { FINANCE: finance.key, OPERATOR: (await issue('OPERATOR')).key };

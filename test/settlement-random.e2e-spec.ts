@@ -7,6 +7,7 @@ import { resummed } from './support/ledger-resum';
 import { startStack, TestStack } from './support/stack';
 import { seededRandom } from './support/seeded-random';
 import { matchingQueue, matchingQuiet, tradingViolations } from './support/trading-invariants';
+import type { TimeInForce } from './support/graphql/generated/graphql';
 
 const SEED = Number(process.env.SETTLEMENT_SEED ?? Date.now() % 2 ** 31);
 const STEPS = 160;
@@ -62,7 +63,7 @@ describe(`settlement through a randomized run (seed ${SEED}; replay with SETTLEM
         regionCode: market.region,
         quantity: random.int(1, 150),
         limitPrice: fen(Math.round(market.ask * 100 * (0.95 + random.int(0, 15) / 100)) + random.int(0, 99)),
-        timeInForce: random.pick(['GTC', 'GTC', 'GTC', 'IOC', 'FOK']),
+        timeInForce: random.pick<TimeInForce>(['GTC', 'GTC', 'GTC', 'IOC', 'FOK']),
       };
       const res = await pool.place(who.key, input);
       log.push(`${step}: place ${JSON.stringify(input)} → ${res.errors ? codesOf(res).join() : res.data!.placeOrder.status}`);

@@ -11,6 +11,7 @@ import { codesOf } from './support/graphql-client';
 import { eventually, Pool } from './support/pool';
 import { settlementViolations } from './support/settlement-invariants';
 import { startStack, TestStack } from './support/stack';
+import { ReceiveInventoryDocument } from './support/graphql/generated/graphql';
 
 const SETTLEMENT_FIELDS = 'id fillId netAmount taxAmount grossAmount costAmount journalEntryId settledAt';
 
@@ -61,11 +62,8 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
     settlements = stack.get(SettlementService);
     cn = await pool.partner('Settle CN', 'CN', '200000000000000.00');
     sg = await pool.partner('Settle SG', 'SG', '1000000000.00');
-    const issue = async (role: string) =>
-      (await pool.ok(stack.adminKey, 'mutation($i: IssueApiKeyInput!) { issueApiKey(input: $i) { key } }', { i: { role, label: role } }))
-        .issueApiKey.key as string;
-    financeKey = await issue('FINANCE');
-    operatorKey = await issue('OPERATOR');
+    financeKey = (await pool.key('FINANCE', 'FINANCE')).key;
+    operatorKey = (await pool.key('OPERATOR', 'OPERATOR')).key;
     await pool.receive('ASCEND-910B', 'cn-beijing', 1_000_000, '250000.00');
     await pool.share('5.00', 'ASCEND-910B'); // cap 50,000
     await pool.ask('ASCEND-910B', 'cn-beijing', '299999.99');
@@ -458,8 +456,8 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
   describe('inventory in the books', () => {
     it('books each lot received, Dr INVENTORY / Cr FLEET_CAPITAL at cost, and nothing for a refused one', async () => {
       const lot = (
-        await pool.ok(stack.adminKey, 'mutation($i: ReceiveInventoryInput!) { receiveInventory(input: $i) { id } }', {
-          i: { skuCode: 'H20', regionCode: 'cn-guangzhou', quantity: 1234, unitCost: '95300.01' },
+        await pool.ok(stack.adminKey, ReceiveInventoryDocument, {
+          input: { skuCode: 'H20', regionCode: 'cn-guangzhou', quantity: 1234, unitCost: '95300.01' },
         })
       ).receiveInventory;
       const [entry] = await sql(`SELECT id, currency FROM journal_entry WHERE source_type = 'lot' AND source_id = $1`, [lot.id]);
@@ -469,8 +467,8 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
         ['FLEET_CAPITAL', '-117600212.34'],
       ]);
       const [{ n: before }] = await sql('SELECT count(*)::int AS n FROM journal_entry');
-      const refused = await stack.gql(stack.adminKey, 'mutation($i: ReceiveInventoryInput!) { receiveInventory(input: $i) { id } }', {
-        i: { skuCode: 'NO-SUCH-GPU', regionCode: 'cn-guangzhou', quantity: 5, unitCost: '1.00' },
+      const refused = await stack.gql(stack.adminKey, ReceiveInventoryDocument, {
+        input: { skuCode: 'NO-SUCH-GPU', regionCode: 'cn-guangzhou', quantity: 5, unitCost: '1.00' },
       });
       expect(codesOf(refused)).toEqual(['NOT_FOUND']);
       expect(await sql('SELECT count(*)::int AS n FROM journal_entry')).toEqual([{ n: before }]);

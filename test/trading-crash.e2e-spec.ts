@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { insertRestingOrders } from '../bench/support/bulk-orders';
+import { insertRestingOrders } from './support/bulk-orders';
 import { eventually, Pool } from './support/pool';
 import { AppProcess, startWorkerProcess } from './support/processes';
 import { startStack, TestStack } from './support/stack';

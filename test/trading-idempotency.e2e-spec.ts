@@ -1,6 +1,7 @@
 import { codesOf } from './support/graphql-client';
 import { Pool } from './support/pool';
 import { startStack, TestStack } from './support/stack';
+import type { PlaceOrderInput } from './support/graphql/generated/graphql';
 
 const SKU = 'H800';
 const REGION = 'ap-singapore';
@@ -12,7 +13,7 @@ describe('clientOrderId is the idempotency key of placeOrder', () => {
   let partner: { id: string; key: string };
   let other: { id: string; key: string };
 
-  const payload = (clientOrderId: string, extra: Record<string, unknown> = {}) => ({
+  const payload = (clientOrderId: string, extra: Partial<PlaceOrderInput> = {}): PlaceOrderInput => ({
     clientOrderId,
     skuCode: SKU,
     regionCode: REGION,
@@ -94,7 +95,7 @@ describe('clientOrderId is the idempotency key of placeOrder', () => {
     const first = await pool.place(partner.key, payload(key));
     expect(first.errors).toBeUndefined();
     const before = await books();
-    const again = await pool.place(partner.key, payload(key, change));
+    const again = await pool.place(partner.key, payload(key, change as Partial<PlaceOrderInput>));
     expect(codesOf(again)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
     expect(again.errors![0]!.message).toContain(key);
     expect(await books()).toEqual(before);

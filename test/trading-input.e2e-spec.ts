@@ -1,14 +1,13 @@
 import { Queue } from 'bullmq';
 import { codesOf, GraphQLResponse } from './support/graphql-client';
-import { ORDER_FIELDS, Pool } from './support/pool';
+import { Pool } from './support/pool';
 import { startStack, TestStack } from './support/stack';
 import { matchingQueue } from './support/trading-invariants';
+import { PlaceOrderDocument, PlaceOrderInput } from './support/graphql/generated/graphql';
 
 const SKU = 'MLU370';
 const REGION = 'cn-guangzhou';
 const UNOFFERED_REGION = 'cn-shanghai';
-const PLACE = `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { ${ORDER_FIELDS} } }`;
-const CANCEL = 'mutation($id: ID!) { cancelOrder(id: $id) { id status } }';
 
 describe('placeOrder and cancelOrder refuse bad input and the wrong roles, writing nothing', () => {
   let stack: TestStack;
@@ -18,15 +17,17 @@ describe('placeOrder and cancelOrder refuse bad input and the wrong roles, writi
   let keys: Record<'ADMIN' | 'OPERATOR' | 'FINANCE', string>;
   let resting: { id: string };
 
-  const valid = (extra: Record<string, unknown> = {}) => ({
-    clientOrderId: 'input-check',
-    skuCode: SKU,
-    regionCode: REGION,
-    quantity: 3,
-    limitPrice: '50000.00',
-    timeInForce: 'GTC',
-    ...extra,
-  });
+  /** The valid order, with `extra` on top: the cases below send values its type does not allow, as a client could. */
+  const valid = (extra: Record<string, unknown> = {}) =>
+    ({
+      clientOrderId: 'input-check',
+      skuCode: SKU,
+      regionCode: REGION,
+      quantity: 3,
+      limitPrice: '50000.00',
+      timeInForce: 'GTC',
+      ...extra,
+    }) as PlaceOrderInput;
 
   /** Everything placing or cancelling could write: orders, fills, audit, credit, export usage, queued match runs. */
   const footprint = async () => {
@@ -57,9 +58,7 @@ describe('placeOrder and cancelOrder refuse bad input and the wrong roles, writi
     pool = new Pool(stack);
     queue = matchingQueue(stack);
     partner = await pool.partner('Input Checks Ltd', 'CN');
-    const issue = async (role: string) =>
-      (await pool.ok(stack.adminKey, 'mutation($i: IssueApiKeyInput!) { issueApiKey(input: $i) { key } }', { i: { role, label: role } }))
-        .issueApiKey.key as string;
+    const issue = async (role: 'OPERATOR' | 'FINANCE') => (await pool.key(role, role)).key;
     keys = { ADMIN: stack.adminKey, OPERATOR: await issue('OPERATOR'), FINANCE: await issue('FINANCE') };
     await pool.receive(SKU, REGION, 1000);
     await pool.receive(SKU, UNOFFERED_REGION, 1000);
@@ -75,9 +74,9 @@ describe('placeOrder and cancelOrder refuse bad input and the wrong roles, writi
   });
 
   const place =
-    (input: Record<string, unknown>, key = partner.key) =>
+    (input: PlaceOrderInput, key = partner.key) =>
     () =>
-      stack.gql(key, PLACE, { i: input });
+      stack.gql(key, PlaceOrderDocument, { input });
 
   it.each([
     ['quantity 0', { quantity: 0 }, /quantity/],
@@ -145,24 +144,27 @@ describe('placeOrder and cancelOrder refuse bad input and the wrong roles, writi
 
   it.each(['ADMIN', 'OPERATOR', 'FINANCE'] as const)('refuses placeOrder and cancelOrder to %s with FORBIDDEN', async (role) => {
     await expectRefused(place(valid({ clientOrderId: `by-${role}` }), keys[role]), 'FORBIDDEN');
-    await expectRefused(() => stack.gql(keys[role], CANCEL, { id: resting.id }), 'FORBIDDEN');
+    await expectRefused(() => pool.cancel(keys[role], resting.id), 'FORBIDDEN');
   });
 
   it('refuses a request without a key or with an unknown key as UNAUTHENTICATED', async () => {
-    await expectRefused(() => stack.gql(undefined, PLACE, { i: valid({ clientOrderId: 'anonymous' }) }), 'UNAUTHENTICATED');
     await expectRefused(
-      () => stack.gql('gpk_not_a_key_at_all_000000', PLACE, { i: valid({ clientOrderId: 'anonymous' }) }),
+      () => stack.gql(undefined, PlaceOrderDocument, { input: valid({ clientOrderId: 'anonymous' }) }),
+      'UNAUTHENTICATED',
+    );
+    await expectRefused(
+      () => stack.gql('gpk_not_a_key_at_all_000000', PlaceOrderDocument, { input: valid({ clientOrderId: 'anonymous' }) }),
       'UNAUTHENTICATED',
     );
   });
 
   it('refuses to cancel a malformed or missing id as NOT_FOUND, and an ended order as ORDER_NOT_CANCELLABLE', async () => {
-    await expectRefused(() => stack.gql(partner.key, CANCEL, { id: 'not-a-uuid' }), 'NOT_FOUND');
-    await expectRefused(() => stack.gql(partner.key, CANCEL, { id: '00000000-0000-4000-8000-000000000000' }), 'NOT_FOUND');
+    await expectRefused(() => pool.cancel(partner.key, 'not-a-uuid'), 'NOT_FOUND');
+    await expectRefused(() => pool.cancel(partner.key, '00000000-0000-4000-8000-000000000000'), 'NOT_FOUND');
     const ended = await pool.place(partner.key, valid({ clientOrderId: 'to-cancel' }));
     const id = ended.data!.placeOrder.id;
-    expect((await stack.gql(partner.key, CANCEL, { id })).data!.cancelOrder.status).toBe('CANCELLED');
-    await expectRefused(() => stack.gql(partner.key, CANCEL, { id }), 'ORDER_NOT_CANCELLABLE', /CANCELLED/);
+    expect((await pool.cancel(partner.key, id)).data!.cancelOrder.status).toBe('CANCELLED');
+    await expectRefused(() => pool.cancel(partner.key, id), 'ORDER_NOT_CANCELLABLE', /CANCELLED/);
   });
 
   it('still accepts the valid order the cases above were variations of', async () => {

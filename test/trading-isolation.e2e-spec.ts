@@ -8,7 +8,6 @@ const MISSING = '00000000-0000-4000-8000-000000000000';
 const ORDER = 'query($id: ID!) { order(id: $id) { id clientOrderId status partner { id name } fills { id quantity } } }';
 const ORDERS = 'query($f: OrderFilter) { orders(filter: $f) { totalCount edges { node { id } } pageInfo { hasNextPage } } }';
 const FILLS = 'query($f: FillFilter) { fills(filter: $f) { totalCount edges { node { id orderId } } pageInfo { hasNextPage } } }';
-const CANCEL = 'mutation($id: ID!) { cancelOrder(id: $id) { id status } }';
 
 describe('a partner sees only its own orders and fills; another partner’s id answers like a missing one', () => {
   let stack: TestStack;
@@ -98,8 +97,8 @@ describe('a partner sees only its own orders and fills; another partner’s id a
   });
 
   it('refuses to cancel another partner’s order with NOT_FOUND, exactly like a missing id, and leaves it open', async () => {
-    const theirs = await stack.gql(alpha.key, CANCEL, { id: orders.beta.resting });
-    const missing = await stack.gql(alpha.key, CANCEL, { id: MISSING });
+    const theirs = await pool.cancel(alpha.key, orders.beta.resting);
+    const missing = await pool.cancel(alpha.key, MISSING);
     expect(codesOf(theirs)).toEqual(['NOT_FOUND']);
     expect(JSON.stringify(theirs).replaceAll(orders.beta.resting, 'ID')).toBe(JSON.stringify(missing).replaceAll(MISSING, 'ID'));
     expect((await pool.order(beta.key, orders.beta.resting)).status).toBe('OPEN');

@@ -2,6 +2,7 @@ import { codesOf, GraphQLResponse } from './support/graphql-client';
 import { eventually, Pool } from './support/pool';
 import { startStack, TestStack } from './support/stack';
 import { tradingViolations } from './support/trading-invariants';
+import type { PlaceOrderInput } from './support/graphql/generated/graphql';
 
 const H20 = { skuCode: 'H20', regionCode: 'cn-beijing' };
 const H20_SCARCE = { skuCode: 'H20', regionCode: 'cn-shanghai' };
@@ -20,18 +21,18 @@ describe('export rules, license headroom, credit and expiry, through placeOrder'
     market: { skuCode: string; regionCode: string },
     quantity: number,
     limitPrice: string,
-    extra: Record<string, unknown> = {},
-  ) => ({
+    extra: Partial<PlaceOrderInput> = {},
+  ): PlaceOrderInput => ({
     clientOrderId: `limits-${++n}`,
     ...market,
     quantity,
     limitPrice,
     ...extra,
   });
-  const placed = async (who: { key: string }, input: Record<string, unknown>) => {
+  const placed = async (who: { key: string }, input: PlaceOrderInput) => {
     const res = await pool.place(who.key, input);
     expect(res.errors).toBeUndefined();
-    return res.data!.placeOrder as Record<string, any>;
+    return res.data!.placeOrder;
   };
   const books = async (partnerId: string) => {
     const [row] = await stack.dataSource.query(
@@ -43,7 +44,7 @@ describe('export rules, license headroom, credit and expiry, through placeOrder'
     );
     return row;
   };
-  const expectRefused = async (who: { id: string; key: string }, input: Record<string, unknown>, code: string, message: RegExp) => {
+  const expectRefused = async (who: { id: string; key: string }, input: PlaceOrderInput, code: string, message: RegExp) => {
     const before = await books(who.id);
     const res: GraphQLResponse = await pool.place(who.key, input);
     expect(codesOf(res)).toEqual([code]);

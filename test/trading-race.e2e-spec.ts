@@ -4,6 +4,7 @@ import { Pool } from './support/pool';
 import { AppProcess, startWorkerProcess } from './support/processes';
 import { startStack, TestStack } from './support/stack';
 import { matchingQueue, matchingQuiet, tradingViolations } from './support/trading-invariants';
+import type { TimeInForce } from './support/graphql/generated/graphql';
 
 const SKU = 'ASCEND-910B';
 const REGION = 'cn-shanghai';
@@ -55,7 +56,7 @@ describe('the cap and the books under concurrent orders, two workers and a share
           quantity: 1 + next(5),
           // Most bids are marketable, some are below the ask and must never trade.
           limitPrice: roll < 85 ? `${ASK + next(40) * 500}.${String(next(100)).padStart(2, '0')}` : `${ASK - 1 - next(5_000)}.00`,
-          timeInForce: roll % 10 === 0 ? 'IOC' : roll % 10 === 1 ? 'FOK' : 'GTC',
+          timeInForce: (roll % 10 === 0 ? 'IOC' : roll % 10 === 1 ? 'FOK' : 'GTC') as TimeInForce,
         },
       };
     });
@@ -66,7 +67,7 @@ describe('the cap and the books under concurrent orders, two workers and a share
       const order = res.data!.placeOrder;
       // Every seventh order is cancelled at once, racing its own match.
       if (i % 7 === 3) {
-        const cancelled = await stack.gql(who.key, 'mutation($id: ID!) { cancelOrder(id: $id) { status } }', { id: order.id });
+        const cancelled = await pool.cancel(who.key, order.id);
         expect(cancelled.errors === undefined || codesOf(cancelled).join() === 'ORDER_NOT_CANCELLABLE').toBe(true);
       }
       return order;

@@ -6,6 +6,7 @@ import { settlementProgress, settlementViolations } from './support/settlement-i
 import { startStack, TestStack } from './support/stack';
 import { seededRandom } from './support/seeded-random';
 import { matchingQueue, matchingQuiet, tradingViolations } from './support/trading-invariants';
+import type { TimeInForce } from './support/graphql/generated/graphql';
 
 /**
  * The concurrency soak: SOAK_ORDERS orders (2,000 by default; `npm run soak -- --orders N --seed S`
@@ -27,8 +28,6 @@ const MARKETS = [
 ];
 /** Refusals a valid request may meet under this load; anything else fails the soak. */
 const EXPECTED_REFUSALS = new Set(['INSUFFICIENT_CREDIT', 'EXPORT_LICENSE_REQUIRED', 'ORDER_NOT_CANCELLABLE']);
-const PLACE = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id status } }';
-const CANCEL = 'mutation($id: ID!) { cancelOrder(id: $id) { status } }';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -102,7 +101,7 @@ describe(`trading soak: ${ORDERS} orders, ${PARTNERS} partners, ${LANES} lanes, 
           regionCode: market.region,
           quantity: 1 + next(roll < 5 ? 60 : 8),
           limitPrice: `${market.ask - 3_000 + next(60) * 250}.${String(next(100)).padStart(2, '0')}`,
-          timeInForce: roll % 10 === 0 ? 'IOC' : roll % 10 === 1 ? 'FOK' : 'GTC',
+          timeInForce: (roll % 10 === 0 ? 'IOC' : roll % 10 === 1 ? 'FOK' : 'GTC') as TimeInForce,
         },
         cancel: next(8) === 0,
         replay: next(20) === 0,
@@ -113,7 +112,7 @@ describe(`trading soak: ${ORDERS} orders, ${PARTNERS} partners, ${LANES} lanes, 
     const lanes = Array.from({ length: LANES }, async (_, lane) => {
       for (let i = lane; i < specs.length; i += LANES) {
         const { who, input, cancel, replay } = specs[i]!;
-        const place = () => pool.stack.gql(who.key, PLACE, { i: input });
+        const place = () => pool.place(who.key, input);
         const [res, again] = await Promise.all([send(`place ${input.clientOrderId}`, place), replay ? send('replay', place) : undefined]);
         const codes = check(`place ${input.clientOrderId}`, res);
         if (codes.length > 0) {
@@ -134,7 +133,7 @@ describe(`trading soak: ${ORDERS} orders, ${PARTNERS} partners, ${LANES} lanes, 
         }
         if (cancel) {
           counts.cancels++;
-          check(`cancel ${id}`, await send(`cancel ${id}`, () => pool.stack.gql(who.key, CANCEL, { id })));
+          check(`cancel ${id}`, await send(`cancel ${id}`, () => pool.cancel(who.key, id)));
         }
       }
     });
@@ -213,7 +212,7 @@ describe(`trading soak: ${ORDERS} orders, ${PARTNERS} partners, ${LANES} lanes, 
     // The share only rose, so the last cap bounds every fill's cap; each market sold at most it.
     for (const market of MARKETS) {
       const view = await pool.market(market.sku, market.region);
-      expect({ market: market.sku, over: view.committedUnits > view.capUnits }).toEqual({ market: market.sku, over: false });
+      expect({ market: market.sku, over: view.committedUnits! > view.capUnits! }).toEqual({ market: market.sku, over: false });
     }
     expect(await tradingViolations(stack.dataSource)).toEqual({});
     expect(await settlementViolations(stack.dataSource, true)).toEqual({});

@@ -1,6 +1,7 @@
 import { codesOf } from './support/graphql-client';
 import { Pool, settled } from './support/pool';
 import { startStack, TestStack } from './support/stack';
+import type { PlaceOrderInput } from './support/graphql/generated/graphql';
 
 const SKU = 'ASCEND-910B';
 const REGION = 'cn-beijing';
@@ -11,9 +12,9 @@ describe('orders and matching: the flows of the design', () => {
   let alpha: { id: string; key: string };
   let beta: { id: string; key: string };
   let n = 0;
-  const place = (who: { key: string }, input: Record<string, unknown>) =>
+  const place = (who: { key: string }, input: Pick<PlaceOrderInput, 'quantity' | 'limitPrice'> & Partial<PlaceOrderInput>) =>
     pool.place(who.key, { clientOrderId: `c-${++n}`, skuCode: SKU, regionCode: REGION, timeInForce: 'GTC', ...input });
-  const placed = async (who: { key: string }, input: Record<string, unknown>) => {
+  const placed = async (who: { key: string }, input: Parameters<typeof place>[1]) => {
     const res = await place(who, input);
     expect(res.errors).toBeUndefined();
     return res.data!.placeOrder;
@@ -67,8 +68,8 @@ describe('orders and matching: the flows of the design', () => {
     await pool.share('1.50'); // cap 15, committed 12: 3 available, but resting bids first
     await pool.until(
       beta.key,
-      (await pool.stack.gql(beta.key, '{ orders(filter: {status: [PARTIALLY_FILLED]}) { edges { node { id } } } }')).data!.orders.edges[0]
-        .node.id,
+      (await stack.gql(beta.key, '{ orders(filter: {status: [PARTIALLY_FILLED]}) { edges { node { id } } } }')).data!.orders.edges[0].node
+        .id,
       (o) => o.status === 'FILLED',
     );
     await pool.until(

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { settlementViolations } from './settlement-invariants';
+import { settlementViolations } from '../../test/support/settlement-invariants';
 
 /** The trading promises a benchmark day must keep at rest (the soak test checks more of them in test/support). */
 const TRADING_CHECKS: Record<string, string> = {

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, migrate } from '@gpupool/platform';
 
 export const TEMPLATE_DATABASE = 'gpupool_test_template';
 
@@ -10,13 +12,30 @@ export function serverUrl(): string {
   return url;
 }
 
-export async function withAdminClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: serverUrl() });
+export async function withAdminClient<T>(work: (client: Client) => Promise<T>, server = serverUrl()): Promise<T> {
+  const client = new Client({ connectionString: server });
   await client.connect();
   try {
     return await work(client);
   } finally {
     await client.end();
+  }
+}
+
+/** The URL of database `name` on the server at `server`. */
+export function databaseUrl(server: string, name: string): string {
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Runs every migration on the database at `url`. */
+export async function migrateDatabase(url: string): Promise<void> {
+  const dataSource = await new DataSource(dataSourceOptions(url, [], 1)).initialize();
+  try {
+    await migrate(dataSource);
+  } finally {
+    await dataSource.destroy();
   }
 }
 
@@ -26,13 +45,12 @@ export interface TestDatabase {
   drop: () => Promise<void>;
 }
 
-/** A fresh, migrated database for one test file. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `gpupool_test_${randomBytes(6).toString('hex')}`;
+/** Creates database `name` on `server` (a copy of `template`, else empty); `drop` removes it. */
+export async function createDatabase(server: string, name: string, template?: string): Promise<TestDatabase> {
   await withAdminClient(async (client) => {
     for (let attempt = 0; ; attempt++) {
       try {
-        await client.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+        await client.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
         return;
       } catch (error) {
         // Two files cloning the template at the same instant: try again shortly.
@@ -40,12 +58,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
         await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
       }
     }
-  });
-  const url = new URL(serverUrl());
-  url.pathname = `/${name}`;
+  }, server);
   return {
-    url: url.toString(),
+    url: databaseUrl(server, name),
     name,
-    drop: () => withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    drop: () => withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`), server).then(() => undefined),
   };
+}
+
+/** A fresh, migrated database for one test file. */
+export function createTestDatabase(): Promise<TestDatabase> {
+  return createDatabase(serverUrl(), `gpupool_test_${randomBytes(6).toString('hex')}`, TEMPLATE_DATABASE);
 }

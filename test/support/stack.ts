@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { INestApplication, INestApplicationContext, Type } from '@nestjs/common';
+import { INestApplication, INestApplicationContext, LogLevel, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { configureApi } from '../../apps/api/src/configure-api';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { createTestDatabase, TestDatabase } from './database';
-import { GraphQLResponse, postGraphQL } from './graphql-client';
+import { GraphQLResponse, Operation, postGraphQL } from './graphql-client';
 import { TcpProxy } from './tcp-proxy';
 
 export interface StackOptions {
@@ -27,10 +27,10 @@ export interface TestStack {
   dataSource: DataSource;
   /** A provider of the api app, e.g. a domain service to set up state inside a test's own transaction. */
   get: <T>(type: Type<T>) => T;
-  gql: <T = Record<string, any>>(
+  gql: <T = Record<string, any>, V = Record<string, unknown>>(
     key: string | undefined,
-    query: string,
-    variables?: Record<string, unknown>,
+    operation: Operation<T, V>,
+    variables?: V,
   ) => Promise<GraphQLResponse<T>>;
   close: () => Promise<void>;
 }
@@ -62,20 +62,28 @@ export function stackEnv(db: TestDatabase, adminKey: string, extra: Record<strin
   };
 }
 
+/** The api app in this process on `env` (set into process.env, where config is read at boot), listening on a free port. */
+export async function startApiApp(
+  env: Record<string, string>,
+  logger: LogLevel[] | false = false,
+): Promise<{ app: INestApplication; url: string }> {
+  Object.assign(process.env, env);
+  const app = await NestFactory.create(ApiModule, { logger, abortOnError: false });
+  configureApi(app);
+  await app.listen(0, '127.0.0.1');
+  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+}
+
 /** Boots the api (on a free port) and optionally a worker, in-process, on a fresh database. */
 export async function startStack(options: StackOptions = {}): Promise<TestStack> {
   const db = await createTestDatabase();
   const adminKey = `admin-${randomBytes(16).toString('hex')}`;
   const env = stackEnv(db, adminKey, options.env);
   if (options.databaseVia) env.DATABASE_URL = options.databaseVia(db.url);
-  Object.assign(process.env, env);
-  const api: INestApplication = await NestFactory.create(ApiModule, { logger: false, abortOnError: false });
-  configureApi(api);
-  await api.listen(0, '127.0.0.1');
+  const { app: api, url } = await startApiApp(env);
   const worker: INestApplicationContext | undefined = options.worker
     ? await NestFactory.createApplicationContext(WorkerModule, { logger: false, abortOnError: false }).then((w) => w.init())
     : undefined;
-  const url = (await api.getUrl()).replace('[::1]', '127.0.0.1');
   return {
     url,
     adminKey,
@@ -83,7 +91,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     env,
     dataSource: api.get(DataSource),
     get: (type) => api.get(type),
-    gql: (key, query, variables) => postGraphQL(url, key, query, variables),
+    gql: (key, operation, variables) => postGraphQL(url, key, operation, variables),
     close: async () => {
       await worker?.close();
       await api.close();
