@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-execSync('npm run build', { stdio: 'inherit' });
+// The service as `npm start` builds it, then the suites' support code (typed documents, processes).
+execSync('npm run build && npm run build:tools', { stdio: 'inherit' });
 const { provisionPostgres, provisionRedis } = require('../dist/scripts/provision.js');
 
 const dataDir = '.data/test';
