@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { isUUID } from 'class-validator';
 import { DataSource, EntityManager } from 'typeorm';
 import { PartnerService } from '@gpupool/identity';
 import { InventoryService } from '@gpupool/inventory';
-import { AuditService, AuthPrincipal, bigintCountTransformer, NotFoundError, tenantOf, transactionWithRetry } from '@gpupool/platform';
+import { AuditService, AuthPrincipal, bigintCountTransformer, NotFoundError, partnerScope, transactionWithRetry } from '@gpupool/platform';
 import { ExportLicenseModel, GrantExportLicenseInput } from './compliance.models';
 import { ExportLicense } from './export-license.entity';
 import { allocateUsage } from './license-allocation';
@@ -66,12 +65,9 @@ export class ExportLicenseService {
    * only its own, and naming another partner answers like an id that does not exist.
    */
   async licenses(principal: AuthPrincipal, partnerId: string | null): Promise<ExportLicenseModel[]> {
-    const tenant = tenantOf(principal);
-    const unknown = partnerId != null && (!isUUID(partnerId) || (tenant !== undefined && partnerId !== tenant));
-    if (unknown) return [];
-    return this.read(this.dataSource.manager, {
-      partnerId: tenant ?? partnerId,
-    });
+    const scope = partnerScope(principal, partnerId);
+    if (scope === null) return [];
+    return this.read(this.dataSource.manager, { partnerId: scope ?? null });
   }
 
   private async read(em: EntityManager, filter: { partnerId: string | null; skuCode?: string }): Promise<ExportLicenseModel[]> {

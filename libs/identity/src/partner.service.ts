@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
-import { AuditService, AuthPrincipal, Decimal, tenantOf, transactionWithRetry } from '@gpupool/platform';
+import { AuditService, AuthPrincipal, Decimal, partnerScope, transactionWithRetry } from '@gpupool/platform';
 import { partnerNameTaken } from './identity.errors';
 import { CreatePartnerInput } from './identity.models';
 import { Partner } from './partner.entity';
@@ -46,9 +46,9 @@ export class PartnerService {
 
   /** Every partner for staff; a partner sees only itself. */
   list(principal: AuthPrincipal): Promise<Partner[]> {
-    const tenant = tenantOf(principal);
+    const only = partnerScope(principal);
     return this.dataSource.getRepository(Partner).find({
-      where: tenant ? { id: tenant } : {},
+      where: only ? { id: only } : {},
       order: { name: 'ASC' },
     });
   }

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { isUUID } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { PartnerCreditService } from '@gpupool/identity';
-import { AuditService, AuthPrincipal, isUniqueViolation, tenantOf, transactionWithRetry } from '@gpupool/platform';
+import { AuditService, AuthPrincipal, isUniqueViolation, partnerScope, transactionWithRetry } from '@gpupool/platform';
 import { Account, BOOK_CURRENCY } from './ledger-accounts';
 import { paymentReferenceTaken } from './ledger.errors';
 import { RecordPaymentInput } from './ledger.models';
@@ -81,9 +80,8 @@ export class PaymentService {
 
   /** Newest first. Staff see every partner's payments (or one partner's); a partner only its own. */
   list(principal: AuthPrincipal, partnerId: string | null, first: number): Promise<Payment[]> {
-    const tenant = tenantOf(principal);
-    const only = tenant ?? partnerId;
-    if ((tenant && partnerId && partnerId !== tenant) || (only && !isUUID(only))) return Promise.resolve([]);
+    const only = partnerScope(principal, partnerId);
+    if (only === null) return Promise.resolve([]);
     return this.dataSource.getRepository(Payment).find({
       where: only ? { partnerId: only } : {},
       order: { receivedAt: 'DESC', id: 'DESC' },

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuthPrincipal, isUuid, Page, tenantOf } from '@gpupool/platform';
+import { AuthPrincipal, Page, partnerScope } from '@gpupool/platform';
 import { Settlement } from './settlement.entity';
 import { SettlementRepository } from './settlement.repository';
 
@@ -22,10 +22,8 @@ export class SettlementQueryService {
 
   /** Newest first, `from ≤ settledAt < to`. Staff see every partner's (or one partner's); a partner only its own. */
   async list(principal: AuthPrincipal, filter: SettlementFilter, first: number, after?: string | null): Promise<Page<Settlement>> {
-    const tenant = tenantOf(principal);
-    if (tenant && filter.partnerId && filter.partnerId !== tenant) return EMPTY;
-    const partnerId = tenant ?? filter.partnerId;
-    if (partnerId && !isUuid(partnerId)) return EMPTY;
+    const partnerId = partnerScope(principal, filter.partnerId);
+    if (partnerId === null) return EMPTY;
     return this.settlements.page({ partnerId, from: filter.from, to: filter.to }, first, after);
   }
 }

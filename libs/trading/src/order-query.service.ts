@@ -1,18 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InventoryService } from '@gpupool/inventory';
-import { AuthPrincipal, isUuid, Page, tenantOf } from '@gpupool/platform';
+import { AuthPrincipal, isUuid, Page, partnerScope } from '@gpupool/platform';
 import { Fill } from './fill.entity';
 import { FillRepository } from './fill.repository';
 import { Order } from './order.entity';
 import { OrderRepository } from './order.repository';
 import { FillFilter, OrderBookModel, OrderFilter } from './trading.models';
-
-/** The partner a read is scoped to: a partner sees only its own; staff may filter by partner. */
-function scope(principal: AuthPrincipal, requested?: string | null): string | null | undefined {
-  const tenant = tenantOf(principal);
-  if (!tenant) return requested ?? undefined;
-  return requested && requested !== tenant ? null : tenant;
-}
 
 const EMPTY = { nodes: [], hasNextPage: false, totalCount: 0, cursorOf: () => '' };
 
@@ -27,19 +20,18 @@ export class OrderQueryService {
 
   async order(principal: AuthPrincipal, id: string): Promise<Order | null> {
     if (!isUuid(id)) return null;
-    const partnerId = scope(principal);
-    return this.orderRows.byId(id, partnerId);
+    return this.orderRows.byId(id, partnerScope(principal));
   }
 
   async orders(principal: AuthPrincipal, filter: OrderFilter = {}, first: number, after?: string | null): Promise<Page<Order>> {
-    const partnerId = scope(principal, filter.partnerId);
-    if (partnerId === null || (filter.partnerId && !isUuid(filter.partnerId))) return EMPTY;
+    const partnerId = partnerScope(principal, filter.partnerId);
+    if (partnerId === null) return EMPTY;
     return this.orderRows.page(partnerId, filter, first, after);
   }
 
   async fills(principal: AuthPrincipal, filter: FillFilter = {}, first: number, after?: string | null): Promise<Page<Fill>> {
-    const partnerId = scope(principal, filter.partnerId);
-    if (partnerId === null || (filter.partnerId && !isUuid(filter.partnerId)) || (filter.orderId && !isUuid(filter.orderId))) return EMPTY;
+    const partnerId = partnerScope(principal, filter.partnerId);
+    if (partnerId === null || (filter.orderId && !isUuid(filter.orderId))) return EMPTY;
     return this.fillRows.page(partnerId, filter, first, after);
   }
 
