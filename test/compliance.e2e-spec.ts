@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { EntityManager } from 'typeorm';
 import { ComplianceError, ComplianceService, ExportDestination, ExportRule } from '@gpupool/compliance';
 import { ErrorCode } from '@gpupool/platform';
-import { codesOf, Operation } from './support/graphql-client';
+import { codesOf, Gql, okClient, Operation } from './support/graphql-client';
 import { startStack, TestStack } from './support/stack';
 import { CreatePartnerDocument, IssueApiKeyDocument, ReceiveInventoryDocument } from './support/graphql/generated/graphql';
 
@@ -40,15 +40,7 @@ describe('compliance: export rules, licenses and usage', () => {
   let matching: Queue;
   let partnerCount = 0;
 
-  const ok = async <T = Record<string, any>, V = Record<string, unknown>>(
-    key: string,
-    operation: Operation<T, V>,
-    variables?: V,
-  ): Promise<T> => {
-    const res = await stack.gql(key, operation, variables);
-    expect(res.errors).toBeUndefined();
-    return res.data!;
-  };
+  const ok: Gql = (key, operation, variables) => okClient(stack.url)(key, operation, variables);
   const admin = <T = Record<string, any>, V = Record<string, unknown>>(operation: Operation<T, V>, variables?: V) =>
     ok(stack.adminKey, operation, variables);
   const createPartner = async (countryCode = 'CN'): Promise<ExportDestination> => {

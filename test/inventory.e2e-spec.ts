@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { codesOf, GraphQLResponse, Operation } from './support/graphql-client';
+import { codesOf, Gql, GraphQLResponse, okClient, Operation } from './support/graphql-client';
 import { startStack, TestStack } from './support/stack';
 import { CreatePartnerDocument, IssueApiKeyDocument } from './support/graphql/generated/graphql';
 
@@ -36,15 +36,7 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
   let keys: Record<Key, string>;
   let matching: Queue;
 
-  const ok = async <T = Record<string, any>, V = Record<string, unknown>>(
-    key: string,
-    operation: Operation<T, V>,
-    variables?: V,
-  ): Promise<T> => {
-    const res = await stack.gql(key, operation, variables);
-    expect(res.errors).toBeUndefined();
-    return res.data!;
-  };
+  const ok: Gql = (key, operation, variables) => okClient(stack.url)(key, operation, variables);
   const admin = <T = Record<string, any>, V = Record<string, unknown>>(operation: Operation<T, V>, variables?: V) =>
     ok(stack.adminKey, operation, variables);
   const receive = (skuCode: string, regionCode: string, quantity: number, unitCost = '1000.00') =>

@@ -65,38 +65,27 @@ describe('orders and matching: the flows of the design', () => {
   });
 
   it('IOC fills what it can and cancels the rest; FOK fills all or nothing', async () => {
-    await pool.share('1.50'); // cap 15, committed 12: 3 available, but resting bids first
-    await pool.until(
-      beta.key,
-      (await stack.gql(beta.key, '{ orders(filter: {status: [PARTIALLY_FILLED]}) { edges { node { id } } } }')).data!.orders.edges[0].node
-        .id,
-      (o) => o.status === 'FILLED',
-    );
-    await pool.until(
-      alpha.key,
-      (await stack.gql(alpha.key, '{ orders(filter: {status: [OPEN, PARTIALLY_FILLED]}) { edges { node { id } } } }')).data!.orders.edges[0]
-        .node.id,
-      (o) => o.filledQuantity === 1,
-    );
-    // Nothing left: 15 committed.
-    expect(await pool.market(SKU, REGION)).toMatchObject({ committedUnits: 15, availableUnits: 0 });
-    await pool.receive(SKU, REGION, 400); // total 1400 at 1.5 % → cap 21: 6 more, 1 of them to the resting 105000 bid
+    // A market of its own, whatever the tests before did: 1,000 units at a 1 % share of the SKU → cap 10.
+    const sku = 'ASCEND-910C';
+    await pool.receive(sku, REGION, 1000);
+    await pool.share('1.00', sku);
+    await pool.ask(sku, REGION, '100000.00');
 
-    const fok = await placed(alpha, { quantity: 7, limitPrice: '100000.00', timeInForce: 'FOK' });
+    const fok = await placed(alpha, { skuCode: sku, quantity: 11, limitPrice: '100000.00', timeInForce: 'FOK' });
     const fokDone = await pool.until(alpha.key, fok.id, (o) => o.status === 'CANCELLED');
     expect(fokDone).toMatchObject({ filledQuantity: 0, fills: [] });
     expect(fokDone.statusReason).toMatch(/fill-or-kill/);
 
-    const ioc = await placed(beta, { quantity: 9, limitPrice: '100000.00', timeInForce: 'IOC' });
+    const ioc = await placed(beta, { skuCode: sku, quantity: 14, limitPrice: '100000.00', timeInForce: 'IOC' });
     const iocDone = await pool.until(beta.key, ioc.id, (o) => o.status === 'CANCELLED');
-    expect(iocDone).toMatchObject({ filledQuantity: 5, remainingQuantity: 4 });
+    expect(iocDone).toMatchObject({ filledQuantity: 10, remainingQuantity: 4 });
     expect(iocDone.statusReason).toMatch(/immediate-or-cancel/);
+    expect(await pool.market(sku, REGION)).toMatchObject({ capUnits: 10, committedUnits: 10, availableUnits: 0 });
 
-    expect(await pool.market(SKU, REGION)).toMatchObject({ capUnits: 21, committedUnits: 21, availableUnits: 0 });
-    await pool.receive(SKU, REGION, 100); // total 1500 at 1.5 % → cap 22: one unit
-    const fokAll = await placed(alpha, { quantity: 1, limitPrice: '100000.00', timeInForce: 'FOK' });
+    await pool.receive(sku, REGION, 100); // 1,100 units at 1 % → cap 11: one unit
+    const fokAll = await placed(alpha, { skuCode: sku, quantity: 1, limitPrice: '100000.00', timeInForce: 'FOK' });
     expect(await pool.until(alpha.key, fokAll.id, (o) => o.status === 'FILLED')).toMatchObject({ filledQuantity: 1 });
-    expect(await pool.market(SKU, REGION)).toMatchObject({ capUnits: 22, committedUnits: 22, availableUnits: 0 });
+    expect(await pool.market(sku, REGION)).toMatchObject({ capUnits: 11, committedUnits: 11, availableUnits: 0 });
   });
 
   it('cancels an open order, releasing its hold; a filled or foreign order is not cancellable', async () => {
@@ -121,14 +110,22 @@ describe('orders and matching: the flows of the design', () => {
   });
 
   it('shows the order book by price level, best first, without partner names', async () => {
-    await placed(alpha, { quantity: 2, limitPrice: '95000.00' });
-    await placed(beta, { quantity: 3, limitPrice: '95000.00' });
-    await placed(beta, { quantity: 1, limitPrice: '99000.00' });
+    // A market of its own, whose bids all rest below the ask.
+    const [sku, region] = ['MLU370', 'cn-shanghai'];
+    await pool.receive(sku, region, 1000);
+    await pool.ask(sku, region, '100000.00');
+    const bid = async (who: { key: string }, quantity: number, limitPrice: string) => {
+      const order = await placed(who, { skuCode: sku, regionCode: region, quantity, limitPrice });
+      await pool.until(who.key, order.id, settled); // seen by a run, resting
+    };
+    await bid(alpha, 2, '95000.00');
+    await bid(beta, 3, '95000.00');
+    await bid(beta, 1, '99000.00');
     const book = await pool.ok(
       alpha.key,
-      `{ orderBook(skuCode: "${SKU}", regionCode: "${REGION}") { askPrice availableUnits bids { price quantity orders } } }`,
+      `{ orderBook(skuCode: "${sku}", regionCode: "${region}") { askPrice availableUnits bids { price quantity orders } } }`,
     );
-    expect(book.orderBook.bids.slice(0, 2)).toEqual([
+    expect(book.orderBook.bids).toEqual([
       { price: '99000.00', quantity: 1, orders: 1 },
       { price: '95000.00', quantity: 5, orders: 2 },
     ]);
