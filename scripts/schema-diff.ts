@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, migrate } from '@gpupool/platform';
 import { ALL_ENTITIES } from './entities';
+import { MIGRATIONS } from '../apps/migrations';
 
 export interface SchemaDiff {
   up: string[];
@@ -12,7 +13,7 @@ export interface SchemaDiff {
 
 /** The SQL that would bring a migrated database in line with the entities; empty when they agree. */
 export async function schemaDiff(url: string): Promise<SchemaDiff> {
-  const dataSource = await new DataSource(dataSourceOptions(url, ALL_ENTITIES, 2)).initialize();
+  const dataSource = await new DataSource(dataSourceOptions(url, MIGRATIONS, ALL_ENTITIES, 2)).initialize();
   try {
     await migrate(dataSource);
     const sql = await dataSource.driver.createSchemaBuilder().log();
@@ -45,7 +46,7 @@ ${diff.down.map((s) => `    await q.query(${quote(s)});`).join('\n')}
 `;
   const file = join('libs/platform/src/database/migrations', `${stamp}-${name}.ts`);
   writeFileSync(file, body);
-  console.log(`wrote ${file} (${diff.up.length} statements); add it to migrations/index.ts`);
+  console.log(`wrote ${file} (${diff.up.length} statements); move it to its lib's src/migrations/ and add it to that index.ts`);
 }
 
 if (require.main === module) void main();

@@ -10,6 +10,7 @@ import { ApiModule } from '../../apps/api/src/api.module';
 import { configureApi } from '../../apps/api/src/configure-api';
 import { dataSourceOptions, migrate } from '@gpupool/platform';
 import { processCpuSeconds } from './process-cpu';
+import { MIGRATIONS } from '../../apps/migrations';
 
 /** GraphQL against one api: throws on errors. */
 export type Gql = <T = Record<string, any>>(key: string, query: string, variables?: Record<string, unknown>) => Promise<T>;
@@ -55,7 +56,7 @@ export async function createBenchDatabase(name: string): Promise<BenchDatabase> 
   await admin((db) => db.query(`CREATE DATABASE ${database}`));
   const url = new URL(serverUrl());
   url.pathname = `/${database}`;
-  const migrator = await new DataSource(dataSourceOptions(url.toString(), [], 1)).initialize();
+  const migrator = await new DataSource(dataSourceOptions(url.toString(), MIGRATIONS, [], 1)).initialize();
   await migrate(migrator);
   await migrator.destroy();
   const adminKey = `bench-admin-${randomBytes(16).toString('hex')}`;

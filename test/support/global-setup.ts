@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, migrate } from '@gpupool/platform';
 import { TEMPLATE_DATABASE, serverUrl, withAdminClient } from './database';
+import { MIGRATIONS } from '../../apps/migrations';
 
 /** Migrates a template database once per run; each test file clones it (CREATE DATABASE … TEMPLATE). */
 export default async function globalSetup(): Promise<void> {
@@ -11,7 +12,7 @@ export default async function globalSetup(): Promise<void> {
   });
   const url = new URL(serverUrl());
   url.pathname = `/${TEMPLATE_DATABASE}`;
-  const dataSource = await new DataSource(dataSourceOptions(url.toString(), [], 1)).initialize();
+  const dataSource = await new DataSource(dataSourceOptions(url.toString(), MIGRATIONS, [], 1)).initialize();
   await migrate(dataSource);
   await dataSource.destroy();
 }

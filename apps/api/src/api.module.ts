@@ -25,6 +25,7 @@ import { AuditResolver } from './audit.resolver';
 import { ConsoleStaticModule } from './console';
 import { graphqlOptions } from './graphql.config';
 import { API_SCALARS } from './resolvers';
+import { MIGRATIONS } from '../../migrations';
 
 @Injectable()
 class BootstrapAdmin implements OnApplicationBootstrap {
@@ -41,7 +42,7 @@ class BootstrapAdmin implements OnApplicationBootstrap {
 @Module({
   imports: [
     ApiStatementTimeoutModule,
-    PlatformModule,
+    PlatformModule.forRoot(MIGRATIONS),
     HealthModule,
     MetricsModule,
     IdentityModule,

@@ -10,3 +10,4 @@ export * from './export-rule.enum';
 export * from './export-rule.service';
 export * from './export-usage.entity';
 export * from './license-allocation';
+export * from './migrations';

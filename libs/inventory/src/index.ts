@@ -15,3 +15,4 @@ export * from './region.entity';
 export * from './share-change.entity';
 export * from './share-override.entity';
 export * from './sku.entity';
+export * from './migrations';

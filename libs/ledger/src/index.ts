@@ -11,3 +11,4 @@ export * from './ledger.service';
 export * from './payment.entity';
 export * from './payment.service';
 export * from './posting.entity';
+export * from './migrations';

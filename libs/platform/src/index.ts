@@ -42,3 +42,4 @@ export * from './queues/queue-worker';
 export * from './validation/uuid';
 export * from './platform.module';
 export * from './queues/queue-counts.resolver';
+export * from './database/migrations';

@@ -17,3 +17,4 @@ export * from './settlement-report.service';
 export * from './settlement-report-query.service';
 export * from './settlement-reports.resolver';
 export * from './xlsx-report.writer';
+export * from './migrations';

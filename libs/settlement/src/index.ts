@@ -13,3 +13,4 @@ export * from './settlement.module';
 export * from './settlement.processor';
 export * from './settlement.resolver';
 export * from './settlement.service';
+export * from './migrations';

@@ -11,3 +11,4 @@ export * from './sweep.service';
 export * from './trading.errors';
 export * from './trading.models';
 export * from './trading.module';
+export * from './migrations';
