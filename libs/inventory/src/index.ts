@@ -16,3 +16,4 @@ export * from './share-change.entity';
 export * from './share-override.entity';
 export * from './sku.entity';
 export * from './migrations';
+export * from './markets-changed.event';

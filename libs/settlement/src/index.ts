@@ -14,3 +14,4 @@ export * from './settlement.processor';
 export * from './settlement.resolver';
 export * from './settlement.service';
 export * from './migrations';
+export * from './settlement-trigger';

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { SettlementTrigger } from '@gpupool/platform';
 import { FillPosition, FillSource } from './fill-source.repository';
+import { SettlementTrigger } from './settlement-trigger';
 
 const PAGE = 5000;
 /**

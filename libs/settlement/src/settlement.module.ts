@@ -14,15 +14,17 @@ import { Settlement } from './settlement.entity';
 import { SettlementSweepMark } from './settlement-sweep-mark.entity';
 import { SettlementService } from './settlement.service';
 import { SettlementSweep } from './settlement-sweep.service';
+import { SettlementRequests } from './settlement-requests.listener';
+import { SettlementTrigger } from './settlement-trigger';
 
 export const SETTLEMENT_ENTITIES = [Settlement, SettlementSweepMark];
 export const SETTLEMENT_RESOLVERS = [SettlementResolver, FillSettlementResolver, SalesSeriesResolver];
 
 const imports = [TypeOrmModule.forFeature(SETTLEMENT_ENTITIES), TradingModule, LedgerModule, IdentityModule, InventoryModule];
-const services = [FillSource, SettlementService, SettlementQueryService, SettlementSweep, SalesSeriesService];
+const services = [FillSource, SettlementService, SettlementQueryService, SettlementTrigger, SettlementSweep, SalesSeriesService];
 
-/** Settlement of fills: services for api and worker. */
-@Module({ imports, providers: services, exports: services })
+/** Settlement of fills: services for api and worker, and the settlement of committed fills. */
+@Module({ imports, providers: [...services, SettlementRequests], exports: services })
 export class SettlementModule {}
 
 /** GraphQL for settlements: only the api imports it. */

@@ -12,3 +12,5 @@ export * from './trading.errors';
 export * from './trading.models';
 export * from './trading.module';
 export * from './migrations';
+export * from './fills-committed.event';
+export * from './match-trigger';

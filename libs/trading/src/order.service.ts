@@ -4,15 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ComplianceService } from '@gpupool/compliance';
 import { PartnerCreditService } from '@gpupool/identity';
 import { InventoryService } from '@gpupool/inventory';
-import {
-  AuthPrincipal,
-  isUuid,
-  MatchTrigger,
-  NotFoundError,
-  PreparedStatement,
-  runPrepared,
-  transactionWithRetry,
-} from '@gpupool/platform';
+import { AuthPrincipal, isUuid, NotFoundError, PreparedStatement, runPrepared, transactionWithRetry } from '@gpupool/platform';
+import { MatchTrigger } from './match-trigger';
 import { orderEventOf, OrderEvents } from './order-events';
 import { OrderEnding } from './order-ending';
 import { ORDER_COLUMNS, orderFromRow, OrderRow } from './order-row';

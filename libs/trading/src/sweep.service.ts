@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { MatchTrigger } from './match-trigger';
 import { OPEN_SQL } from './order-status';
-import { MatchTrigger } from '@gpupool/platform';
 
 /**
  * Postgres is the source of truth: the sweep asks for a match run of every market with open

@@ -6,6 +6,8 @@ import { InventoryModule } from '@gpupool/inventory';
 import { Fill } from './fill.entity';
 import { MatchingProcessor } from './matching.processor';
 import { MatchingService } from './matching.service';
+import { MatchRequests } from './match-requests.listener';
+import { MatchTrigger } from './match-trigger';
 import { OrderEvents } from './order-events';
 import { OrderEnding } from './order-ending';
 import { OrderQueryService } from './order-query.service';
@@ -18,10 +20,10 @@ export const TRADING_ENTITIES = [Order, Fill];
 export const TRADING_RESOLVERS = [OrderResolver, OrderEventResolver];
 
 const imports = [TypeOrmModule.forFeature(TRADING_ENTITIES), IdentityModule, InventoryModule, ComplianceModule];
-const services = [OrderService, OrderQueryService, OrderEnding, OrderEvents, MatchingService, TradingSweep];
+const services = [OrderService, OrderQueryService, OrderEnding, OrderEvents, MatchingService, MatchTrigger, TradingSweep];
 
-/** Orders, matching and fills: services for api and worker. */
-@Module({ imports, providers: services, exports: services })
+/** Orders, matching and fills: services for api and worker, and the match runs of changed markets. */
+@Module({ imports, providers: [...services, MatchRequests], exports: services })
 export class TradingModule {}
 
 /** GraphQL for trading: only the api imports it. */
