@@ -18,3 +18,4 @@ export * from './settlement-report-query.service';
 export * from './settlement-reports.resolver';
 export * from './xlsx-report.writer';
 export * from './migrations';
+export * from './reporting.errors';
