@@ -25,11 +25,16 @@ export async function schemaDiff(url: string): Promise<SchemaDiff> {
 
 const quote = (sql: string) => '`' + sql.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${') + '`';
 
-/** `node dist/scripts/schema-diff.js <Name>` writes a migration with the diff (DATABASE_URL: a scratch database). */
+/**
+ * `node dist/scripts/schema-diff.js <lib> <Name>` writes a migration with the diff into
+ * libs/<lib>/src/migrations/ (DATABASE_URL: a scratch database); list it in that folder's index.ts.
+ */
 async function main(): Promise<void> {
-  const [name] = process.argv.slice(2);
+  const [lib, name] = process.argv.slice(2);
   const url = process.env.DATABASE_URL;
-  if (!url || !name || !/^[A-Z][A-Za-z0-9]+$/.test(name)) throw new Error('usage: DATABASE_URL=… schema-diff <PascalCaseName>');
+  if (!url || !lib || !/^[a-z]+$/.test(lib) || !name || !/^[A-Z][A-Za-z0-9]+$/.test(name)) {
+    throw new Error('usage: DATABASE_URL=… schema-diff <lib> <PascalCaseName>');
+  }
   const diff = await schemaDiff(url);
   const stamp = Date.now();
   const body = `import { MigrationInterface, QueryRunner } from 'typeorm';
@@ -44,9 +49,9 @@ ${diff.down.map((s) => `    await q.query(${quote(s)});`).join('\n')}
   }
 }
 `;
-  const file = join('libs/platform/src/database/migrations', `${stamp}-${name}.ts`);
+  const file = join('libs', lib, 'src/migrations', `${stamp}-${name}.ts`);
   writeFileSync(file, body);
-  console.log(`wrote ${file} (${diff.up.length} statements); move it to its lib's src/migrations/ and add it to that index.ts`);
+  console.log(`wrote ${file} (${diff.up.length} statements); add it to libs/${lib}/src/migrations/index.ts`);
 }
 
 if (require.main === module) void main();
