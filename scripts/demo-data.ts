@@ -7,6 +7,7 @@ import { ApiKeyService, IdentityModule, PartnerService } from '@gpupool/identity
 import { InventoryModule, InventoryService, loadDemoFleet } from '@gpupool/inventory';
 import { AuthPrincipal, Decimal, PlatformModule, Role } from '@gpupool/platform';
 import { OrderService, TimeInForce, TradingModule } from '@gpupool/trading';
+import { MIGRATIONS } from '../apps/migrations';
 
 export interface DemoData {
   /** Lines for the start banner: the demo partners and their keys. */
@@ -46,7 +47,7 @@ const DEMO_ORDERS: {
 
 const KEYS_FILE = '.data/demo-keys.json';
 
-@Module({ imports: [PlatformModule, IdentityModule, InventoryModule, ComplianceModule, TradingModule] })
+@Module({ imports: [PlatformModule.forRoot(MIGRATIONS), IdentityModule, InventoryModule, ComplianceModule, TradingModule] })
 class DemoModule {}
 
 const banner = (keys: DemoKey[]) => keys.map((k) => `partner key ${k.key}  (${k.partner}, ${k.countryCode})`);

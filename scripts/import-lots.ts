@@ -6,9 +6,11 @@ import { Presets, SingleBar } from 'cli-progress';
 import { ApiKeyService, IdentityModule } from '@gpupool/identity';
 import { importLots, importPrincipal, InventoryCommandService, InventoryModule, LotImportReport } from '@gpupool/inventory';
 import { PlatformModule } from '@gpupool/platform';
+import { TradingModule } from '@gpupool/trading';
+import { MIGRATIONS } from '../apps/migrations';
 
-/** What the import needs: the database, the audit log, API keys, inventory and the match trigger. */
-@Module({ imports: [PlatformModule, IdentityModule, InventoryModule] })
+/** What the import needs: the database, the audit log, API keys, inventory, and trading to ask for the match runs of the markets the import supplied. */
+@Module({ imports: [PlatformModule.forRoot(MIGRATIONS), IdentityModule, InventoryModule, TradingModule] })
 export class LotImportModule {}
 
 function printReport(file: string, report: LotImportReport): void {

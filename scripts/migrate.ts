@@ -4,10 +4,11 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, loadConfig, migrate } from '@gpupool/platform';
+import { MIGRATIONS } from '../apps/migrations';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const dataSource = await new DataSource(dataSourceOptions(config.DATABASE_URL)).initialize();
+  const dataSource = await new DataSource(dataSourceOptions(config.DATABASE_URL, MIGRATIONS)).initialize();
   try {
     await migrate(dataSource);
     const applied: { n: number }[] = await dataSource.query('SELECT count(*)::int AS n FROM schema_migration');

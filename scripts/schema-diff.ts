@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, migrate } from '@gpupool/platform';
 import { ALL_ENTITIES } from './entities';
+import { MIGRATIONS } from '../apps/migrations';
 
 export interface SchemaDiff {
   up: string[];
@@ -12,7 +13,7 @@ export interface SchemaDiff {
 
 /** The SQL that would bring a migrated database in line with the entities; empty when they agree. */
 export async function schemaDiff(url: string): Promise<SchemaDiff> {
-  const dataSource = await new DataSource(dataSourceOptions(url, ALL_ENTITIES, 2)).initialize();
+  const dataSource = await new DataSource(dataSourceOptions(url, MIGRATIONS, ALL_ENTITIES, 2)).initialize();
   try {
     await migrate(dataSource);
     const sql = await dataSource.driver.createSchemaBuilder().log();
@@ -24,11 +25,16 @@ export async function schemaDiff(url: string): Promise<SchemaDiff> {
 
 const quote = (sql: string) => '`' + sql.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${') + '`';
 
-/** `node dist/scripts/schema-diff.js <Name>` writes a migration with the diff (DATABASE_URL: a scratch database). */
+/**
+ * `node dist/scripts/schema-diff.js <lib> <Name>` writes a migration with the diff into
+ * libs/<lib>/src/migrations/ (DATABASE_URL: a scratch database); list it in that folder's index.ts.
+ */
 async function main(): Promise<void> {
-  const [name] = process.argv.slice(2);
+  const [lib, name] = process.argv.slice(2);
   const url = process.env.DATABASE_URL;
-  if (!url || !name || !/^[A-Z][A-Za-z0-9]+$/.test(name)) throw new Error('usage: DATABASE_URL=… schema-diff <PascalCaseName>');
+  if (!url || !lib || !/^[a-z]+$/.test(lib) || !name || !/^[A-Z][A-Za-z0-9]+$/.test(name)) {
+    throw new Error('usage: DATABASE_URL=… schema-diff <lib> <PascalCaseName>');
+  }
   const diff = await schemaDiff(url);
   const stamp = Date.now();
   const body = `import { MigrationInterface, QueryRunner } from 'typeorm';
@@ -43,9 +49,9 @@ ${diff.down.map((s) => `    await q.query(${quote(s)});`).join('\n')}
   }
 }
 `;
-  const file = join('libs/platform/src/database/migrations', `${stamp}-${name}.ts`);
+  const file = join('libs', lib, 'src/migrations', `${stamp}-${name}.ts`);
   writeFileSync(file, body);
-  console.log(`wrote ${file} (${diff.up.length} statements); add it to migrations/index.ts`);
+  console.log(`wrote ${file} (${diff.up.length} statements); add it to libs/${lib}/src/migrations/index.ts`);
 }
 
 if (require.main === module) void main();

@@ -1,7 +1,6 @@
 import { Queue } from 'bullmq';
 import { EntityManager } from 'typeorm';
-import { ComplianceError, ComplianceService, ExportDestination, ExportRule } from '@gpupool/compliance';
-import { ErrorCode } from '@gpupool/platform';
+import { ComplianceError, ComplianceErrorCode, ComplianceService, ExportDestination, ExportRule } from '@gpupool/compliance';
 import { codesOf, Gql, okClient, Operation } from './support/graphql-client';
 import { startStack, TestStack } from './support/stack';
 import { CreatePartnerDocument, IssueApiKeyDocument, ReceiveInventoryDocument } from './support/graphql/generated/graphql';
@@ -95,7 +94,7 @@ describe('compliance: export rules, licenses and usage', () => {
     if (message) expect(res.errors![0]!.message).toMatch(message);
     expect(await footprint()).toEqual(before);
   };
-  const expectRejected = async (work: Promise<unknown>, code: ErrorCode, message: string) => {
+  const expectRejected = async (work: Promise<unknown>, code: ComplianceErrorCode, message: string) => {
     const error = await work.then(
       () => undefined,
       (e: unknown) => e,
@@ -425,7 +424,7 @@ describe('compliance: export rules, licenses and usage', () => {
       for (const sku of ['H100', 'H800', 'A100']) {
         await expectRejected(
           reserve(partner, sku, 1),
-          ErrorCode.EXPORT_PROHIBITED,
+          ComplianceErrorCode.EXPORT_PROHIBITED,
           `${sku} exports to CN are prohibited, so partners in CN cannot order ${sku}`,
         );
         expect(await used(partner.id, sku)).toBeNull();
@@ -436,7 +435,7 @@ describe('compliance: export rules, licenses and usage', () => {
       const partner = await createPartner();
       await expectRejected(
         reserve(partner, 'H20', 1),
-        ErrorCode.EXPORT_LICENSE_REQUIRED,
+        ComplianceErrorCode.EXPORT_LICENSE_REQUIRED,
         'H20 exports to CN need an export license: 0 units are licensed and unexpired, 0 are in open orders and fills; ' +
           'this order asks for 1 more, and none can be ordered until an operator grants a further license',
       );
@@ -445,14 +444,14 @@ describe('compliance: export rules, licenses and usage', () => {
       await reserve(partner, 'H20', 60);
       await expectRejected(
         reserve(partner, 'H20', 41),
-        ErrorCode.EXPORT_LICENSE_REQUIRED,
+        ComplianceErrorCode.EXPORT_LICENSE_REQUIRED,
         'H20 exports to CN need an export license: 100 units are licensed and unexpired, 60 are in open orders and fills; ' +
           'this order asks for 41 more, and only 40 can be ordered until an operator grants a further license',
       );
       expect(await used(partner.id, 'H20')).toBe(60);
       await reserve(partner, 'H20', 40);
       expect(await used(partner.id, 'H20')).toBe(100);
-      await expect(reserve(partner, 'H20', 1)).rejects.toMatchObject({ code: ErrorCode.EXPORT_LICENSE_REQUIRED });
+      await expect(reserve(partner, 'H20', 1)).rejects.toMatchObject({ code: ComplianceErrorCode.EXPORT_LICENSE_REQUIRED });
       expect(await used(partner.id, 'H20')).toBe(100);
     });
 
@@ -460,12 +459,12 @@ describe('compliance: export rules, licenses and usage', () => {
       const partner = await createPartner();
       await insertExpiredLicense(partner.id, 'H20', 1000);
       await expect(reserve(partner, 'H20', 1)).rejects.toMatchObject({
-        code: ErrorCode.EXPORT_LICENSE_REQUIRED,
+        code: ComplianceErrorCode.EXPORT_LICENSE_REQUIRED,
         message: expect.stringContaining('0 units are licensed and unexpired'),
       });
       await grant(partner.id, 'H20', 10);
       await reserve(partner, 'H20', 10);
-      await expect(reserve(partner, 'H20', 1)).rejects.toMatchObject({ code: ErrorCode.EXPORT_LICENSE_REQUIRED });
+      await expect(reserve(partner, 'H20', 1)).rejects.toMatchObject({ code: ComplianceErrorCode.EXPORT_LICENSE_REQUIRED });
     });
 
     it('counts units ordered while a SKU was allowed once a license becomes required', async () => {
@@ -478,7 +477,7 @@ describe('compliance: export rules, licenses and usage', () => {
       );
       await grant(partner.id, 'MLU370', 60);
       expect(await recheck(partner, 'MLU370')).toBeNull();
-      await expect(reserve(partner, 'MLU370', 11)).rejects.toMatchObject({ code: ErrorCode.EXPORT_LICENSE_REQUIRED });
+      await expect(reserve(partner, 'MLU370', 11)).rejects.toMatchObject({ code: ComplianceErrorCode.EXPORT_LICENSE_REQUIRED });
       await reserve(partner, 'MLU370', 10);
       expect(await used(partner.id, 'MLU370')).toBe(60);
     });
@@ -492,7 +491,7 @@ describe('compliance: export rules, licenses and usage', () => {
       expect(refused).toHaveLength(10);
       for (const error of refused) {
         expect(error).toBeInstanceOf(ComplianceError);
-        expect(error.code).toBe(ErrorCode.EXPORT_LICENSE_REQUIRED);
+        expect(error.code).toBe(ComplianceErrorCode.EXPORT_LICENSE_REQUIRED);
         expect(error.message).toContain(
           '100 units are licensed and unexpired, 100 are in open orders and fills; this order asks for 10 more',
         );

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InsufficientCreditError, PartnerCreditService } from '@gpupool/identity';
+import { IdentityErrorCode, InsufficientCreditError, PartnerCreditService } from '@gpupool/identity';
 import { Account, LedgerService } from '@gpupool/ledger';
 import { Decimal, ErrorCode, NotFoundError } from '@gpupool/platform';
 import { codesOf } from './support/graphql-client';
@@ -82,7 +82,7 @@ describe('partner credit and payments', () => {
       expect(refused).toHaveLength(50 - allowed);
       for (const error of refused) {
         expect(error).toBeInstanceOf(InsufficientCreditError);
-        expect(error.code).toBe(ErrorCode.INSUFFICIENT_CREDIT);
+        expect(error.code).toBe(IdentityErrorCode.INSUFFICIENT_CREDIT);
         expect(error.message).toBe('Insufficient credit: 1234567.88 is available and 1234567.89 was asked for');
       }
       expect(await row(partnerId)).toEqual({

@@ -10,6 +10,7 @@ import {
   importLots,
   importPrincipal,
   InventoryCommandService,
+  InventoryErrorCode,
   InventoryService,
   loadDemoFleet,
   LotImportProgress,
@@ -201,9 +202,9 @@ describe('inventory operations: demo fleet, FIFO cost relief, commits under the 
       const refused = results.filter((r) => r.status === 'rejected');
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(14);
       expect(refused).toHaveLength(6);
-      for (const r of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: ErrorCode.SHARE_CAP_EXCEEDED });
+      for (const r of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: InventoryErrorCode.SHARE_CAP_EXCEEDED });
       expect(await marketOf('COMMIT-1', 'cn-beijing')).toMatchObject({ committedUnits: 98, availableUnits: 1 });
-      await expect(commit(2)).rejects.toMatchObject({ code: ErrorCode.SHARE_CAP_EXCEEDED });
+      await expect(commit(2)).rejects.toMatchObject({ code: InventoryErrorCode.SHARE_CAP_EXCEEDED });
       expect((await commit(1)).availableUnits).toBe(0);
       await expect(commit(0)).rejects.toThrow(RangeError);
     });

@@ -1,6 +1,7 @@
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import Redis from 'ioredis';
-import { fillsOfSettleJob, JobName, QueueName, SettleFillJob } from '@gpupool/platform';
+import { QueueName } from '@gpupool/platform';
+import { fillsOfSettleJob, SETTLE_FILL_JOB, SettleFillJob } from '@gpupool/settlement';
 import { MatchingService } from '@gpupool/trading';
 import { eventually, Pool } from './support/pool';
 import { AppProcess, startWorkerProcess } from './support/processes';
@@ -149,7 +150,7 @@ describe('settlement when a worker is killed mid-batch or after its commit, when
     await eventually(states, (s) => s.every((x) => x === 'failed'));
     await failing.close();
     const failedJob = (await jobOf(fills[0]!))!;
-    expect([failedJob.name, failedJob.failedReason]).toEqual([JobName.SETTLE_FILL, 'database away']);
+    expect([failedJob.name, failedJob.failedReason]).toEqual([SETTLE_FILL_JOB, 'database away']);
     expect(await sql('SELECT count(*)::int AS n FROM settlement WHERE fill_id = ANY($1)', [fills])).toEqual([{ n: 0 }]);
 
     // The failed job stays failed: the sweep's next round queues the fills in jobs of its own.
@@ -191,9 +192,9 @@ describe('settlement when a worker is killed mid-batch or after its commit, when
     await startWorker();
     await startWorker();
     await queue.addBulk([
-      ...fills.map((fillId) => ({ name: JobName.SETTLE_FILL, data: { fillId }, opts: { jobId: `dup-${fillId}` } })),
-      { name: JobName.SETTLE_FILL, data: { fillIds: fills }, opts: { jobId: 'dup-batch' } },
-      { name: JobName.SETTLE_FILL, data: { fillIds: [...fills].reverse() }, opts: { jobId: 'dup-batch-reversed' } },
+      ...fills.map((fillId) => ({ name: SETTLE_FILL_JOB, data: { fillId }, opts: { jobId: `dup-${fillId}` } })),
+      { name: SETTLE_FILL_JOB, data: { fillIds: fills }, opts: { jobId: 'dup-batch' } },
+      { name: SETTLE_FILL_JOB, data: { fillIds: [...fills].reverse() }, opts: { jobId: 'dup-batch-reversed' } },
     ]);
     await queue.resume();
     await everyFillSettledOnce();

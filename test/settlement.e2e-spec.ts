@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
-import { Decimal, fillsOfSettleJob, JobName, NotFoundError, QueueName, SettleFillJob, settleJobId } from '@gpupool/platform';
-import { SettlementService, SettlementSweep } from '@gpupool/settlement';
+import { Decimal, NotFoundError, QueueName } from '@gpupool/platform';
+import { fillsOfSettleJob, SETTLE_FILL_JOB, SettleFillJob, settleJobId, SettlementService, SettlementSweep } from '@gpupool/settlement';
 import { MatchingService } from '@gpupool/trading';
 import { WorkerModule } from '../apps/worker/src/worker.module';
 import { codesOf } from './support/graphql-client';
@@ -321,13 +321,13 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
     it('settles what matching queued; jobs of either shape delivered again settle nothing twice; a job for an unknown fill fails alone', async () => {
       const fillIds = [...(await fill(cn, 'MLU370', 'cn-shanghai', 2, '1.50')), ...(await fill(sg, 'MLU370', 'ap-singapore', 2, '0.50'))];
       // The first payload shape, one fill a job, and the batch shape, both delivered on top of what matching queued.
-      const single = fillIds.map((fillId) => ({ name: JobName.SETTLE_FILL, data: { fillId }, opts: { jobId: `single-${fillId}` } }));
-      const batch = { name: JobName.SETTLE_FILL, data: { fillIds }, opts: { jobId: settleJobId(fillIds, 'again') } };
+      const single = fillIds.map((fillId) => ({ name: SETTLE_FILL_JOB, data: { fillId }, opts: { jobId: `single-${fillId}` } }));
+      const batch = { name: SETTLE_FILL_JOB, data: { fillIds }, opts: { jobId: settleJobId(fillIds, 'again') } };
       const unknown = randomUUID();
       await queue.addBulk([
         ...single,
         batch,
-        { name: JobName.SETTLE_FILL, data: { fillId: unknown }, opts: { jobId: `single-${unknown}`, attempts: 1 } },
+        { name: SETTLE_FILL_JOB, data: { fillId: unknown }, opts: { jobId: `single-${unknown}`, attempts: 1 } },
       ]);
       await eventually(
         () => Promise.all([...single.map((j) => state(j.opts.jobId)), state(batch.opts.jobId)]),

@@ -15,7 +15,7 @@ describe('transactions retried whole on lock conflicts, SERVICE_BUSY when the re
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    dataSource = await new DataSource(dataSourceOptions(db.url, [], 6)).initialize();
+    dataSource = await new DataSource(dataSourceOptions(db.url, [], [], 6)).initialize();
     await dataSource.query('CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL)');
     await dataSource.query('INSERT INTO counter VALUES (1, 0), (2, 0)');
   });

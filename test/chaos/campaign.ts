@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions, migrate } from '@gpupool/platform';
 import { CHAOS_TEMPLATE, chaosRun, ChaosEnv, RunResult } from './run';
 import { ChaosPostgres, ChaosRedis } from './services';
+import { MIGRATIONS } from '../../apps/migrations';
 
 export interface CampaignOptions {
   seed: number;
@@ -77,7 +78,7 @@ export async function runCampaign(options: CampaignOptions): Promise<RunResult[]
   await env.redis.start();
   await env.postgres.query('postgres', `DROP DATABASE IF EXISTS ${CHAOS_TEMPLATE} WITH (FORCE)`);
   await env.postgres.query('postgres', `CREATE DATABASE ${CHAOS_TEMPLATE}`);
-  const template = await new DataSource(dataSourceOptions(env.postgres.url(CHAOS_TEMPLATE), [], 2)).initialize();
+  const template = await new DataSource(dataSourceOptions(env.postgres.url(CHAOS_TEMPLATE), MIGRATIONS, [], 2)).initialize();
   await migrate(template);
   await template.destroy();
   const results: RunResult[] = [];

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, migrate } from '@gpupool/platform';
+import { MIGRATIONS } from '../../apps/migrations';
 
 export const TEMPLATE_DATABASE = 'gpupool_test_template';
 
@@ -31,7 +32,7 @@ export function databaseUrl(server: string, name: string): string {
 
 /** Runs every migration on the database at `url`. */
 export async function migrateDatabase(url: string): Promise<void> {
-  const dataSource = await new DataSource(dataSourceOptions(url, [], 1)).initialize();
+  const dataSource = await new DataSource(dataSourceOptions(url, MIGRATIONS, [], 1)).initialize();
   try {
     await migrate(dataSource);
   } finally {

@@ -1,6 +1,6 @@
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { Inject, Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
-import { APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ComplianceApiModule } from '@gpupool/compliance';
 import { ApiKeyGuard, ApiKeyGuardModule, ApiKeyService, IdentityApiModule, IdentityModule } from '@gpupool/identity';
@@ -24,7 +24,9 @@ import {
 import { AuditResolver } from './audit.resolver';
 import { ConsoleStaticModule } from './console';
 import { graphqlOptions } from './graphql.config';
+import { DomainErrorFilter } from './http-errors';
 import { API_SCALARS } from './resolvers';
+import { MIGRATIONS } from '../../migrations';
 
 @Injectable()
 class BootstrapAdmin implements OnApplicationBootstrap {
@@ -41,7 +43,7 @@ class BootstrapAdmin implements OnApplicationBootstrap {
 @Module({
   imports: [
     ApiStatementTimeoutModule,
-    PlatformModule,
+    PlatformModule.forRoot(MIGRATIONS),
     HealthModule,
     MetricsModule,
     IdentityModule,
@@ -68,6 +70,7 @@ class BootstrapAdmin implements OnApplicationBootstrap {
     BootstrapAdmin,
     { provide: APP_GUARD, useClass: RolesGuard },
     { provide: APP_PIPE, useClass: InputValidationPipe },
+    { provide: APP_FILTER, useClass: DomainErrorFilter },
   ],
 })
 export class ApiModule {}

@@ -3,10 +3,12 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { getQueueToken } from '@nestjs/bullmq';
 import { INestApplication } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
 import { Queue } from 'bullmq';
 import { ApiKeyGuard } from '@gpupool/identity';
-import { QueueName, Role } from '@gpupool/platform';
+import { DomainError, QueueName, Role } from '@gpupool/platform';
 import { mountConsoleRoutes } from './console';
+import { sendDomainError } from './http-errors';
 
 export const QUEUE_DASHBOARD_PATH = '/queues';
 const DASHBOARD_ROLES = [Role.ADMIN, Role.OPERATOR];
@@ -24,5 +26,14 @@ function mountQueueDashboard(app: INestApplication): void {
     queues: Object.values(QueueName).map((name) => new BullMQAdapter(app.get<Queue>(getQueueToken(name)))),
     serverAdapter,
   });
-  app.use(QUEUE_DASHBOARD_PATH, app.get(ApiKeyGuard).middleware(DASHBOARD_ROLES), serverAdapter.getRouter());
+  const guard = app.get(ApiKeyGuard);
+  const admit = (req: Request, res: Response, next: NextFunction) =>
+    guard.admit(req.headers.authorization, DASHBOARD_ROLES).then(
+      ({ leave }) => {
+        res.once('close', leave);
+        next();
+      },
+      (error: unknown) => (error instanceof DomainError ? sendDomainError(res, error) : next(error)),
+    );
+  app.use(QUEUE_DASHBOARD_PATH, admit, serverAdapter.getRouter());
 }

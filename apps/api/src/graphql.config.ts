@@ -19,11 +19,11 @@ import {
   rateLimitedGraphQLError,
   ratePointsOf,
   graphqlMetricsPlugin,
-  httpStatusOf,
   isUnavailableError,
   RequestContext,
   RequestLimiter,
 } from '@gpupool/platform';
+import { httpStatusOf } from './error-codes';
 import { LIST_BOUNDS } from './list-bounds';
 
 interface WsExtra {

@@ -4,7 +4,10 @@ import { Queue } from 'bullmq';
 import { ReportingSweep } from '@gpupool/reporting';
 import { SettlementSweep } from '@gpupool/settlement';
 import { TradingSweep } from '@gpupool/trading';
-import { APP_CONFIG, AppConfig, JobName, QueueName, QueueWorker } from '@gpupool/platform';
+import { APP_CONFIG, AppConfig, QueueName, QueueWorker } from '@gpupool/platform';
+
+/** The one job of the `sweeps` queue, and the name of its scheduler. */
+const SWEEP_JOB = 'sweep';
 
 /**
  * The periodic sweep: re-queues the work Postgres says is pending (markets with open orders, fills
@@ -39,12 +42,12 @@ export class SweepProcessor extends QueueWorker<unknown> {
   }
 
   private async schedule(): Promise<void> {
-    await this.queue.upsertJobScheduler(JobName.SWEEP, { every: this.config.SWEEP_INTERVAL_MS }, { name: JobName.SWEEP });
+    await this.queue.upsertJobScheduler(SWEEP_JOB, { every: this.config.SWEEP_INTERVAL_MS }, { name: SWEEP_JOB });
   }
 
   private async keepScheduled(): Promise<void> {
     try {
-      if (!(await this.queue.getJobScheduler(JobName.SWEEP))) await this.schedule();
+      if (!(await this.queue.getJobScheduler(SWEEP_JOB))) await this.schedule();
     } catch (error) {
       this.logger.warn({ err: error }, 'sweep schedule not checked; trying again next interval');
     }

@@ -9,11 +9,12 @@ import { SettlementWorkerModule } from '@gpupool/settlement';
 import { TradingWorkerModule } from '@gpupool/trading';
 import { SweepProcessor } from './sweep.processor';
 import { WorkerHealthModule } from './worker-health.module';
+import { MIGRATIONS } from '../../migrations';
 
 /** The worker: the same domain modules as the api, plus the BullMQ processors; no public HTTP, only its health port. */
 @Module({
   imports: [
-    PlatformModule,
+    PlatformModule.forRoot(MIGRATIONS),
     BusinessMetricsModule,
     IdentityModule,
     InventoryModule,

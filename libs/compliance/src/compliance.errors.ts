@@ -1,6 +1,12 @@
-import { DomainError, ErrorCode } from '@gpupool/platform';
+import { DomainError } from '@gpupool/platform';
 
-export class ComplianceError extends DomainError {}
+/** Compliance's own codes: an order's export refused. */
+export enum ComplianceErrorCode {
+  EXPORT_LICENSE_REQUIRED = 'EXPORT_LICENSE_REQUIRED',
+  EXPORT_PROHIBITED = 'EXPORT_PROHIBITED',
+}
+
+export class ComplianceError extends DomainError<ComplianceErrorCode> {}
 
 /** Why no order of the SKU may go to the country. */
 export const prohibitedReason = (skuCode: string, countryCode: string) => `${skuCode} exports to ${countryCode} are prohibited`;
@@ -12,7 +18,7 @@ export const licenseShortReason = (skuCode: string, countryCode: string, license
 
 export const exportProhibited = (skuCode: string, countryCode: string) =>
   new ComplianceError(
-    ErrorCode.EXPORT_PROHIBITED,
+    ComplianceErrorCode.EXPORT_PROHIBITED,
     `${prohibitedReason(skuCode, countryCode)}, so partners in ${countryCode} cannot order ${skuCode}`,
     { skuCode, countryCode },
   );
@@ -20,7 +26,7 @@ export const exportProhibited = (skuCode: string, countryCode: string) =>
 export const exportLicenseRequired = (skuCode: string, countryCode: string, licensed: number, used: number, asked: number) => {
   const headroom = Math.max(0, licensed - used);
   return new ComplianceError(
-    ErrorCode.EXPORT_LICENSE_REQUIRED,
+    ComplianceErrorCode.EXPORT_LICENSE_REQUIRED,
     `${licenseShortReason(skuCode, countryCode, licensed, used)}; this order asks for ${asked} more, and ` +
       `${headroom === 0 ? 'none' : `only ${headroom}`} can be ordered until an operator grants a further license`,
     { skuCode, countryCode, licensed, used, asked },

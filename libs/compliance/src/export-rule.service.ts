@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { InventoryService } from '@gpupool/inventory';
-import { AuditService, AuthPrincipal, MatchTrigger, transactionWithRetry } from '@gpupool/platform';
+import { InventoryService, MarketsChanged } from '@gpupool/inventory';
+import { AuditService, AuthPrincipal, DomainEvents, transactionWithRetry } from '@gpupool/platform';
 import { SetExportRuleInput } from './compliance.models';
 import { ExportRuleEntry } from './export-rule-entry.entity';
 import { ExportRule } from './export-rule.enum';
 
 /**
- * Export rules, kept by operators. A change of a rule asks for a match run of every market of its
- * SKU after commit, so resting orders it now forbids are cancelled there.
+ * Export rules, kept by operators. A change of a rule announces every market of its SKU after commit
+ * (MarketsChanged, for a match run), so resting orders it now forbids are cancelled there.
  */
 @Injectable()
 export class ExportRuleService {
@@ -17,7 +17,7 @@ export class ExportRuleService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly inventory: InventoryService,
     private readonly audit: AuditService,
-    private readonly matchTrigger: MatchTrigger,
+    private readonly events: DomainEvents,
   ) {}
 
   rules(): Promise<ExportRuleEntry[]> {
@@ -55,7 +55,7 @@ export class ExportRuleService {
       });
       return (before ?? ExportRule.ALLOWED) === rule ? [] : skuMarketIds;
     });
-    await this.matchTrigger.request(marketIds);
+    await this.events.publish(new MarketsChanged(marketIds));
     return rule;
   }
 }

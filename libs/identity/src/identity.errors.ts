@@ -1,13 +1,18 @@
 import { DomainError, ErrorCode, formatDecimal } from '@gpupool/platform';
 import type { Decimal } from '@gpupool/platform';
 
-export class IdentityError extends DomainError {}
+/** Identity's own codes: partners' credit lives here. */
+export enum IdentityErrorCode {
+  INSUFFICIENT_CREDIT = 'INSUFFICIENT_CREDIT',
+}
+
+export class IdentityError extends DomainError<IdentityErrorCode | ErrorCode> {}
 
 /** A partner's available credit does not cover what an order would hold. */
 export class InsufficientCreditError extends IdentityError {
   constructor(partnerId: string, available: Decimal, requested: Decimal) {
     super(
-      ErrorCode.INSUFFICIENT_CREDIT,
+      IdentityErrorCode.INSUFFICIENT_CREDIT,
       `Insufficient credit: ${formatDecimal(available)} is available and ${formatDecimal(requested)} was asked for`,
       { partnerId, available: formatDecimal(available), requested: formatDecimal(requested) },
     );

@@ -1,23 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuthPrincipal, MatchTrigger, transactionWithRetry } from '@gpupool/platform';
+import { AuthPrincipal, DomainEvents, transactionWithRetry } from '@gpupool/platform';
 import { ReceiveInventoryInput, SetAskPriceInput, SetSellableShareInput } from './inventory.models';
 import { InventoryLotView } from './inventory-lot.repository';
 import { InventoryService, SupplyChange } from './inventory.service';
 import { MarketView } from './market-view';
 import { SharePolicyView } from './share-policy.repository';
+import { MarketsChanged } from './markets-changed.event';
 
 /**
  * Operator commands that can add supply. Each runs in one transaction (run again whole if it lost
- * a lock race); after it commits, the markets whose supply grew get a match run.
+ * a lock race); after it commits, it announces the markets whose supply grew (MarketsChanged), for a match run.
  */
 @Injectable()
 export class InventoryCommandService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly inventory: InventoryService,
-    private readonly matchTrigger: MatchTrigger,
+    private readonly events: DomainEvents,
   ) {}
 
   receiveInventory(actor: AuthPrincipal, input: ReceiveInventoryInput): Promise<InventoryLotView> {
@@ -38,7 +39,7 @@ export class InventoryCommandService {
 
   private async run<T>(change: (em: EntityManager) => Promise<SupplyChange<T>>): Promise<T> {
     const { result, marketIds } = await transactionWithRetry(this.dataSource, change);
-    await this.matchTrigger.request(marketIds);
+    await this.events.publish(new MarketsChanged(marketIds));
     return result;
   }
 }

@@ -1,6 +1,12 @@
 import { Decimal, DomainError, ErrorCode, formatDecimal } from '@gpupool/platform';
 
-export class InventoryError extends DomainError {}
+/** Inventory's own codes. */
+export enum InventoryErrorCode {
+  /** A share of 10 % or more, or units past a market's cap. */
+  SHARE_CAP_EXCEEDED = 'SHARE_CAP_EXCEEDED',
+}
+
+export class InventoryError extends DomainError<InventoryErrorCode | ErrorCode> {}
 
 /** The most units a market may hold: its totals are GraphQL Ints. */
 export const MAX_MARKET_UNITS = 2_147_483_647;
@@ -17,11 +23,11 @@ export const marketTooLarge = (skuCode: string, regionCode: string, total: numbe
     `The market for ${skuCode} in ${regionCode} holds ${total} units; it may hold at most ${MAX_MARKET_UNITS}`,
   );
 export const shareCapExceeded = (percent: Decimal) =>
-  new InventoryError(ErrorCode.SHARE_CAP_EXCEEDED, `A sellable share must be under 10 %; ${formatDecimal(percent)} % was refused`);
+  new InventoryError(InventoryErrorCode.SHARE_CAP_EXCEEDED, `A sellable share must be under 10 %; ${formatDecimal(percent)} % was refused`);
 export const noShareOverride = (skuCode: string) =>
   new InventoryError(ErrorCode.BAD_USER_INPUT, `SKU ${skuCode} has no share override to clear; it uses the global share`);
 export const capReached = (marketId: string, units: number, available: number) =>
   new InventoryError(
-    ErrorCode.SHARE_CAP_EXCEEDED,
+    InventoryErrorCode.SHARE_CAP_EXCEEDED,
     `Committing ${units} units to market ${marketId} would pass its cap: ${available} units are available`,
   );

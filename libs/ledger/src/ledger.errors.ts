@@ -1,7 +1,7 @@
 import { DomainError, ErrorCode } from '@gpupool/platform';
 
 /** A failure the caller of a ledger operation can act on. */
-export class LedgerError extends DomainError {}
+export class LedgerError extends DomainError<ErrorCode> {}
 
 /** A journal entry the books cannot take: a bug in the code that built it, never user input. */
 export class InvalidJournalEntryError extends Error {

@@ -4,8 +4,9 @@ import { pipeline } from 'node:stream/promises';
 import { Controller, Get, Inject, Logger, Param, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiKeyGuard, PartnerService } from '@gpupool/identity';
-import { APP_CONFIG, AppConfig, ErrorCode, Role, Roles } from '@gpupool/platform';
+import { APP_CONFIG, AppConfig, NotFoundError, Role, Roles } from '@gpupool/platform';
 import { downloadFileName } from './report-file-name';
+import { reportFileDeleted, reportFileMissing, reportNotBuilt } from './reporting.errors';
 import { ReportFormat, ReportStatus } from './settlement-report.entity';
 import { SettlementReportService } from './settlement-report.service';
 
@@ -14,15 +15,12 @@ const CONTENT_TYPE: Record<ReportFormat, string> = {
   [ReportFormat.XLSX]: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 };
 
-function refuse(res: Response, status: number, code: ErrorCode, message: string): void {
-  res.status(status).json({ code, message });
-}
-
 /**
  * GET /reports/:id/download: the file of a SUCCEEDED report, for ADMIN and FINANCE keys
  * (ApiKeyGuard, as for GraphQL). 401 without a valid key, 403 for other roles, 429 over the key's
  * limits, 404 for an unknown report or one not SUCCEEDED yet, 410 REPORT_FILE_DELETED once its file
- * was removed after REPORTS_RETENTION_DAYS.
+ * was removed after REPORTS_RETENTION_DAYS. Refusals are DomainErrors: the api answers them with
+ * their code's status and `{ code, message }`.
  */
 @Controller('reports')
 @UseGuards(ApiKeyGuard)
@@ -39,32 +37,13 @@ export class ReportDownloadController {
   @Get(':id/download')
   async download(@Param('id') id: string, @Res() res: Response): Promise<void> {
     const report = await this.reports.find(id);
-    if (!report) return refuse(res, 404, ErrorCode.NOT_FOUND, `Settlement report ${id} was not found`);
-    if (report.status !== ReportStatus.SUCCEEDED || !report.fileName || !report.sha256) {
-      return refuse(
-        res,
-        404,
-        ErrorCode.NOT_FOUND,
-        `Settlement report ${id} is ${report.status}; its file can be downloaded once it is SUCCEEDED`,
-      );
-    }
-    if (report.fileDeletedAt) {
-      return refuse(
-        res,
-        410,
-        ErrorCode.REPORT_FILE_DELETED,
-        `The file of settlement report ${id} was removed on ${report.fileDeletedAt.toISOString()}, ${this.config.REPORTS_RETENTION_DAYS} days after it was built; request the report again`,
-      );
-    }
+    if (!report) throw new NotFoundError('Settlement report', id);
+    if (report.status !== ReportStatus.SUCCEEDED || !report.fileName || !report.sha256) throw reportNotBuilt(id, report.status);
+    if (report.fileDeletedAt) throw reportFileDeleted(id, report.fileDeletedAt, this.config.REPORTS_RETENTION_DAYS);
     const handle = await open(join(this.config.REPORTS_DIR, report.fileName), 'r').catch(() => null);
     if (!handle) {
       this.logger.error({ reportId: id, fileName: report.fileName }, 'report file missing from REPORTS_DIR');
-      return refuse(
-        res,
-        404,
-        ErrorCode.NOT_FOUND,
-        `The file of settlement report ${id} is no longer on this server; request the report again`,
-      );
+      throw reportFileMissing(id);
     }
     try {
       const { size } = await handle.stat();

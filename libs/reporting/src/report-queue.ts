@@ -1,7 +1,13 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { BuildReportJob, JobName, QueueName } from '@gpupool/platform';
+import { QueueName } from '@gpupool/platform';
+
+/** The job of the `reports` queue: the building of one report. */
+export const BUILD_REPORT_JOB = 'build-report';
+export interface BuildReportJob {
+  reportId: string;
+}
 
 /** A report job is tried this often, 1 s, 2 s, 4 s apart; each attempt starts the file over. */
 export const REPORT_JOB_ATTEMPTS = 4;
@@ -16,7 +22,7 @@ export class ReportQueue {
 
   async add(reportId: string): Promise<void> {
     await this.queue.add(
-      JobName.BUILD_REPORT,
+      BUILD_REPORT_JOB,
       { reportId },
       { jobId: reportJobId(reportId), attempts: REPORT_JOB_ATTEMPTS, backoff: { type: 'exponential', delay: 1000 } },
     );

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Job } from 'bullmq';
-import { APP_CONFIG, AppConfig, BuildReportJob, QueueName, QueueWorker } from '@gpupool/platform';
+import { APP_CONFIG, AppConfig, QueueName, QueueWorker } from '@gpupool/platform';
 import { ReportBuilder } from './report-builder.service';
+import { BuildReportJob } from './report-queue';
 
 /** Reports one worker process builds at a time; each is a long stream, mostly CPU. */
 export const REPORTS_PER_WORKER = 2;

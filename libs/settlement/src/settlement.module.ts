@@ -15,16 +15,18 @@ import { SettlementSweepMark } from './settlement-sweep-mark.entity';
 import { SettlementSweepMarkRepository } from './settlement-sweep-mark.repository';
 import { SettlementService } from './settlement.service';
 import { SettlementSweep } from './settlement.sweep';
+import { SettlementRequests } from './settlement-requests.listener';
+import { SettlementTrigger } from './settlement-trigger';
 
 export const SETTLEMENT_ENTITIES = [Settlement, SettlementSweepMark];
 export const SETTLEMENT_RESOLVERS = [SettlementResolver, FillSettlementResolver, SalesSeriesResolver];
 
 const imports = [TypeOrmModule.forFeature(SETTLEMENT_ENTITIES), TradingModule, LedgerModule, IdentityModule, InventoryModule];
-const services = [SettlementService, SettlementQueryService, SettlementSweep, SalesSeriesService];
+const services = [SettlementService, SettlementQueryService, SettlementTrigger, SettlementSweep, SalesSeriesService];
 const repositories = [SettlementRepository, SettlementSweepMarkRepository];
 
-/** Settlement of fills: services for api and worker. */
-@Module({ imports, providers: [...services, ...repositories], exports: services })
+/** Settlement of fills: services for api and worker, and the settlement of committed fills. */
+@Module({ imports, providers: [...services, ...repositories, SettlementRequests], exports: services })
 export class SettlementModule {}
 
 /** GraphQL for settlements: only the api imports it. */

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Job } from 'bullmq';
-import { APP_CONFIG, AppConfig, fillsOfSettleJob, QueueName, QueueWorker, SettleFillJob } from '@gpupool/platform';
+import { APP_CONFIG, AppConfig, QueueName, QueueWorker } from '@gpupool/platform';
 import { BatchCollector } from './batch-collector';
 import { SettlementService } from './settlement.service';
+import { fillsOfSettleJob, SettleFillJob } from './settlement-trigger';
 
 /** The most fills settled in one transaction. */
 export const SETTLEMENT_BATCH = 1000;

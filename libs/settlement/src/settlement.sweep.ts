@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { SettlementTrigger } from '@gpupool/platform';
 import { FillPosition, FillRepository } from '@gpupool/trading';
 import { SettlementSweepMarkRepository } from './settlement-sweep-mark.repository';
+import { SettlementTrigger } from './settlement-trigger';
 
 const PAGE = 5000;
 /**

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Job } from 'bullmq';
-import { APP_CONFIG, AppConfig, MatchMarketJob, QueueName, QueueWorker } from '@gpupool/platform';
+import { APP_CONFIG, AppConfig, QueueName, QueueWorker } from '@gpupool/platform';
+import { MatchMarketJob } from './match-trigger';
 import { MatchingService } from './matching.service';
 
 /** Runs match jobs; idempotent, since a run only acts on what is open now. */

@@ -5,10 +5,11 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ComplianceService } from '@gpupool/compliance';
 import { PartnerService } from '@gpupool/identity';
 import { InventoryService, MarketView } from '@gpupool/inventory';
-import { SettlementTrigger, transactionWithRetry } from '@gpupool/platform';
+import { DomainEvents, transactionWithRetry } from '@gpupool/platform';
 import { fillHoldPart } from './credit-hold';
 import { Fill } from './fill.entity';
 import { FillRepository } from './fill.repository';
+import { FillsCommitted } from './fills-committed.event';
 import { BookOrder, MatchFill, matchMarket, MatchOutcome, MatchResult } from './matching';
 import { orderEventOf, OrderEventMessage, OrderEvents } from './order-events';
 import { GiveBack, OrderEnding } from './order-ending';
@@ -59,13 +60,13 @@ export class MatchingService {
     private readonly partners: PartnerService,
     private readonly compliance: ComplianceService,
     private readonly ending: OrderEnding,
-    private readonly settlementTrigger: SettlementTrigger,
+    private readonly domainEvents: DomainEvents,
     private readonly events: OrderEvents,
   ) {}
 
   async run(marketId: string): Promise<MatchRunSummary> {
     const { summary, events, fillIds } = await transactionWithRetry(this.dataSource, (em) => this.runIn(em, marketId));
-    await this.settlementTrigger.request(fillIds);
+    await this.domainEvents.publish(new FillsCommitted(fillIds));
     await this.events.publish(events);
     return summary;
   }

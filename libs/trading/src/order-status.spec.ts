@@ -41,7 +41,7 @@ describe('the order lifecycle', () => {
   });
 
   it('writes the SQL predicates the migrations created the check and the partial indexes with', () => {
-    const migrations = join(__dirname, '../../platform/src/database/migrations');
+    const migrations = join(__dirname, 'migrations');
     const trading = readFileSync(join(migrations, '1795921920116-Trading.ts'), 'utf8');
     const indexes = readFileSync(join(migrations, '1795930000000-OpenOrderIndexes.ts'), 'utf8');
     expect(trading).toContain(`CONSTRAINT "orders_status" CHECK (${ANY_STATUS_SQL})`);

@@ -7,6 +7,8 @@ import { Fill } from './fill.entity';
 import { FillRepository } from './fill.repository';
 import { MatchingProcessor } from './matching.processor';
 import { MatchingService } from './matching.service';
+import { MatchRequests } from './match-requests.listener';
+import { MatchTrigger } from './match-trigger';
 import { OrderEvents } from './order-events';
 import { OrderEnding } from './order-ending';
 import { OrderQueryService } from './order-query.service';
@@ -20,10 +22,10 @@ export const TRADING_ENTITIES = [Order, Fill];
 export const TRADING_RESOLVERS = [OrderResolver, OrderEventResolver];
 
 const imports = [TypeOrmModule.forFeature(TRADING_ENTITIES), IdentityModule, InventoryModule, ComplianceModule];
-const services = [OrderService, OrderQueryService, OrderEnding, OrderEvents, MatchingService, TradingSweep, FillRepository];
+const services = [OrderService, OrderQueryService, OrderEnding, OrderEvents, MatchingService, MatchTrigger, TradingSweep, FillRepository];
 
-/** Orders, matching and fills: services for api and worker. */
-@Module({ imports, providers: [...services, OrderRepository], exports: services })
+/** Orders, matching and fills: services for api and worker, and the match runs of changed markets. */
+@Module({ imports, providers: [...services, OrderRepository, MatchRequests], exports: services })
 export class TradingModule {}
 
 /** GraphQL for trading: only the api imports it. */

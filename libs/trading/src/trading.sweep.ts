@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InventoryService } from '@gpupool/inventory';
-import { MatchTrigger } from '@gpupool/platform';
+import { MatchTrigger } from './match-trigger';
 import { OrderRepository } from './order.repository';
 
 /**

@@ -8,12 +8,12 @@ import { FAIL_FAST_REDIS } from '../queues/fail-fast-redis';
 import { ErrorCode } from '../errors/error-code';
 
 /** Over a key's rate or its requests in flight: retry after `retryAfterMs`. */
-export class RateLimitedError extends DomainError {
+export class RateLimitedError extends DomainError<ErrorCode> {
   constructor(
     message: string,
     readonly retryAfterMs: number,
   ) {
-    super(ErrorCode.RATE_LIMITED, message, { retryAfterMs });
+    super(ErrorCode.RATE_LIMITED, message, undefined, { retryAfterMs });
   }
 }
 

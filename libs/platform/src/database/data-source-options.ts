@@ -1,12 +1,19 @@
-import { DataSource, DataSourceOptions, MixedList } from 'typeorm';
-import { MIGRATIONS } from './migrations';
+import { DataSource, DataSourceOptions, MigrationInterface, MixedList } from 'typeorm';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
+
+/** A migration class, as each lib's `migrations/index.ts` lists them. */
+export type Migration = new () => MigrationInterface;
 
 // Unique within this application: serializes migrations between processes that start together.
 const MIGRATION_LOCK = 7_345_001;
 
+/**
+ * `migrations`: every domain's migrations (each lib exports its own; the processes that migrate
+ * list them all). TypeORM runs them in the order of their timestamps, the foundation first.
+ */
 export function dataSourceOptions(
   url: string,
+  migrations: readonly Migration[],
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   entities: MixedList<Function | string> = [],
   poolSize = 10,
@@ -16,7 +23,7 @@ export function dataSourceOptions(
     type: 'postgres',
     url,
     entities,
-    migrations: MIGRATIONS,
+    migrations: [...migrations],
     migrationsTableName: 'schema_migration',
     synchronize: false,
     uuidExtension: 'pgcrypto',

@@ -1,9 +1,9 @@
-import { Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { dataSourceOptions, migrate } from './data-source-options';
+import { dataSourceOptions, migrate, Migration } from './data-source-options';
 
 /** Present only in the api: its connections get DB_STATEMENT_TIMEOUT_MS (worker jobs wait on locks). */
 export const API_STATEMENT_TIMEOUT = Symbol('API_STATEMENT_TIMEOUT');
@@ -13,26 +13,34 @@ export const API_STATEMENT_TIMEOUT = Symbol('API_STATEMENT_TIMEOUT');
 @Module({ providers: [{ provide: API_STATEMENT_TIMEOUT, useValue: true }], exports: [API_STATEMENT_TIMEOUT] })
 export class ApiStatementTimeoutModule {}
 
-/** The Postgres data source; entities come from each domain's `TypeOrmModule.forFeature`. */
-@Module({
-  imports: [
-    TypeOrmModule.forRootAsync({
-      inject: [APP_CONFIG, { token: API_STATEMENT_TIMEOUT, optional: true }],
-      useFactory: (config: AppConfig, api?: boolean) => ({
-        ...dataSourceOptions(config.DATABASE_URL, [], config.DB_POOL_SIZE, api ? config.DB_STATEMENT_TIMEOUT_MS : 0),
-        autoLoadEntities: true,
-      }),
-      // Migrations run on a connection pool of their own, without the statement timeout.
-      dataSourceFactory: async (options) => {
-        const migrator = await new DataSource({ ...options!, extra: { max: 2, application_name: 'gpupool-migrate' } }).initialize();
-        try {
-          await migrate(migrator);
-        } finally {
-          await migrator.destroy();
-        }
-        return new DataSource(options!).initialize();
-      },
-    }),
-  ],
-})
-export class DatabaseModule {}
+/**
+ * The Postgres data source, migrated at boot with `migrations` (every domain's, listed by the
+ * process); entities come from each domain's `TypeOrmModule.forFeature`.
+ */
+@Module({})
+export class DatabaseModule {
+  static forRoot(migrations: readonly Migration[]): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [APP_CONFIG, { token: API_STATEMENT_TIMEOUT, optional: true }],
+          useFactory: (config: AppConfig, api?: boolean) => ({
+            ...dataSourceOptions(config.DATABASE_URL, migrations, [], config.DB_POOL_SIZE, api ? config.DB_STATEMENT_TIMEOUT_MS : 0),
+            autoLoadEntities: true,
+          }),
+          // Migrations run on a connection pool of their own, without the statement timeout.
+          dataSourceFactory: async (options) => {
+            const migrator = await new DataSource({ ...options!, extra: { max: 2, application_name: 'gpupool-migrate' } }).initialize();
+            try {
+              await migrate(migrator);
+            } finally {
+              await migrator.destroy();
+            }
+            return new DataSource(options!).initialize();
+          },
+        }),
+      ],
+    };
+  }
+}

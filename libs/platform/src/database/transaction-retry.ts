@@ -17,7 +17,7 @@ const BASE_DELAY_MS = 10;
 const MAX_DELAY_MS = 400;
 
 /** The unit of work could not run for lock conflicts; the caller may retry it (with the same clientOrderId). */
-export class ServiceBusyError extends DomainError {
+export class ServiceBusyError extends DomainError<ErrorCode> {
   constructor(readonly sqlState: string) {
     super(
       ErrorCode.SERVICE_BUSY,

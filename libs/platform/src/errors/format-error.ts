@@ -50,8 +50,9 @@ function limitCode(formatted: GraphQLFormattedError, error: unknown): ErrorCode 
 }
 
 /**
- * Apollo `formatError`: keeps the code and message of errors meant for the caller, masks
- * everything else as INTERNAL_SERVER_ERROR with a correlation id (details go to the log only).
+ * Apollo `formatError`: keeps the code, message and public extensions of errors meant for the
+ * caller (a DomainError's `details` go to the log), masks everything else as INTERNAL_SERVER_ERROR
+ * with a correlation id (details go to the log only).
  */
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const unwrapped = unwrapResolverError(error);
@@ -61,8 +62,8 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   const base = { locations: formatted.locations, path: formatted.path };
 
   if (original instanceof DomainError) {
-    const retryAfterMs = original.details?.retryAfterMs;
-    return { ...base, message: original.message, extensions: { code: original.code, ...(retryAfterMs ? { retryAfterMs } : {}) } };
+    if (original.details) logger.debug({ code: original.code, details: original.details, path: formatted.path }, original.message);
+    return { ...base, message: original.message, extensions: { code: original.code, ...original.extensions } };
   }
   if (isStatementTimeout(original)) {
     const message = 'The database took too long on this request and cancelled it; ask for fewer items, or retry later';

@@ -1,4 +1,7 @@
-/** Every BullMQ queue, with the jobs it carries and their payloads (ids only, never entities). */
+/**
+ * Every BullMQ queue (registered once, listed on the dashboard and /metrics). The jobs each carries
+ * and their payloads (ids only, never entities) are declared by the domain that runs them.
+ */
 export const QueueName = {
   MATCHING: 'matching',
   SETTLEMENT: 'settlement',
@@ -6,28 +9,6 @@ export const QueueName = {
   SWEEPS: 'sweeps',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
-
-export const JobName = {
-  MATCH_MARKET: 'match-market',
-  SETTLE_FILL: 'settle-fill',
-  BUILD_REPORT: 'build-report',
-  SWEEP: 'sweep',
-} as const;
-export type JobName = (typeof JobName)[keyof typeof JobName];
-
-export interface MatchMarketJob {
-  marketId: string;
-}
-/** The settlement of one fill (the first shape, still accepted) or of a batch of fills. */
-export type SettleFillJob = { fillId: string } | { fillIds: string[] };
-
-/** The fills a settle job names, whichever its shape. */
-export function fillsOfSettleJob(data: SettleFillJob): string[] {
-  return 'fillIds' in data ? data.fillIds : [data.fillId];
-}
-export interface BuildReportJob {
-  reportId: string;
-}
 
 /** Retries with exponential backoff; completed and failed jobs kept within limits. */
 export const DEFAULT_JOB_OPTIONS = {

@@ -2,8 +2,6 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { MatchTrigger } from './match-trigger';
-import { SettlementTrigger } from './settlement-trigger';
 import { DEFAULT_JOB_OPTIONS, QueueName } from './queue-names';
 import { FAIL_FAST_REDIS } from './fail-fast-redis';
 import { bullmqTelemetry } from '../tracing/tracing';
@@ -27,7 +25,6 @@ const queues = Object.values(QueueName).map((name) => BullModule.registerQueue({
     }),
     ...queues,
   ],
-  providers: [MatchTrigger, SettlementTrigger],
-  exports: [...queues, MatchTrigger, SettlementTrigger],
+  exports: queues,
 })
 export class QueuesModule {}

@@ -1,7 +1,16 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { JobName, QueueName, SettleFillJob } from './queue-names';
+import { QueueName } from '@gpupool/platform';
+
+/** The job of the `settlement` queue: the settlement of one fill (the first shape, still accepted) or of a batch. */
+export const SETTLE_FILL_JOB = 'settle-fill';
+export type SettleFillJob = { fillId: string } | { fillIds: string[] };
+
+/** The fills a settle job names, whichever its shape. */
+export function fillsOfSettleJob(data: SettleFillJob): string[] {
+  return 'fillIds' in data ? data.fillIds : [data.fillId];
+}
 
 /** The most fills one settle job carries. */
 export const SETTLE_JOB_FILLS = 1000;
@@ -31,7 +40,7 @@ export class SettlementTrigger {
     const jobs = [];
     for (let i = 0; i < fillIds.length; i += SETTLE_JOB_FILLS) {
       const batch = fillIds.slice(i, i + SETTLE_JOB_FILLS);
-      jobs.push({ name: JobName.SETTLE_FILL, data: { fillIds: batch }, opts: { jobId: settleJobId(batch, round) } });
+      jobs.push({ name: SETTLE_FILL_JOB, data: { fillIds: batch }, opts: { jobId: settleJobId(batch, round) } });
     }
     for (let i = 0; i < jobs.length; i += 100) {
       const some = jobs.slice(i, i + 100);

@@ -1,7 +1,13 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { JobName, MatchMarketJob, QueueName } from './queue-names';
+import { QueueName } from '@gpupool/platform';
+
+/** The job of the `matching` queue: one match run of a market. */
+export const MATCH_MARKET_JOB = 'match-market';
+export interface MatchMarketJob {
+  marketId: string;
+}
 
 /** How long a requested run waits for more orders of its market to arrive before it starts. */
 export const MATCH_GATHER_MS = 25;
@@ -25,7 +31,7 @@ export class MatchTrigger {
       unique.map((marketId) =>
         this.queue
           .add(
-            JobName.MATCH_MARKET,
+            MATCH_MARKET_JOB,
             { marketId },
             { delay: MATCH_GATHER_MS, deduplication: { id: `match:${marketId}`, keepLastIfActive: true } },
           )

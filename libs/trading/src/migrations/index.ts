@@ -1,0 +1,5 @@
+import { Trading1795921920116 } from './1795921920116-Trading';
+import { OpenOrderIndexes1795930000000 } from './1795930000000-OpenOrderIndexes';
+
+/** The trading tables' migrations, oldest first. */
+export const TRADING_MIGRATIONS = [Trading1795921920116, OpenOrderIndexes1795930000000];
