@@ -9,6 +9,7 @@ import { InventoryCommandService } from './inventory-command.service';
 import { InventoryLot } from './inventory-lot.entity';
 import { InventoryLotRepository } from './inventory-lot.repository';
 import { InventoryService } from './inventory.service';
+import { InventoryMetrics } from './inventory.metrics';
 import { Market } from './market.entity';
 import { MarketRepository } from './market.repository';
 import { MarketResolver } from './market.resolver';
@@ -25,7 +26,15 @@ export const INVENTORY_RESOLVERS = [CatalogResolver, MarketResolver, SharePolicy
 /** Catalog, inventory, markets and the sellable share; imported by the api, the worker and the scripts. */
 @Module({
   imports: [TypeOrmModule.forFeature(INVENTORY_ENTITIES), LedgerModule],
-  providers: [CatalogService, InventoryService, InventoryCommandService, MarketRepository, InventoryLotRepository, SharePolicyRepository],
+  providers: [
+    CatalogService,
+    InventoryService,
+    InventoryCommandService,
+    MarketRepository,
+    InventoryLotRepository,
+    SharePolicyRepository,
+    InventoryMetrics,
+  ],
   exports: [CatalogService, InventoryService, InventoryCommandService],
 })
 export class InventoryModule {}

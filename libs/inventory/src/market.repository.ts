@@ -125,6 +125,15 @@ export class MarketRepository {
     return new Map(rows.map((row) => [row.id, row.currency]));
   }
 
+  /** Units sold so far in every market, by SKU and region code. */
+  async unitsSold(): Promise<{ sku: string; region: string; units: number }[]> {
+    const rows: { sku: string; region: string; units: string }[] = await this.dataSource.query(
+      `SELECT s.code AS sku, r.code AS region, m.committed_units AS units
+         FROM market m JOIN sku s ON s.id = m.sku_id JOIN region r ON r.id = m.region_id`,
+    );
+    return rows.map((row) => ({ sku: row.sku, region: row.region, units: count(row.units) }));
+  }
+
   /** The id of every market. */
   async ids(): Promise<string[]> {
     const rows: { id: string }[] = await this.dataSource.query('SELECT id FROM market');

@@ -36,6 +36,8 @@ export { HealthModule } from './health/health.module';
 export { HealthService } from './health/health.service';
 export { countOrderEvents, transactionRetries } from './metrics/metrics';
 export { BusinessMetricsModule, MetricsModule } from './metrics/metrics.module';
+export { scrapedGauge } from './metrics/business-metrics';
+export type { GaugeSample } from './metrics/business-metrics';
 export { graphqlMetricsPlugin } from './metrics/graphql-metrics.plugin';
 export { IsCleanText, IsDecimalInRange } from './validation/decimal.validators';
 export { admitOperation, limitRules, operationCost, pagedComplexity, parseOptionsOf } from './graphql/operation-limits';

@@ -14,6 +14,7 @@ import { SettlementRepository } from './settlement.repository';
 import { SettlementSweepMark } from './settlement-sweep-mark.entity';
 import { SettlementSweepMarkRepository } from './settlement-sweep-mark.repository';
 import { SettlementService } from './settlement.service';
+import { SettlementMetrics } from './settlement.metrics';
 import { SettlementSweep } from './settlement.sweep';
 import { SettlementRequests } from './settlement-requests.listener';
 import { SettlementTrigger } from './settlement-trigger';
@@ -26,7 +27,7 @@ const services = [SettlementService, SettlementQueryService, SettlementTrigger, 
 const repositories = [SettlementRepository, SettlementSweepMarkRepository];
 
 /** Settlement of fills: services for api and worker, and the settlement of committed fills. */
-@Module({ imports, providers: [...services, ...repositories, SettlementRequests], exports: services })
+@Module({ imports, providers: [...services, ...repositories, SettlementRequests, SettlementMetrics], exports: services })
 export class SettlementModule {}
 
 /** GraphQL for settlements: only the api imports it. */

@@ -1,22 +1,17 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { Gauge } from 'prom-client';
-import { DataSource } from 'typeorm';
 import { QueueName } from '../queues/queue-names';
 
 /** A scrape never waits longer than this for Postgres or Redis; what did not answer is left out. */
 const SCRAPE_TIMEOUT_MS = 1000;
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;
 
-interface Sources {
-  dataSource: DataSource;
-  queues: Queue[];
-}
-let sources: Sources | undefined;
+let queues: Queue[] | undefined;
 
+/** `promise`, or a rejection once a scrape has waited SCRAPE_TIMEOUT_MS for it. */
 function bounded<T>(promise: Promise<T>): Promise<T> {
   return Promise.race([
     promise,
@@ -30,9 +25,9 @@ export const queueJobs = new Gauge({
   labelNames: ['queue', 'state'] as const,
   async collect() {
     this.reset();
-    if (!sources) return;
+    if (!queues) return;
     await Promise.all(
-      sources.queues.map(async (queue) => {
+      queues.map(async (queue) => {
         const counts = await bounded(queue.getJobCounts(...QUEUE_STATES)).catch(() => undefined);
         for (const state of QUEUE_STATES) if (counts) this.set({ queue: queue.name, state }, counts[state] ?? 0);
       }),
@@ -40,58 +35,54 @@ export const queueJobs = new Gauge({
   },
 });
 
-export const settlementLag = new Gauge({
-  name: 'gpupool_settlement_lag_seconds',
-  help: 'Age of the oldest fill not settled yet (0 when none waits), read from Postgres when scraped',
-  async collect() {
-    this.reset();
-    if (!sources) return;
-    const rows: { lag: string | null }[] | undefined = await bounded(
-      sources.dataSource.query(
-        `SELECT extract(epoch FROM now() - f.executed_at)::float8 AS lag FROM fill f
-          WHERE NOT EXISTS (SELECT 1 FROM settlement s WHERE s.fill_id = f.id) ORDER BY f.executed_at LIMIT 1`,
-      ),
-    ).catch(() => undefined);
-    if (rows) this.set(rows[0]?.lag == null ? 0 : Math.max(0, Number(rows[0].lag)));
-  },
-});
-
-export const unitsSold = new Gauge({
-  name: 'gpupool_market_units_sold',
-  help: 'Units sold so far per market (committed units; only ever grows), read from Postgres when scraped',
-  labelNames: ['sku', 'region'] as const,
-  async collect() {
-    this.reset();
-    if (!sources) return;
-    const rows: { sku: string; region: string; units: string }[] | undefined = await bounded(
-      sources.dataSource.query(
-        'SELECT s.code AS sku, r.code AS region, m.committed_units AS units FROM market m JOIN sku s ON s.id = m.sku_id JOIN region r ON r.id = m.region_id',
-      ),
-    ).catch(() => undefined);
-    for (const row of rows ?? []) this.set({ sku: row.sku, region: row.region }, Number(row.units));
-  },
-});
+/** One sample of a scraped gauge: its labels (none for a gauge without) and value. */
+export interface GaugeSample<L extends string> {
+  labels?: Record<L, string>;
+  value: number;
+}
 
 /**
- * Gives the scrape-time gauges (queue depths, settlement lag, units sold) their Postgres and
- * Redis: every process that imports MetricsModule shows the same fleet-wide figures.
+ * A gauge its domain reads when /metrics is scraped, from its own tables: the domain registers the
+ * reader from a provider (`readFrom` on init, the returned stop on destroy). A scrape waits at most
+ * SCRAPE_TIMEOUT_MS for it; a reader that failed or did not answer leaves the gauge out.
  */
+export function scrapedGauge<L extends string = never>(options: { name: string; help: string; labelNames?: readonly L[] }) {
+  let read: (() => Promise<GaugeSample<L>[]>) | undefined;
+  new Gauge<L>({
+    ...options,
+    async collect() {
+      this.reset();
+      const samples = read ? await bounded(read()).catch(() => undefined) : undefined;
+      for (const { labels, value } of samples ?? []) {
+        if (labels) this.set(labels, value);
+        else this.set(value);
+      }
+    },
+  });
+  return {
+    /** Makes `reader` the gauge's source; returns what takes it back. */
+    readFrom(reader: () => Promise<GaugeSample<L>[]>): () => void {
+      read = reader;
+      return () => {
+        if (read === reader) read = undefined;
+      };
+    },
+  };
+}
+
+/** Gives the queue-depth gauge its queues: every process that imports MetricsModule shows the same figures. */
 @Injectable()
 export class BusinessMetrics implements OnModuleInit, OnModuleDestroy {
-  private own?: Sources;
+  private own?: Queue[];
 
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly moduleRef: ModuleRef,
-  ) {}
+  constructor(private readonly moduleRef: ModuleRef) {}
 
   onModuleInit(): void {
-    const queues = Object.values(QueueName).map((name) => this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
-    this.own = { dataSource: this.dataSource, queues };
-    sources = this.own;
+    this.own = Object.values(QueueName).map((name) => this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
+    queues = this.own;
   }
 
   onModuleDestroy(): void {
-    if (sources === this.own) sources = undefined;
+    if (queues === this.own) queues = undefined;
   }
 }

@@ -3,8 +3,8 @@ import { collectDefaultMetrics, Counter, Histogram } from 'prom-client';
 /**
  * Every metric of GPU Pool, on prom-client's default registry (served at `/metrics` by the api,
  * and by whatever serves that registry in the worker). Counters count what this process did;
- * the gauges of `business-metrics.ts` read Postgres and Redis when scraped, so every process
- * shows the same fleet-wide figures.
+ * the scraped gauges (`business-metrics.ts`: queue depths, and the domains' own) read Redis and
+ * Postgres when scraped, so every process shows the same fleet-wide figures.
  */
 collectDefaultMetrics({ prefix: 'gpupool_' });
 
