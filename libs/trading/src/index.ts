@@ -5,5 +5,4 @@ export { TradingSweep } from './sweep.service';
 export { TradingErrorCode } from './trading.errors';
 export { FillModel, TimeInForce } from './trading.models';
 export { TRADING_ENTITIES, TRADING_RESOLVERS, TradingApiModule, TradingModule, TradingWorkerModule } from './trading.module';
-export { TRADING_MIGRATIONS } from './migrations';
 export { FillsCommitted } from './fills-committed.event';
