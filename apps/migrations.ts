@@ -1,10 +1,12 @@
-import { COMPLIANCE_MIGRATIONS } from '@gpupool/compliance';
-import { INVENTORY_MIGRATIONS } from '@gpupool/inventory';
-import { LEDGER_MIGRATIONS } from '@gpupool/ledger';
-import { PLATFORM_MIGRATIONS } from '@gpupool/platform';
-import { REPORTING_MIGRATIONS } from '@gpupool/reporting';
-import { SETTLEMENT_MIGRATIONS } from '@gpupool/settlement';
-import { TRADING_MIGRATIONS } from '@gpupool/trading';
+// Each lib's migrations by path, not through its barrel: a process that only migrates (the migrate
+// job, the test setup) loads no domain code.
+import { COMPLIANCE_MIGRATIONS } from '../libs/compliance/src/migrations';
+import { INVENTORY_MIGRATIONS } from '../libs/inventory/src/migrations';
+import { LEDGER_MIGRATIONS } from '../libs/ledger/src/migrations';
+import { PLATFORM_MIGRATIONS } from '../libs/platform/src/database/migrations';
+import { REPORTING_MIGRATIONS } from '../libs/reporting/src/migrations';
+import { SETTLEMENT_MIGRATIONS } from '../libs/settlement/src/migrations';
+import { TRADING_MIGRATIONS } from '../libs/trading/src/migrations';
 
 /**
  * Every migration of every lib, for each process that migrates (api, worker, scripts, tests).

@@ -4,4 +4,3 @@ export { ComplianceService } from './compliance.service';
 export type { ExportDestination, UsageRelease } from './compliance.service';
 export { ExportLicenseService } from './export-license.service';
 export { ExportRule } from './export-rule.enum';
-export { COMPLIANCE_MIGRATIONS } from './migrations';

@@ -8,5 +8,4 @@ export { InventoryService } from './inventory.service';
 export { importLots, importPrincipal } from './lot-import';
 export type { LotImportProgress, LotImportReport } from './lot-import';
 export type { MarketView } from './market-view';
-export { INVENTORY_MIGRATIONS } from './migrations';
 export { MarketsChanged } from './markets-changed.event';

@@ -4,4 +4,3 @@ export { DuplicateJournalEntryError, InvalidJournalEntryError } from './ledger.e
 export { LEDGER_ENTITIES, LEDGER_RESOLVERS, LedgerApiModule, LedgerModule } from './ledger.module';
 export { LedgerService } from './ledger.service';
 export type { JournalEntryDraft } from './ledger.service';
-export { LEDGER_MIGRATIONS } from './migrations';

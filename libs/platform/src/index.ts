@@ -51,4 +51,3 @@ export { QueueWorker } from './queues/queue-worker';
 export { isUuid } from './validation/uuid';
 export { PlatformModule } from './platform.module';
 export { QUEUE_RESOLVERS } from './queues/queue-counts.resolver';
-export { PLATFORM_MIGRATIONS } from './database/migrations';

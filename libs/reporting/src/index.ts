@@ -7,5 +7,4 @@ export { ReportingSweep } from './reporting.sweep';
 export { SettledRowReader, settledRowsCopy } from './settled-rows';
 export type { ReportScope } from './settled-rows';
 export { ReportFormat } from './settlement-report.entity';
-export { REPORTING_MIGRATIONS } from './migrations';
 export { ReportingErrorCode } from './reporting.errors';

@@ -7,5 +7,4 @@ export type { FillPosition, FillToSettle } from './fill.repository';
 export { TradingErrorCode } from './trading.errors';
 export { FillModel, TimeInForce } from './trading.models';
 export { TRADING_ENTITIES, TRADING_RESOLVERS, TradingApiModule, TradingModule, TradingWorkerModule } from './trading.module';
-export { TRADING_MIGRATIONS } from './migrations';
 export { FillsCommitted } from './fills-committed.event';
