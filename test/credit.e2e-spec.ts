@@ -153,13 +153,19 @@ describe('partner credit and payments', () => {
     let partnerKey: string;
     let otherPartnerId: string;
     let otherPartnerKey: string;
+    let firms = 0;
     const pay = (input: Record<string, unknown>, key = financeKey.key) =>
       stack.gql(key, RECORD_PAYMENT, { input: { partnerId, ...input } });
+    /** The payment of the ICBC transfer of 2026-10-30. */
+    const RECEIVED_AT = '2026-10-30T08:15:00.123Z';
+    const payIcbc = () => pay({ amount: '10000000000.01', reference: 'ICBC 2026-10-30 000123', receivedAt: RECEIVED_AT });
 
-    beforeAll(async () => {
-      partnerId = await createPartner('Hangzhou Model Works', '20000000000.00');
+    // Payments move the partners' receivables: each test pays two partners of its own.
+    beforeEach(async () => {
+      firms++;
+      partnerId = await createPartner(`Hangzhou Model Works ${firms}`, '20000000000.00');
       partnerKey = (await issue('PARTNER', { partnerId })).key;
-      otherPartnerId = await createPartner('Singapore Inference', '5000.00', 'SG');
+      otherPartnerId = await createPartner(`Singapore Inference ${firms}`, '5000.00', 'SG');
       otherPartnerKey = (await issue('PARTNER', { partnerId: otherPartnerId })).key;
       await giveReceivable(partnerId, GROSS);
       await giveReceivable(otherPartnerId, '1000.00');
@@ -217,8 +223,8 @@ describe('partner credit and payments', () => {
     });
 
     it('records a payment: receivable and credit move, Dr CASH / Cr RECEIVABLE is posted, the change is audited', async () => {
-      const receivedAt = '2026-10-30T08:15:00.123Z';
-      const res = await pay({ amount: '10000000000.01', reference: 'ICBC 2026-10-30 000123', receivedAt });
+      const receivedAt = RECEIVED_AT;
+      const res = await payIcbc();
       expect(res.errors).toBeUndefined();
       const payment = res.data!.recordPayment;
       expect(payment).toMatchObject({ partnerId, amount: '10000000000.01', reference: 'ICBC 2026-10-30 000123', receivedAt });
@@ -263,14 +269,16 @@ describe('partner credit and payments', () => {
     });
 
     it('shows payments in the trial balance, and the receivable account agrees with the partner', async () => {
-      const rows = (await stack.gql(financeKey.key, TRIAL_BALANCE)).data!.trialBalance as {
-        account: string;
-        debit: string;
-        credit: string;
-        balance: string;
-      }[];
+      type Row = { account: string; debit: string; credit: string; balance: string };
+      const trialBalance = async () => (await stack.gql(financeKey.key, TRIAL_BALANCE)).data!.trialBalance as Row[];
+      const cashBefore = (await trialBalance()).find((r) => r.account === Account.CASH) ?? { debit: '0', balance: '0' };
+      expect((await payIcbc()).errors).toBeUndefined();
+      const rows = await trialBalance();
       const of = (account: string) => rows.find((r) => r.account === account);
-      expect(of(Account.CASH)).toMatchObject({ debit: '10000000000.01', credit: '0.00', balance: '10000000000.01' });
+      // Nothing in this file credits CASH; the payment debits it by its amount.
+      expect(of(Account.CASH)).toMatchObject({ credit: '0.00' });
+      expect(new Decimal(of(Account.CASH)!.debit).minus(cashBefore.debit).toFixed(2)).toBe('10000000000.01');
+      expect(new Decimal(of(Account.CASH)!.balance).minus(cashBefore.balance).toFixed(2)).toBe('10000000000.01');
       expect(of(`RECEIVABLE:${partnerId}`)).toMatchObject({
         debit: GROSS,
         credit: '10000000000.01',
@@ -280,6 +288,7 @@ describe('partner credit and payments', () => {
     });
 
     it('refuses a bank reference recorded before for the partner, writing nothing', async () => {
+      expect((await payIcbc()).errors).toBeUndefined();
       const before = await footprint(partnerId);
       const res = await pay({ amount: '1.00', reference: 'ICBC 2026-10-30 000123' });
       expect(codesOf(res)).toEqual(['BAD_USER_INPUT']);
@@ -326,9 +335,19 @@ describe('partner credit and payments', () => {
     });
 
     it('lists payments newest first: staff see all or one partner, a partner only its own', async () => {
+      for (const input of [
+        { amount: '1.00', reference: 'listed-a', receivedAt: '2026-10-01T00:00:00.000Z' },
+        { amount: '2.00', reference: 'listed-b' },
+        { partnerId: otherPartnerId, amount: '3.00', reference: 'listed-c', receivedAt: '2026-10-15T00:00:00.000Z' },
+      ]) {
+        expect((await pay(input)).errors).toBeUndefined();
+      }
       const all = await stack.gql(financeKey.key, '{ payments(first: 500) { id partnerId receivedAt } }');
-      const payments = all.data!.payments as { partnerId: string; receivedAt: string }[];
-      expect(new Set(payments.map((p) => p.partnerId))).toEqual(new Set([partnerId, otherPartnerId]));
+      const payments = all.data!.payments as { id: string; partnerId: string; receivedAt: string }[];
+      const stored = await stack.dataSource.query('SELECT id, partner_id FROM payment');
+      expect(payments.map((p) => p.id).sort()).toEqual(stored.map((p: { id: string }) => p.id).sort());
+      expect(new Set(payments.map((p) => p.partnerId))).toEqual(new Set(stored.map((p: { partner_id: string }) => p.partner_id)));
+      expect(payments.map((p) => p.partnerId)).toEqual(expect.arrayContaining([partnerId, otherPartnerId]));
       const times = payments.map((p) => Date.parse(p.receivedAt));
       expect([...times].sort((a, b) => b - a)).toEqual(times);
 
@@ -346,6 +365,7 @@ describe('partner credit and payments', () => {
     });
 
     it('keeps payments append-only in the database', async () => {
+      expect((await pay({ amount: '1.00', reference: 'kept' })).errors).toBeUndefined();
       await expect(stack.dataSource.query(`UPDATE payment SET amount = amount + 1`)).rejects.toThrow(/append-only/);
       await expect(stack.dataSource.query('DELETE FROM payment')).rejects.toThrow(/append-only/);
     });
