@@ -55,8 +55,18 @@ describe('ledger: balanced, append-only, exact', () => {
     }
   };
 
-  const post = (lines: JournalLine[], sourceId = randomUUID(), sourceType = 'test') =>
-    stack.dataSource.transaction((em) => ledger.post(em, { description: 'test entry', sourceType, sourceId, currency: 'CNY', lines }));
+  const post = (lines: JournalLine[], sourceId = randomUUID(), sourceType = 'test', currency = 'CNY') =>
+    stack.dataSource.transaction((em) => ledger.post(em, { description: 'test entry', sourceType, sourceId, currency, lines }));
+  /** Posts and records what it posted. */
+  const postCommitted = async (lines: JournalLine[], currency = 'CNY') => {
+    await post(lines, randomUUID(), 'test', currency);
+    expectCommitted(lines.map(({ account, amount }) => ({ account, amount, currency })));
+  };
+  const trialBalance = async (key: string) => {
+    const res = await stack.gql(key, TRIAL_BALANCE);
+    expect(res.errors).toBeUndefined();
+    return res.data!.trialBalance as (Balance & { kind: string })[];
+  };
   const line = (account: string, amount: string | Decimal): JournalLine => ({ account, amount: new Decimal(amount) });
 
   beforeAll(async () => {
@@ -139,6 +149,7 @@ describe('ledger: balanced, append-only, exact', () => {
     });
 
     it('refuses UPDATE, DELETE and TRUNCATE of postings and entries', async () => {
+      await postCommitted([line(Account.CASH, '4.00'), line(Account.SALES_REVENUE, '-4.00')]);
       const [entries, postings] = [await count('journal_entry'), await count('posting')];
       expect(entries).toBeGreaterThan(0);
       for (const sql of [
@@ -310,26 +321,44 @@ describe('ledger: balanced, append-only, exact', () => {
 
   describe('trialBalance', () => {
     it('shows every posting of this file, summed exactly, per account and currency', async () => {
-      const res = await stack.gql(keys.FINANCE, TRIAL_BALANCE);
-      expect(res.errors).toBeUndefined();
-      const rows = res.data!.trialBalance as Balance[];
+      const before = await trialBalance(keys.FINANCE);
+      for (const lines of [
+        [line(Account.CASH, '90071992547409.93'), line(Account.CASH, '0.01'), line(Account.SALES_REVENUE, '-90071992547409.94')],
+        [line(Account.CASH, '250.00'), line(Account.SALES_REVENUE, '-200.00'), line(Account.VAT_PAYABLE, '-50.00')],
+        [line(Account.CASH, '1.00'), line(Account.SALES_REVENUE, '-1.00')],
+        [line(Account.CASH, '7.00'), line(Account.SALES_REVENUE, '-7.00')],
+        [line(Account.CASH, '7.00'), line(Account.SALES_REVENUE, '-7.00')],
+        [line(Account.CASH, '3.00'), line(Account.SALES_REVENUE, '-3.00')],
+        [line(Account.INVENTORY, '1000000000000.01'), line(Account.FLEET_CAPITAL, '-1000000000000.01')],
+      ]) {
+        await postCommitted(lines);
+      }
+      const rows = await trialBalance(keys.FINANCE);
       const shown = Object.fromEntries(rows.map((r) => [`${r.account}|${r.currency}`, [r.debit, r.credit, r.balance]]));
       const want = Object.fromEntries(
         [...expected].map(([key, s]) => [key, [s.debit.toFixed(2), s.credit.toFixed(2), s.debit.minus(s.credit).toFixed(2)]]),
       );
       expect(shown).toEqual(want);
-      expect(shown[`${Account.CASH}|CNY`]).toEqual(['90071992547677.94', '0.00', '90071992547677.94']);
-      expect(rows.find((r) => r.account === Account.FLEET_CAPITAL)).toMatchObject({
-        kind: 'EQUITY',
-        debit: '0.00',
-        credit: '1000000000000.01',
-      });
+      // What this test's own entries added, to the fen.
+      const change = (account: string) => {
+        const [was, now] = [before, rows].map((all) => all.find((r) => r.account === account && r.currency === 'CNY'));
+        return (['debit', 'credit', 'balance'] as const).map((field) => new Decimal(now![field]).minus(was?.[field] ?? 0).toFixed(2));
+      };
+      expect(change(Account.CASH)).toEqual(['90071992547677.94', '0.00', '90071992547677.94']);
+      expect(rows.find((r) => r.account === Account.FLEET_CAPITAL)).toMatchObject({ kind: 'EQUITY', debit: '0.00' });
+      expect(change(Account.FLEET_CAPITAL)).toEqual(['0.00', '1000000000000.01', '-1000000000000.01']);
     });
 
     it('sums to zero across accounts in each currency', async () => {
-      const rows = (await stack.gql(stack.adminKey, TRIAL_BALANCE)).data!.trialBalance as Balance[];
-      const currencies = [...new Set(rows.map((r) => r.currency))];
-      expect(currencies).toEqual(['CNY']);
+      for (const currency of ['CNY', 'USD']) {
+        await postCommitted(
+          [line(Account.CASH, '90071992547409.93'), line(Account.VAT_PAYABLE, '0.01'), line(Account.SALES_REVENUE, '-90071992547409.94')],
+          currency,
+        );
+      }
+      const rows = await trialBalance(stack.adminKey);
+      const currencies = [...new Set(rows.map((r) => r.currency))].sort();
+      expect(currencies).toEqual(['CNY', 'USD']);
       for (const currency of currencies) {
         const mine = rows.filter((r) => r.currency === currency);
         const total = (field: 'debit' | 'credit' | 'balance') => mine.reduce((s, r) => s.plus(r[field]), new Decimal(0));
@@ -358,6 +387,7 @@ describe('ledger: balanced, append-only, exact', () => {
         const sum = lines.reduce((total, l) => total.plus(l.amount), new Decimal(0));
         return [...lines, line(accounts[Math.floor(random() * accounts.length)]!, sum.neg())];
       };
+      const written: { currency: string; lines: JournalLine[] }[] = [];
       const outcomes = await Promise.allSettled(
         Array.from({ length: 40 }, (_, i) =>
           stack.dataSource.transaction(async (em) => {
@@ -372,9 +402,14 @@ describe('ledger: balanced, append-only, exact', () => {
             }));
             await ledger.postMany(em, drafts);
             if (random() < 0.25) throw new Error('rolled back on purpose');
+            written[i] = { currency, lines: drafts.flatMap((d) => d.lines) };
           }),
         ),
       );
+      outcomes.forEach((o, i) => {
+        if (o.status === 'fulfilled')
+          expectCommitted(written[i]!.lines.map(({ account, amount }) => ({ account, amount, currency: written[i]!.currency })));
+      });
       expect(outcomes.filter((o) => o.status === 'rejected' && !String(o.reason).includes('on purpose'))).toEqual([]);
       expect(outcomes.some((o) => o.status === 'fulfilled')).toBe(true);
       const rows = (await stack.gql(keys.FINANCE, TRIAL_BALANCE)).data!.trialBalance as Balance[];
