@@ -51,6 +51,17 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
       )
     ).map((p) => [p.code, p.amount]);
   const partnerRow = async (id: string) => (await sql('SELECT credit_held, receivable FROM partner WHERE id = $1', [id]))[0];
+  const trialBalance = async () =>
+    (await pool.ok(financeKey, '{ trialBalance { account balance } }')).trialBalance as { account: string; balance: string }[];
+  /** Settled fills of its own for a test that reads settlements: one fill of each of `who`. */
+  const settledFills = async (...who: { key: string; id: string }[]) => {
+    const fillIds: string[] = [];
+    for (const partner of who) {
+      const region = partner === cn ? 'cn-shanghai' : 'ap-singapore';
+      fillIds.push(...(await fill(partner, 'MLU370', region, 1, partner === cn ? '1.50' : '0.50')));
+    }
+    return settlements.settleMany(fillIds);
+  };
   const fillSettlement = async (key: string, fillId: string, fields = SETTLEMENT_FIELDS) => {
     const res = await stack.gql(key, `{ fills(first: 500) { edges { node { id settlement { ${fields} } } } } }`);
     return { res, node: res.data?.fills.edges.find((e: any) => e.node.id === fillId)?.node };
@@ -123,6 +134,7 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
     });
 
     it('stays exact past 2^53 fen: 1,000,000 GPUs at CNY 99,999,999.99, cost relieved FIFO across lots', async () => {
+      const revenueBefore = (await trialBalance()).find((r) => r.account === 'SALES_REVENUE')?.balance ?? '0';
       const [fillId] = await fill(cn, 'ASCEND-910C', 'cn-wulanchabu', 1_000_000, '99999999.99');
       const settlement = await settlements.settle(fillId!);
       expect([settlement.netAmount, settlement.taxAmount, settlement.grossAmount, settlement.costAmount].map((d) => d.toFixed(2))).toEqual([
@@ -142,11 +154,9 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
         { quantity: 9_800_000, remaining_quantity: 9_200_000 },
         { quantity: 9_800_000, remaining_quantity: 9_800_000 },
       ]);
-      const trial = (await pool.ok(financeKey, '{ trialBalance { account balance } }')).trialBalance as {
-        account: string;
-        balance: string;
-      }[];
-      expect(trial.find((r) => r.account === 'SALES_REVENUE')!.balance).toBe('-100014999989500.00');
+      const trial = await trialBalance();
+      const revenue = new Decimal(trial.find((r) => r.account === 'SALES_REVENUE')!.balance);
+      expect(revenue.minus(revenueBefore).toFixed(2)).toBe('-99999999990000.00');
       expect(trial.reduce((sum, r) => sum.plus(r.balance), new Decimal(0)).toFixed(2)).toBe('0.00');
     });
 
@@ -172,6 +182,7 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
     });
 
     it('taxes at the rate the order was placed with, not the partner’s rate now', async () => {
+      await pool.ask('MLU370', 'cn-shanghai', '1.50');
       const res = await pool.place(cn.key, {
         clientOrderId: `s-${++n}`,
         skuCode: 'MLU370',
@@ -280,7 +291,7 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
     });
 
     it('keeps settlements append-only and one per fill in the database itself', async () => {
-      const [{ id, fill_id: fillId }] = await sql('SELECT id, fill_id FROM settlement LIMIT 1');
+      const [{ id, fillId }] = await settledFills(sg);
       for (const statement of [
         `UPDATE settlement SET net_amount = 0 WHERE id = '${id}'`,
         `DELETE FROM settlement WHERE id = '${id}'`,
@@ -367,7 +378,7 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
 
   describe('who sees what', () => {
     it('refuses costAmount to a partner, also under an alias, and shows it to staff', async () => {
-      const [{ fill_id: fillId }] = await sql('SELECT fill_id FROM settlement WHERE partner_id = $1 LIMIT 1', [cn.id]);
+      const [{ fillId }] = await settledFills(cn);
       for (const fields of ['costAmount', 'c: costAmount', 'netAmount cost: costAmount']) {
         const { res } = await fillSettlement(cn.key, fillId, fields);
         expect(codesOf(res)).toContain('FORBIDDEN');
@@ -383,6 +394,7 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
     });
 
     it('shows a partner only its own settlements; another partner’s id answers like an unknown one', async () => {
+      await settledFills(cn, sg);
       const own = (await pool.ok(sg.key, '{ settlements(first: 500) { totalCount edges { node { id fillId } } } }')).settlements;
       const [{ n }] = await sql('SELECT count(*)::int AS n FROM settlement WHERE partner_id = $1', [sg.id]);
       expect(own.totalCount).toBe(n);
@@ -395,6 +407,7 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
         expect(other.settlements).toEqual({ totalCount: 0, edges: [] });
       }
       const cnFills = await sql('SELECT fill_id FROM settlement WHERE partner_id = $1', [cn.id]);
+      expect(cnFills.length).toBeGreaterThan(0);
       const seen = await pool.ok(sg.key, '{ fills(first: 500) { edges { node { id settlement { id } } } } }');
       expect(seen.fills.edges.some((e: any) => cnFills.some((r: any) => r.fill_id === e.node.id))).toBe(false);
       const operator = await stack.gql(operatorKey, '{ settlements { totalCount } }');
@@ -402,6 +415,8 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
     });
 
     it('lists every partner’s settlements to finance, newest first, by period and partner, page by page', async () => {
+      await settledFills(cn, sg, cn);
+      await settledFills(sg, cn, sg);
       const all = await sql('SELECT id, partner_id, settled_at FROM settlement ORDER BY settled_at DESC, id DESC');
       const pages: string[] = [];
       let after: string | null = null;
