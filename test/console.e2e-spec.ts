@@ -105,16 +105,16 @@ describeBrowser('console: the operators, finance and partners web console', () =
     const page = await open(stack.adminKey, 'pool');
     const form = page.getByRole('form', { name: 'Sellable share' });
     await form.getByLabel('Sellable share (%)').fill('7.25');
-    await form.getByLabel('SKU').selectOption('H20');
-    await form.getByLabel('Reason').fill('Q4 partner demand for H20');
+    await form.getByLabel('SKU').selectOption('MLU370');
+    await form.getByLabel('Reason').fill('Q4 partner demand for MLU370');
     await form.getByRole('button', { name: 'Save share' }).click();
     const history = page.getByRole('table', { name: 'Share history' });
-    expect(await (await shows(history.getByRole('row'), 'Q4 partner demand for H20')).textContent()).toContain('— → 7.25 %');
+    expect(await (await shows(history.getByRole('row'), 'Q4 partner demand for MLU370')).textContent()).toContain('— → 7.25 %');
     expect(await form.getByRole('alert').count()).toBe(0);
 
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.getByLabel('Entity').selectOption('SharePolicy');
-    const event = page.getByRole('table', { name: 'Audit events' }).getByRole('row').filter({ hasText: 'Q4 partner demand for H20' });
+    const event = page.getByRole('table', { name: 'Audit events' }).getByRole('row').filter({ hasText: 'Q4 partner demand for MLU370' });
     const eventText = await (await shows(event)).textContent();
     expect(eventText).toContain('7.25');
     expect(eventText).toContain('bootstrap admin');

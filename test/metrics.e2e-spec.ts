@@ -1,4 +1,5 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
+import { SettlementSweep } from '@gpupool/settlement';
 import { eventually, Pool } from './support/pool';
 import { startApiProcess } from './support/processes';
 import { startStack, TestStack } from './support/stack';
@@ -74,15 +75,30 @@ describe('/metrics: what an operator charts moves with the market', () => {
   });
 
   it('shows the age of the oldest unsettled fill as settlement lag', async () => {
-    const [market] = await stack.dataSource.query(`SELECT id FROM market LIMIT 1`);
-    const [order] = await stack.dataSource.query(`SELECT id, partner_id FROM orders LIMIT 1`);
+    // A market of its own with one resting order, priced under the ask so the worker fills none of it.
+    await pool.receive('A100', 'ap-singapore', 1_000);
+    await pool.ask('A100', 'ap-singapore', '120000.00');
+    const partner = await pool.partner('Lagging Partner', 'SG');
+    const placed = await pool.place(partner.key, {
+      clientOrderId: 'lag-1',
+      skuCode: 'A100',
+      regionCode: 'ap-singapore',
+      quantity: 1,
+      limitPrice: '1.00',
+    });
+    expect(placed.errors).toBeUndefined();
+    const marketId = await pool.marketId('A100', 'ap-singapore');
     // A fill the settlement worker has not reached: a minute old, with no settlement and no job.
     await stack.dataSource.query(
       `INSERT INTO fill (order_id, partner_id, market_id, sku_code, region_code, quantity, price, amount, hold_amount, executed_at)
-       SELECT $1, $2, $3, 'H800', 'ap-singapore', 1, 1, 1, 0, now() - interval '60 seconds'`,
-      [order.id, order.partner_id, market.id],
+       SELECT $1, $2, $3, 'A100', 'ap-singapore', 1, 1, 1, 0, now() - interval '60 seconds'`,
+      [placed.data!.placeOrder.id, partner.id, marketId],
     );
     expect(sample(await metrics(), 'gpupool_settlement_lag_seconds')).toBeGreaterThanOrEqual(60);
+
+    // Once the sweep has the worker settle it, the lag is 0 again for the tests after this one.
+    await stack.get(SettlementSweep).run();
+    await eventually(metrics, (text) => sample(text, 'gpupool_settlement_lag_seconds') === 0);
   });
 
   it('exports traces over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set', async () => {

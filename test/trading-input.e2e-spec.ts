@@ -168,7 +168,9 @@ describe('placeOrder and cancelOrder refuse bad input and the wrong roles, writi
   });
 
   it('still accepts the valid order the cases above were variations of', async () => {
-    const res = await pool.place(partner.key, valid());
+    // A partner of its own: its clientOrderId stays unused for the cases above.
+    const accepting = await pool.partner('Input Checks Accepted Ltd', 'CN');
+    const res = await pool.place(accepting.key, valid());
     expect(res.errors).toBeUndefined();
     expect(res.data!.placeOrder).toMatchObject({ clientOrderId: 'input-check', quantity: 3, limitPrice: '50000.00', status: 'OPEN' });
   });

@@ -27,10 +27,16 @@ describe("the worker's health port", () => {
     ({ stack, postgresProxy, redisProxy } = await startStackBehindProxies({
       env: { WORKER_LOCK_DURATION_MS: '6000', WORKER_STALLED_INTERVAL_MS: '6000' },
     }));
+  });
+  // A worker of each test's own: a test that blocks this process's event loop leaves every worker
+  // already running reporting it for a while.
+  beforeEach(async () => {
     worker = await startWorker();
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await worker?.close();
+  });
+  afterAll(async () => {
     await stack?.close();
     await redisProxy?.cut();
     await postgresProxy?.cut();
