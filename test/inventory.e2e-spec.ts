@@ -34,7 +34,6 @@ interface MarketData {
 describe('inventory: catalog, lots, sellable share, markets', () => {
   let stack: TestStack;
   let keys: Record<Key, string>;
-  let matching: Queue;
 
   const ok: Gql = (key, operation, variables) => okClient(stack.url)(key, operation, variables);
   const admin = <T = Record<string, any>, V = Record<string, unknown>>(operation: Operation<T, V>, variables?: V) =>
@@ -73,33 +72,30 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
     return res;
   };
 
-  const jobsFor = async (marketId: string) =>
-    (await matching.getJobs(['waiting', 'delayed', 'prioritized', 'active'])).filter((job) => job.data.marketId === marketId);
-  const clearJobs = async () => {
-    for (const job of await matching.getJobs(['waiting', 'delayed', 'prioritized'])) await job.remove();
+  /** Gives the tests of the calling describe a stack (database, keys) of their own, so no other block's data reaches them. */
+  const ownStack = () => {
+    beforeAll(async () => {
+      stack = await startStack();
+      const partnerId = (
+        await admin(CreatePartnerDocument, { input: { name: 'Shenzhen Compute', countryCode: 'CN', creditLimit: '1000000.00' } })
+      ).createPartner.id;
+      const issue = async (role: Key, extra: Record<string, unknown> = {}) =>
+        (await admin(IssueApiKeyDocument, { input: { role, label: `${role.toLowerCase()} desk`, ...extra } })).issueApiKey.key;
+      keys = {
+        ADMIN: stack.adminKey,
+        OPERATOR: await issue('OPERATOR'),
+        FINANCE: await issue('FINANCE'),
+        PARTNER: await issue('PARTNER', { partnerId }),
+      };
+    });
+    afterAll(async () => {
+      await stack?.close();
+    });
   };
 
-  beforeAll(async () => {
-    stack = await startStack();
-    matching = new Queue('matching', { connection: { url: stack.env.REDIS_URL }, prefix: stack.env.QUEUE_PREFIX });
-    const partnerId = (
-      await admin(CreatePartnerDocument, { input: { name: 'Shenzhen Compute', countryCode: 'CN', creditLimit: '1000000.00' } })
-    ).createPartner.id;
-    const issue = async (role: Key, extra: Record<string, unknown> = {}) =>
-      (await admin(IssueApiKeyDocument, { input: { role, label: `${role.toLowerCase()} desk`, ...extra } })).issueApiKey.key;
-    keys = {
-      ADMIN: stack.adminKey,
-      OPERATOR: await issue('OPERATOR'),
-      FINANCE: await issue('FINANCE'),
-      PARTNER: await issue('PARTNER', { partnerId }),
-    };
-  });
-  afterAll(async () => {
-    await matching?.close();
-    await stack?.close();
-  });
-
   describe('a new database', () => {
+    ownStack();
+
     it('has the seeded catalog, shown to every role', async () => {
       for (const key of Object.values(keys)) {
         const data = await ok(key, '{ skus { code vendor name memoryGb } regions { code name countryCode } }');
@@ -131,6 +127,8 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
   });
 
   describe('catalog', () => {
+    ownStack();
+
     it('adds and updates a SKU and a region, audited with before and after', async () => {
       expect(
         (await ok(keys.OPERATOR, UPSERT_SKU, { input: { code: 'B200', vendor: 'NVIDIA', name: 'B200', memoryGb: 192 } })).upsertSku,
@@ -196,7 +194,11 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
   });
 
   describe('receiving inventory', () => {
+    ownStack();
+
     it('receives a lot, opening the market on the first one, audited', async () => {
+      const marketCount = async () => Number((await stack.dataSource.query(`SELECT count(*) AS n FROM market`))[0].n);
+      const marketsBefore = await marketCount();
       const lot = await receive('H20', 'cn-beijing', 1200, '95000.00');
       expect(lot).toMatchObject({
         skuCode: 'H20',
@@ -210,16 +212,19 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
         input: { skuCode: 'H20', regionCode: 'cn-beijing', quantity: 800, unitCost: '94000.50', reference: 'PO-2025-0042' },
       });
       expect(withRef.receiveInventory).toMatchObject({ quantity: 800, unitCost: '94000.50', reference: 'PO-2025-0042' });
-      expect(await market('H20', 'cn-beijing')).toMatchObject({
+      const opened = await market('H20', 'cn-beijing');
+      expect(opened).toMatchObject({
         totalUnits: 2000,
         capUnits: 0,
         committedUnits: 0,
         availableUnits: 0,
         askPrice: null,
       });
-      expect(Number((await stack.dataSource.query(`SELECT count(*) AS n FROM market`))[0].n)).toBe(1);
+      expect(await marketCount()).toBe(marketsBefore + 1);
       const audits = await stack.dataSource.query(
-        `SELECT action, entity_id, after FROM audit_event WHERE entity IN ('Market', 'InventoryLot') ORDER BY at, entity DESC`,
+        `SELECT action, entity_id, after FROM audit_event
+          WHERE entity IN ('Market', 'InventoryLot') AND entity_id = ANY($1::text[]) ORDER BY at, entity DESC`,
+        [[opened.id, lot.id, withRef.receiveInventory.id]],
       );
       expect(audits.map((a: { action: string }) => a.action)).toEqual(['market.open', 'inventory.receive', 'inventory.receive']);
       expect(audits[2].after).toMatchObject({
@@ -233,8 +238,10 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
     });
 
     it('lists lots to staff in FIFO order and refuses them to partners', async () => {
+      await receive('H800', 'cn-beijing', 1200, '95000.00');
+      await receive('H800', 'cn-beijing', 800, '94000.50');
       for (const key of [keys.ADMIN, keys.OPERATOR, keys.FINANCE]) {
-        const lots = (await ok(key, '{ inventoryLots(skuCode: "H20") { quantity unitCost regionCode } }')).inventoryLots;
+        const lots = (await ok(key, '{ inventoryLots(skuCode: "H800") { quantity unitCost regionCode } }')).inventoryLots;
         expect(lots).toEqual([
           { quantity: 1200, unitCost: '95000.00', regionCode: 'cn-beijing' },
           { quantity: 800, unitCost: '94000.50', regionCode: 'cn-beijing' },
@@ -312,14 +319,32 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
   });
 
   describe('caps', () => {
-    beforeAll(async () => {
-      for (const code of ['CAP-A', 'CAP-B', 'CAP-C', 'CAP-D']) await addSku(code);
-    });
+    ownStack();
+
+    /** Two new SKUs of 12,345 units in cn-beijing, the first with an override of 9.99 %. */
+    const overrideBesideGlobal = async (withOverride: string, without: string) => {
+      for (const code of [withOverride, without]) {
+        await addSku(code);
+        await receive(code, 'cn-beijing', 12_345);
+      }
+      await setShare('9.99', withOverride);
+    };
+    /** A new SKU with 40 lots, 28,900 units in all, in cn-wulanchabu, at an override of 9.99 %; returns the units received. */
+    const manyLots = async (code: string) => {
+      await addSku(code);
+      let total = 0;
+      for (let i = 0; i < 40; i++) {
+        const quantity = 37 * i + 1;
+        total += quantity;
+        await receive(code, 'cn-wulanchabu', quantity, `${1000 + i}.${String(i).padStart(2, '0')}`);
+      }
+      await setShare('9.99', code);
+      return total;
+    };
 
     it('is floor(12,345 × 9.99 %) = 1,233 with a SKU override beside a global share of 0', async () => {
-      await receive('CAP-A', 'cn-beijing', 12_345);
-      await receive('CAP-B', 'cn-beijing', 12_345);
-      await setShare('9.99', 'CAP-A');
+      await setShare('0');
+      await overrideBesideGlobal('CAP-A', 'CAP-B');
       expect(await market('CAP-A', 'cn-beijing')).toMatchObject({
         totalUnits: 12_345,
         capUnits: 1_233,
@@ -336,16 +361,18 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
     });
 
     it('applies the global share where there is no override, and the global share again once it is cleared', async () => {
+      await overrideBesideGlobal('GLOBAL-A', 'GLOBAL-B');
       await setShare('5');
-      expect(await market('CAP-A', 'cn-beijing')).toMatchObject({ capUnits: 1_233, effectiveSharePercent: '9.99' });
-      expect(await market('CAP-B', 'cn-beijing')).toMatchObject({ capUnits: 617, effectiveSharePercent: '5.00' });
-      await setShare('0', 'CAP-B');
-      expect(await market('CAP-B', 'cn-beijing')).toMatchObject({ capUnits: 0, availableUnits: 0, effectiveSharePercent: '0.00' });
-      await admin(CLEAR_OVERRIDE, { skuCode: 'CAP-A', reason: 'back to the global share' });
-      expect(await market('CAP-A', 'cn-beijing')).toMatchObject({ capUnits: 617, effectiveSharePercent: '5.00' });
+      expect(await market('GLOBAL-A', 'cn-beijing')).toMatchObject({ capUnits: 1_233, effectiveSharePercent: '9.99' });
+      expect(await market('GLOBAL-B', 'cn-beijing')).toMatchObject({ capUnits: 617, effectiveSharePercent: '5.00' });
+      await setShare('0', 'GLOBAL-B');
+      expect(await market('GLOBAL-B', 'cn-beijing')).toMatchObject({ capUnits: 0, availableUnits: 0, effectiveSharePercent: '0.00' });
+      await admin(CLEAR_OVERRIDE, { skuCode: 'GLOBAL-A', reason: 'back to the global share' });
+      expect(await market('GLOBAL-A', 'cn-beijing')).toMatchObject({ capUnits: 617, effectiveSharePercent: '5.00' });
     });
 
     it('is exact where floating point is not: 10,000 units at 0.57 % is 57; 7 units at 9.99 % is 0', async () => {
+      await addSku('CAP-D');
       await receive('CAP-D', 'cn-shanghai', 10_000);
       await receive('CAP-D', 'cn-guangzhou', 7);
       await setShare('0.57', 'CAP-D');
@@ -356,27 +383,43 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
     });
 
     it('sums many lots as received', async () => {
-      let total = 0;
-      for (let i = 0; i < 40; i++) {
-        const quantity = 37 * i + 1;
-        total += quantity;
-        await receive('CAP-C', 'cn-wulanchabu', quantity, `${1000 + i}.${String(i).padStart(2, '0')}`);
-      }
-      await setShare('9.99', 'CAP-C');
-      expect(total).toBe(28_900);
+      expect(await manyLots('CAP-C')).toBe(28_900);
       expect(await market('CAP-C', 'cn-wulanchabu')).toMatchObject({ totalUnits: 28_900, capUnits: 2_887, availableUnits: 2_887 });
     });
 
     it('takes away nothing already committed when the share is lowered, and never shows negative availability', async () => {
-      const { id } = await market('CAP-C', 'cn-wulanchabu');
+      await manyLots('CAP-E');
+      const { id } = await market('CAP-E', 'cn-wulanchabu');
       await stack.dataSource.query('UPDATE market SET committed_units = 2000 WHERE id = $1', [id]);
-      expect(await market('CAP-C', 'cn-wulanchabu')).toMatchObject({ capUnits: 2_887, committedUnits: 2_000, availableUnits: 887 });
-      await setShare('1', 'CAP-C');
-      expect(await market('CAP-C', 'cn-wulanchabu')).toMatchObject({ capUnits: 289, committedUnits: 2_000, availableUnits: 0 });
+      expect(await market('CAP-E', 'cn-wulanchabu')).toMatchObject({ capUnits: 2_887, committedUnits: 2_000, availableUnits: 887 });
+      await setShare('1', 'CAP-E');
+      expect(await market('CAP-E', 'cn-wulanchabu')).toMatchObject({ capUnits: 289, committedUnits: 2_000, availableUnits: 0 });
     });
   });
 
   describe('sellable share', () => {
+    ownStack();
+
+    /** The policy every test here starts from: 5 % globally, overrides for CAP-B, CAP-C and CAP-D only. */
+    const policy: Record<string, string> = { 'CAP-B': '0.00', 'CAP-C': '1.00', 'CAP-D': '9.99' };
+    beforeAll(async () => {
+      for (const code of ['CAP-A', 'CAP-B', 'CAP-C', 'CAP-D']) await addSku(code);
+      // The oldest change in the history: an override set and cleared again by the bootstrap admin.
+      await setShare('9.99', 'CAP-A');
+      await admin(CLEAR_OVERRIDE, { skuCode: 'CAP-A', reason: 'back to the global share' });
+    });
+    beforeEach(async () => {
+      const current = (await admin('{ sellableShare { globalPercent overrides { skuCode percent } } }')).sellableShare;
+      const overrides = new Map<string, string>(current.overrides.map((o: { skuCode: string; percent: string }) => [o.skuCode, o.percent]));
+      if (current.globalPercent !== '5.00') await setShare('5');
+      for (const skuCode of overrides.keys()) {
+        if (!(skuCode in policy)) await admin(CLEAR_OVERRIDE, { skuCode, reason: 'back to the global share' });
+      }
+      for (const [skuCode, percent] of Object.entries(policy)) {
+        if (overrides.get(skuCode) !== percent) await setShare(percent, skuCode);
+      }
+    });
+
     it.each([
       ['10', 'SHARE_CAP_EXCEEDED'],
       ['10.00', 'SHARE_CAP_EXCEEDED'],
@@ -537,11 +580,22 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
     });
   });
 
-  describe('offers and what each role sees', () => {
+  /** A global share of 8 %; ASCEND-910B in cn-wulanchabu (50,000 units) and H20 in cn-beijing (2,000) offered, CAP-A there not. */
+  const offeredMarkets = () => {
     beforeAll(async () => {
       await setShare('8', undefined, 'offer test');
       await receive('ASCEND-910B', 'cn-wulanchabu', 50_000, '120000.00');
+      await receive('H20', 'cn-beijing', 2_000, '95000.00');
+      await addSku('CAP-A');
+      await receive('CAP-A', 'cn-beijing', 12_345);
+      await admin(SET_ASK, { input: { skuCode: 'ASCEND-910B', regionCode: 'cn-wulanchabu', price: '139000.00' } });
+      await admin(SET_ASK, { input: { skuCode: 'H20', regionCode: 'cn-beijing', price: '112000.00' } });
     });
+  };
+
+  describe('offers and what each role sees', () => {
+    ownStack();
+    offeredMarkets();
 
     it('sets, lowers and withdraws an ask price, audited', async () => {
       const set = (await ok(keys.OPERATOR, SET_ASK, { input: { skuCode: 'ASCEND-910B', regionCode: 'cn-wulanchabu', price: '139000.00' } }))
@@ -628,10 +682,28 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
   });
 
   describe('matching after supply changes', () => {
+    ownStack();
+    offeredMarkets();
+
+    let matching: Queue;
     let marketId: string;
+    const jobsFor = async (id: string) =>
+      (await matching.getJobs(['waiting', 'delayed', 'prioritized', 'active'])).filter((job) => job.data.marketId === id);
+    const clearJobs = async () => {
+      for (const job of await matching.getJobs(['waiting', 'delayed', 'prioritized'])) await job.remove();
+    };
 
     beforeAll(async () => {
+      matching = new Queue('matching', { connection: { url: stack.env.REDIS_URL }, prefix: stack.env.QUEUE_PREFIX });
       marketId = (await market('ASCEND-910B', 'cn-wulanchabu')).id;
+    });
+    afterAll(async () => {
+      await matching?.close();
+    });
+    beforeEach(async () => {
+      // Every test starts from the global share of 8 % and no queued run.
+      const current = (await admin('{ sellableShare { globalPercent } }')).sellableShare;
+      if (current.globalPercent !== '8.00') await setShare('8');
       await clearJobs();
     });
 
