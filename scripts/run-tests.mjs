@@ -33,5 +33,6 @@ if (!existsSync(results)) {
   process.exit(code || 1);
 }
 const summary = JSON.parse(readFileSync(results, 'utf8'));
-console.log(`${summary.numPassedTests} passed, ${summary.numFailedTests} failed`);
+// A test file that failed to run (a syntax error, a crash in its set-up) counts as one failure.
+console.log(`${summary.numPassedTests} passed, ${summary.numFailedTests + summary.numRuntimeErrorTestSuites} failed`);
 process.exit(summary.success ? 0 : 1);

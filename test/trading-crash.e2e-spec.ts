@@ -76,9 +76,9 @@ describe('nothing lost: a worker killed in the middle of a match run, and a flus
       (rows: { n: number }[]) => rows[0]!.n === 0,
     );
     const [after] = await stack.dataSource.query(
-      `SELECT (SELECT count(*)::int FROM fill) AS fills,
+      `SELECT (SELECT count(*)::int FROM fill WHERE market_id = $1) AS fills,
               (SELECT committed_units FROM market WHERE id = $1)::int AS committed,
-              (SELECT count(*)::int FROM orders WHERE status <> 'OPEN' OR filled_quantity > 0) AS touched`,
+              (SELECT count(*)::int FROM orders WHERE market_id = $1 AND (status <> 'OPEN' OR filled_quantity > 0)) AS touched`,
       [marketId],
     );
     expect(after).toEqual({ fills: 0, committed: 0, touched: 0 });
@@ -111,6 +111,8 @@ describe('nothing lost: a worker killed in the middle of a match run, and a flus
     await pool.share('1.00', SKU); // cap 100
     await pool.ask(SKU, REGION, '60000.00');
     const partner = await pool.partner('Flush Partner', 'SG');
+    // A worker of its own, stopped at the end: the test needs one, whatever ran before it.
+    const worker = await startWorkerProcess(stack.env);
     const queue = matchingQueue(stack);
     await queue.pause(); // the worker takes nothing: the match jobs of the orders below stay pending
     const ids: string[] = [];
@@ -146,5 +148,6 @@ describe('nothing lost: a worker killed in the middle of a match run, and a flus
     );
     expect(books).toEqual({ filled: 100, fills: 20, orders_filled: 20 }); // the first 20 orders take the cap, once each
     expect(await tradingViolations(stack.dataSource)).toEqual({});
+    await worker.stop();
   }, 120_000);
 });

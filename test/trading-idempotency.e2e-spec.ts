@@ -24,13 +24,14 @@ describe('clientOrderId is the idempotency key of placeOrder', () => {
   });
   const ordersWithKey = async (clientOrderId: string) =>
     (await stack.dataSource.query('SELECT id, partner_id FROM orders WHERE client_order_id = $1', [clientOrderId])) as { id: string }[];
-  const books = async () => {
+  /** Orders in all, and one partner's credit held and export units used. */
+  const books = async (partnerId = partner.id) => {
     const [row] = await stack.dataSource.query(
       `SELECT
       (SELECT count(*)::int FROM orders) AS orders,
       (SELECT credit_held FROM partner WHERE id = $1) AS held,
       (SELECT coalesce(sum(used_units), 0)::int FROM export_usage WHERE partner_id = $1) AS used`,
-      [partner.id],
+      [partnerId],
     );
     return row as { orders: number; held: string; used: number };
   };
@@ -48,21 +49,23 @@ describe('clientOrderId is the idempotency key of placeOrder', () => {
 
   it.each([5, 20])('answers %i identical concurrent requests with one order, holding credit and export units once', async (copies) => {
     const key = `same-${copies}`;
-    const before = await books();
+    // A partner of its own: a match run ending an earlier test's order cannot move these books meanwhile.
+    const own = await pool.partner(`Idempotent ${copies} Ltd`, 'SG');
+    const before = await books(own.id);
     // The same payload, written differently: decimals compare by value, instants by time.
     const spellings = ['150000.00', '150000.0', '150000', '0150000.000'];
     const expiresAt = new Date(Date.now() + 3_600_000);
     const zones = [expiresAt.toISOString(), expiresAt.toISOString().replace('Z', '+00:00'), shiftZone(expiresAt, 8)];
     const responses = await Promise.all(
       Array.from({ length: copies }, (_, i) =>
-        pool.place(partner.key, payload(key, { limitPrice: spellings[i % spellings.length], expiresAt: zones[i % zones.length] })),
+        pool.place(own.key, payload(key, { limitPrice: spellings[i % spellings.length], expiresAt: zones[i % zones.length] })),
       ),
     );
     expect(responses.flatMap((r) => r.errors ?? [])).toEqual([]);
     const ids = new Set(responses.map((r) => r.data!.placeOrder.id));
     expect(ids.size).toBe(1);
     expect((await ordersWithKey(key)).map((o) => o.id)).toEqual([...ids]);
-    const after = await books();
+    const after = await books(own.id);
     expect(after.orders).toBe(before.orders + 1);
     expect(after.used).toBe(before.used + 2);
     expect(Number(after.held) - Number(before.held)).toBe(300_000); // 2 × 150,000 at 0 % tax, once

@@ -79,7 +79,7 @@ describe('the cap and the books under concurrent orders, two workers and a share
 
     await matchingQuiet(stack, queue);
     expect(await pool.market(SKU, REGION)).toMatchObject({ capUnits: 99, committedUnits: 99, availableUnits: 0 });
-    const [{ sold }] = await stack.dataSource.query(`SELECT sum(quantity)::int AS sold FROM fill`);
+    const [{ sold }] = await stack.dataSource.query(`SELECT sum(quantity)::int AS sold FROM fill WHERE sku_code = $1`, [SKU]);
     expect(sold).toBe(99);
     expect(await tradingViolations(stack.dataSource)).toEqual({});
 
@@ -105,17 +105,34 @@ describe('the cap and the books under concurrent orders, two workers and a share
   }, 120_000);
 
   it('sells nothing more when the share is raised again with no bid left at or above the ask', async () => {
-    const [{ waiting }] = await stack.dataSource.query(
-      `SELECT count(*)::int AS waiting FROM orders WHERE status IN ('OPEN', 'PARTIALLY_FILLED') AND limit_price >= $1`,
-      [ASK],
-    );
-    await pool.share('2.00', SKU); // cap 198
+    // A market of its own: its cap (49) sold out to bids at the ask, the rest of its book below the ask.
+    const sku = 'ASCEND-910C';
+    await pool.receive(sku, REGION, 9900);
+    await pool.ask(sku, REGION, `${ASK}.00`);
+    await pool.share('0.50', sku);
+    const bids = [
+      ...Array.from({ length: 7 }, () => ({ quantity: 7, limitPrice: `${ASK}.00` })),
+      ...Array.from({ length: 5 }, (_, i) => ({ quantity: 3, limitPrice: `${ASK - 1 - i * 100}.00` })),
+    ];
+    for (const [i, bid] of bids.entries()) {
+      const res = await pool.place(partners[i % partners.length]!.key, {
+        clientOrderId: `again-${i}`,
+        skuCode: sku,
+        regionCode: REGION,
+        timeInForce: 'GTC',
+        ...bid,
+      });
+      expect(res.errors).toBeUndefined();
+    }
     await matchingQuiet(stack, queue);
-    const market = await pool.market(SKU, REGION);
-    const [{ sold }] = await stack.dataSource.query(`SELECT sum(quantity)::int AS sold FROM fill`);
-    expect(market.committedUnits).toBe(sold);
-    expect(market.committedUnits).toBeLessThanOrEqual(198);
-    if (waiting > 0) expect(market.committedUnits).toBeGreaterThan(99);
+    expect(await pool.market(sku, REGION)).toMatchObject({ capUnits: 49, committedUnits: 49, availableUnits: 0 });
+
+    await pool.share('2.00', sku); // cap 198
+    await matchingQuiet(stack, queue);
+    const market = await pool.market(sku, REGION);
+    const [{ sold }] = await stack.dataSource.query(`SELECT sum(quantity)::int AS sold FROM fill WHERE sku_code = $1`, [sku]);
+    expect(market).toMatchObject({ capUnits: 198, committedUnits: 49 });
+    expect(sold).toBe(49);
     expect(await tradingViolations(stack.dataSource)).toEqual({});
   });
 });
