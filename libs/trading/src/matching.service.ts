@@ -66,7 +66,7 @@ export class MatchingService {
 
   async run(marketId: string): Promise<MatchRunSummary> {
     const { summary, events, fillIds } = await transactionWithRetry(this.dataSource, (em) => this.runIn(em, marketId));
-    await this.domainEvents.publish(new FillsCommitted(fillIds));
+    if (fillIds.length > 0) await this.domainEvents.publish(new FillsCommitted(fillIds));
     await this.events.publish(events);
     return summary;
   }
