@@ -18,11 +18,12 @@ import {
 import { AuthPrincipal, Decimal, ErrorCode, Role } from '@gpupool/platform';
 import { LotImportModule } from '../scripts/import-lots';
 import { createTestDatabase, TestDatabase } from './support/database';
-import { stackEnv } from './support/stack';
+import { setProcessEnv, stackEnv } from './support/stack';
 
 /** The services the import script and the trading work use, wired as the import script wires them. */
 describe('inventory operations: demo fleet, FIFO cost relief, commits under the cap, CSV import', () => {
   let db: TestDatabase;
+  let restoreEnv: (() => void) | undefined;
   let app: INestApplicationContext;
   let dataSource: DataSource;
   let inventory: InventoryService;
@@ -53,7 +54,7 @@ describe('inventory operations: demo fleet, FIFO cost relief, commits under the 
   beforeAll(async () => {
     db = await createTestDatabase();
     const adminKey = `admin-${randomBytes(16).toString('hex')}`;
-    Object.assign(process.env, stackEnv(db, adminKey));
+    restoreEnv = setProcessEnv(stackEnv(db, adminKey));
     app = await NestFactory.createApplicationContext(LotImportModule, { logger: false });
     dataSource = app.get(DataSource);
     inventory = app.get(InventoryService);
@@ -68,6 +69,7 @@ describe('inventory operations: demo fleet, FIFO cost relief, commits under the 
   afterAll(async () => {
     await app?.close();
     await db?.drop();
+    restoreEnv?.();
   });
 
   describe('demo fleet', () => {

@@ -58,7 +58,7 @@ export async function startBenchStack(name: string, extraEnv: Record<string, str
   const database = await createBenchDatabase(name);
   const env = { ...database.env, PORT: '0', WORKER_HTTP_PORT: '0', ...extraEnv };
   Logger.overrideLogger(['error']);
-  const { app, url } = await startApiApp(env, ['error']);
+  const { app, url, restoreEnv } = await startApiApp(env, ['error']);
   return {
     url,
     adminKey: database.adminKey,
@@ -69,6 +69,7 @@ export async function startBenchStack(name: string, extraEnv: Record<string, str
     close: async () => {
       await app.close();
       await database.drop();
+      restoreEnv();
     },
   };
 }

@@ -62,16 +62,31 @@ export function stackEnv(db: TestDatabase, adminKey: string, extra: Record<strin
   };
 }
 
-/** The api app in this process on `env` (set into process.env, where config is read at boot), listening on a free port. */
+/**
+ * Sets `env` into process.env (where the apps read their config at boot) and answers the function
+ * that puts back what was there, so that one stack's settings never reach the next stack of a file.
+ */
+export function setProcessEnv(env: Record<string, string>): () => void {
+  const before = Object.entries(env).map(([name]) => [name, process.env[name]] as const);
+  Object.assign(process.env, env);
+  return () => {
+    for (const [name, value] of before) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
+
+/** The api app in this process on `env` (see setProcessEnv), listening on a free port. */
 export async function startApiApp(
   env: Record<string, string>,
   logger: LogLevel[] | false = false,
-): Promise<{ app: INestApplication; url: string }> {
-  Object.assign(process.env, env);
+): Promise<{ app: INestApplication; url: string; restoreEnv: () => void }> {
+  const restoreEnv = setProcessEnv(env);
   const app = await NestFactory.create(ApiModule, { logger, abortOnError: false });
   configureApi(app);
   await app.listen(0, '127.0.0.1');
-  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1'), restoreEnv };
 }
 
 /** Boots the api (on a free port) and optionally a worker, in-process, on a fresh database. */
@@ -80,7 +95,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const adminKey = `admin-${randomBytes(16).toString('hex')}`;
   const env = stackEnv(db, adminKey, options.env);
   if (options.databaseVia) env.DATABASE_URL = options.databaseVia(db.url);
-  const { app: api, url } = await startApiApp(env);
+  const { app: api, url, restoreEnv } = await startApiApp(env);
   const worker: INestApplicationContext | undefined = options.worker
     ? await NestFactory.createApplicationContext(WorkerModule, { logger: false, abortOnError: false }).then((w) => w.init())
     : undefined;
@@ -96,6 +111,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       await worker?.close();
       await api.close();
       await db.drop();
+      restoreEnv();
     },
   };
 }
