@@ -4,6 +4,7 @@ import {
   ErrorCode,
   formatGraphQLError,
   retryOnConflict,
+  SentStatements,
   ServiceBusyError,
   transactionWithRetry,
 } from '@gpupool/platform';
@@ -45,6 +46,50 @@ describe('transactions retried whole on lock conflicts, SERVICE_BUSY when the re
       { id: 1, n: 2 },
       { id: 2, n: 2 },
     ]);
+  });
+
+  it('retries a deadlock in a statement sent ahead: the first failure decides, not the aborted statements after it', async () => {
+    let started = 0;
+    const bothHoldTheirFirstRow = new Promise<void>((resolve) => {
+      const check = setInterval(() => started >= 2 && (clearInterval(check), resolve()), 5);
+    });
+    const failures: string[] = [];
+    let attempts = 0;
+    const side = (first: number, second: number) =>
+      transactionWithRetry(dataSource, async (em) => {
+        attempts++;
+        const sent = new SentStatements();
+        await sent
+          .settledAfter(async () => {
+            await sent.add(em.query('UPDATE counter SET n = n + 1 WHERE id = $1', [first]));
+            started++;
+            await bothHoldTheirFirstRow;
+            sent.add(em.query('UPDATE counter SET n = n + 1 WHERE id = $1', [second])); // not awaited: the victim deadlocks here
+            const read = sent.add(em.query('SELECT n FROM counter WHERE id = $1', [first])); // then fails as "transaction aborted"
+            await read;
+          })
+          .catch((error: { driverError?: { code?: string } }) => {
+            failures.push(error.driverError?.code ?? String(error));
+            throw error;
+          });
+      });
+    await Promise.all([side(1, 2), side(2, 1)]);
+    expect(failures).toEqual(['40P01']);
+    expect(attempts).toBe(3);
+    expect(await dataSource.query('SELECT id, n FROM counter ORDER BY id')).toEqual([
+      { id: 1, n: 2 },
+      { id: 2, n: 2 },
+    ]);
+  });
+
+  it('waits for every statement sent before it answers, and throws nothing when all succeeded', async () => {
+    const sent = new SentStatements();
+    await dataSource.transaction(async (em) => {
+      await sent.settledAfter(async () => {
+        for (let i = 0; i < 20; i++) sent.add(em.query('UPDATE counter SET n = n + 1 WHERE id = 1'));
+      });
+      expect(await em.query('SELECT n FROM counter WHERE id = 1')).toEqual([{ n: 20 }]);
+    });
   });
 
   it('gives up with SERVICE_BUSY after its attempts when the lock never comes, having written nothing', async () => {

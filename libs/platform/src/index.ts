@@ -4,6 +4,7 @@ export { APP_CONFIG } from './config/config.module';
 export { dataSourceOptions, migrate } from './database/data-source-options';
 export { ApiStatementTimeoutModule } from './database/database.module';
 export { isUniqueViolation, retryOnConflict, ServiceBusyError, transactionWithRetry } from './database/transaction-retry';
+export { SentStatements } from './database/sent-statements';
 export { runPrepared } from './database/prepared-statement';
 export type { PreparedStatement } from './database/prepared-statement';
 export { ErrorCode } from './errors/error-code';

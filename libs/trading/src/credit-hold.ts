@@ -11,5 +11,6 @@ export function holdFor(quantity: number, limitPrice: Decimal, taxRatePercent: D
  * order's hold exactly, whatever the rounding.
  */
 export function fillHoldPart(filledBefore: number, fillQuantity: number, limitPrice: Decimal, taxRatePercent: Decimal): Decimal {
-  return holdFor(filledBefore + fillQuantity, limitPrice, taxRatePercent).minus(holdFor(filledBefore, limitPrice, taxRatePercent));
+  const holdAfter = holdFor(filledBefore + fillQuantity, limitPrice, taxRatePercent);
+  return filledBefore === 0 ? holdAfter : holdAfter.minus(holdFor(filledBefore, limitPrice, taxRatePercent));
 }

@@ -5,13 +5,13 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ComplianceService } from '@gpupool/compliance';
 import { PartnerService } from '@gpupool/identity';
 import { InventoryService, MarketView } from '@gpupool/inventory';
-import { DomainEvents, transactionWithRetry } from '@gpupool/platform';
+import { DomainEvents, SentStatements, transactionWithRetry } from '@gpupool/platform';
 import { fillHoldPart } from './credit-hold';
 import { Fill } from './fill.entity';
 import { FillRepository } from './fill.repository';
 import { FillsCommitted } from './fills-committed.event';
-import { BookOrder, MatchFill, matchMarket, MatchOutcome, MatchResult } from './matching';
-import { orderEventOf, OrderEventMessage, OrderEvents } from './order-events';
+import { BookOrder, matchMarket, MatchResult } from './matching';
+import { orderEventOf, OrderEvents } from './order-events';
 import { GiveBack, OrderEnding } from './order-ending';
 import { Order } from './order.entity';
 import { OrderRepository, RUN_BATCH } from './order.repository';
@@ -38,6 +38,19 @@ const toBook = (order: Order): BookOrder => ({
 const batches = <T>(items: T[]) =>
   Array.from({ length: Math.ceil(items.length / RUN_BATCH) }, (_, i) => items.slice(i * RUN_BATCH, (i + 1) * RUN_BATCH));
 
+/** An order a run ended, and how. */
+interface Ended {
+  order: Order;
+  status: 'CANCELLED' | 'EXPIRED';
+}
+
+/** A fill of a run, the order it filled, and the event it makes of it. */
+interface RunFill {
+  fill: Fill;
+  order: Order;
+  event: 'FILLED' | 'PARTIALLY_FILLED';
+}
+
 /**
  * One match run of a market, in one transaction: lock the market (so runs of one market never
  * overlap, whichever worker has the job), end expired orders and those of partners who may no
@@ -45,10 +58,12 @@ const batches = <T>(items: T[]) =>
  * units sold set-based; then queue settlement in bulk and publish the run's events in bulk.
  *
  * Every change of an open order is made under its market's lock (here, and in OrderService.cancel),
- * so a run reads its book without row locks. The locks placeOrder also needs (export usage, then
- * partners, each in key order) are taken last, in one statement each, just before the commit, so
- * intake waits for them only as long as those two statements (lock order: libs/trading/README.md).
- * A run that lost a lock race is run again whole (retryOnConflict).
+ * so a run reads its book without row locks. It reads the book a page at a time and sends each
+ * page's writes without waiting for them (SentStatements): Postgres writes one page while the run
+ * reads and matches the next. The locks placeOrder also needs (export usage, then partners, each
+ * in key order) are taken last, in one statement each, just before the commit, so intake waits for
+ * them only as long as those two statements (lock order: libs/trading/README.md). A run that lost
+ * a lock race is run again whole (transactionWithRetry).
  */
 @Injectable()
 export class MatchingService {
@@ -65,120 +80,134 @@ export class MatchingService {
   ) {}
 
   async run(marketId: string): Promise<MatchRunSummary> {
-    const { summary, events, fillIds } = await transactionWithRetry(this.dataSource, (em) => this.runIn(em, marketId));
-    if (fillIds.length > 0) await this.domainEvents.publish(new FillsCommitted(fillIds));
-    await this.events.publish(events);
-    return summary;
+    const { ended, fills } = await transactionWithRetry(this.dataSource, (em) => this.runIn(em, marketId));
+    if (fills.length > 0) await this.domainEvents.publish(new FillsCommitted(fills.map(({ fill }) => fill.id)));
+    // The events, built once the run committed: each carries its order as the run left it.
+    await this.events.publish([
+      ...ended.map(({ order, status }) => orderEventOf(status, order)),
+      ...fills.map(({ fill, order, event }) => orderEventOf(event, order, fill)),
+    ]);
+    return {
+      fills: fills.length,
+      unitsSold: fills.reduce((sum, { fill }) => sum + fill.quantity, 0),
+      ended: ended.length,
+    };
   }
 
-  private async runIn(
-    em: EntityManager,
-    marketId: string,
-  ): Promise<{ summary: MatchRunSummary; events: OrderEventMessage[]; fillIds: string[] }> {
-    const events: OrderEventMessage[] = [];
+  private async runIn(em: EntityManager, marketId: string): Promise<{ ended: Ended[]; fills: RunFill[] }> {
+    const ended: Ended[] = [];
     const giveBack = new GiveBack();
     const market = await this.inventory.lockMarket(em, marketId);
     const now = market.asOf;
     const expired = seen(await this.orders.expired(em, marketId));
-    await this.end(em, expired, 'EXPIRED', (order) => `expired at ${order.expiresAt!.toISOString()}`, events, giveBack);
+    await this.end(em, expired, 'EXPIRED', (order) => `expired at ${order.expiresAt!.toISOString()}`, ended, giveBack);
     const blocked = await this.blockedPartners(em, market);
     const barred = blocked.size > 0 ? seen(await this.orders.openOfPartners(em, marketId, [...blocked.keys()])) : [];
-    await this.end(em, barred, 'CANCELLED', (order) => blocked.get(order.partnerId)!, events, giveBack);
+    await this.end(em, barred, 'CANCELLED', (order) => blocked.get(order.partnerId)!, ended, giveBack);
 
+    const sent = new SentStatements();
+    const fills: RunFill[] = [];
     let available = market.availableUnits;
-    const fills: { order: Order; fill: MatchFill }[] = [];
-    const outcomes: { order: Order; outcome: MatchOutcome }[] = [];
-    const apply = (orders: Order[], result: MatchResult) => {
-      const byId = new Map(orders.map((o) => [o.id, o]));
-      for (const fill of result.fills) fills.push({ order: byId.get(fill.orderId)!, fill });
-      for (const outcome of result.outcomes) outcomes.push({ order: byId.get(outcome.orderId)!, outcome });
+
+    /**
+     * What a matched page comes to: each fill takes its part of the order's credit hold; orders
+     * that end give back the rest; every order seen for the first time, filled or given a new
+     * reason is written back (each order row once). The page's writes are sent, not awaited.
+     */
+    const settlePage = (orders: Order[], result: MatchResult, firstSeen: boolean) => {
       available -= result.unitsSold;
+      const byId = new Map(orders.map((o) => [o.id, o]));
+      const touched = new Set<Order>(firstSeen ? orders : []);
+      const pageFills = result.fills.map((matched): RunFill => {
+        const order = byId.get(matched.orderId)!;
+        const amount = matched.price.times(matched.quantity);
+        const holdAmount = fillHoldPart(order.filledQuantity, matched.quantity, order.limitPrice, order.taxRatePercent);
+        order.filledQuantity += matched.quantity;
+        order.filledAmount = order.filledAmount.plus(amount);
+        const event = statusAfterFill(order.filledQuantity, order.quantity);
+        order.status = nextStatus(order.status, event);
+        touched.add(order);
+        const fill = Object.assign(new Fill(), {
+          id: randomUUID(),
+          orderId: order.id,
+          partnerId: order.partnerId,
+          marketId: market.id,
+          skuCode: market.sku.code,
+          regionCode: market.region.code,
+          quantity: matched.quantity,
+          price: matched.price,
+          amount,
+          holdAmount,
+          executedAt: now,
+        });
+        return { fill, order, event };
+      });
+      const ending: Order[] = [];
+      for (const outcome of result.outcomes) {
+        const order = byId.get(outcome.orderId)!;
+        if (outcome.cancelRemainder) ending.push(order);
+        else if (order.resting && !touched.has(order)) continue; // still waiting, nothing new
+        order.statusReason = outcome.reason;
+        touched.add(order);
+      }
+      fills.push(...pageFills);
+      // What ended orders give back (export usage, then credit) goes last, with the run's other give-backs.
+      sent.add(this.end(em, ending, 'CANCELLED', (order) => order.statusReason, ended, giveBack));
+      const ends = new Set(ending);
+      for (const batch of batches([...touched].filter((order) => !ends.has(order)))) sent.add(this.orders.writeStates(em, batch, now));
+      for (const batch of batches(pageFills))
+        sent.add(
+          this.fills.insertMany(
+            em,
+            batch.map(({ fill }) => fill),
+          ),
+        );
     };
 
-    // Phase 1: supply meets resting bids, page by page while units last.
-    if (market.askPrice && available > 0) {
-      let after: Order | undefined;
-      for (;;) {
-        const page = seen(await this.orders.restingPage(em, marketId, market.askPrice, after));
-        apply(
-          page,
-          matchMarket({ askPrice: market.askPrice, availableUnits: available, resting: page.map(toBook), incoming: [], blocked }),
-        );
-        after = page.at(-1);
-        if (page.length < RUN_BATCH || available === 0) break;
+    await sent.settledAfter(async () => {
+      // Bids not yet through a run, read now, beside the first page of the book: a run's writes never change them.
+      const incoming = sent.add(this.orders.incoming(em, marketId).then(seen));
+      // Phase 1: supply meets resting bids, page by page while units last; the next page is read while this one is written.
+      if (market.askPrice && available > 0) {
+        const ask = market.askPrice;
+        let page = seen(await this.orders.restingPage(em, marketId, ask));
+        for (;;) {
+          const result = matchMarket({ askPrice: ask, availableUnits: available, resting: page.map(toBook), incoming: [], blocked });
+          const next =
+            page.length === RUN_BATCH && available > result.unitsSold
+              ? sent.add(this.orders.restingPage(em, marketId, ask, page.at(-1)))
+              : undefined;
+          settlePage(page, result, false);
+          if (!next) break;
+          page = seen(await next);
+        }
       }
-    }
-    // Phase 2: bids not yet through a run meet the ask, in arrival order.
-    const incoming = seen(await this.orders.incoming(em, marketId));
-    apply(
-      incoming,
-      matchMarket({ askPrice: market.askPrice, availableUnits: available, resting: [], incoming: incoming.map(toBook), blocked }),
-    );
-
-    // Each fill takes its part of the order's credit hold; every order seen for the first time,
-    // filled or given a new reason is written back.
-    const touched = new Set(incoming);
-    const fillRows = fills.map(({ order, fill }) => {
-      const holdAmount = fillHoldPart(order.filledQuantity, fill.quantity, order.limitPrice, order.taxRatePercent);
-      order.filledQuantity += fill.quantity;
-      order.filledAmount = order.filledAmount.plus(fill.price.times(fill.quantity));
-      const event = statusAfterFill(order.filledQuantity, order.quantity);
-      order.status = nextStatus(order.status, event);
-      touched.add(order);
-      const row = Object.assign(new Fill(), {
-        id: randomUUID(),
-        orderId: order.id,
-        partnerId: order.partnerId,
-        marketId: market.id,
-        skuCode: market.sku.code,
-        regionCode: market.region.code,
-        quantity: fill.quantity,
-        price: fill.price,
-        amount: fill.price.times(fill.quantity),
-        holdAmount,
-        executedAt: now,
-      });
-      return { fill: row, order, event };
-    });
-    for (const { order, outcome } of outcomes) {
-      if (!outcome.cancelRemainder && order.resting && !touched.has(order)) continue; // still waiting, nothing new
-      order.statusReason = outcome.reason;
-      touched.add(order);
-    }
-
-    // Orders, fills and units sold, set-based; each order row is written once. What ended orders
-    // give back (export usage, then credit) goes last.
-    const ending = new Set(outcomes.filter(({ outcome }) => outcome.cancelRemainder).map(({ order }) => order));
-    await this.end(em, [...ending], 'CANCELLED', (order) => order.statusReason, events, giveBack);
-    for (const batch of batches([...touched].filter((order) => !ending.has(order)))) await this.orders.writeStates(em, batch, now);
-    for (const batch of batches(fillRows))
-      await this.fills.insertMany(
-        em,
-        batch.map(({ fill }) => fill),
+      // Phase 2: bids not yet through a run meet the ask, in arrival order.
+      const bids = await incoming;
+      settlePage(
+        bids,
+        matchMarket({ askPrice: market.askPrice, availableUnits: available, resting: [], incoming: bids.map(toBook), blocked }),
+        true,
       );
+    });
+
     const unitsSold = market.availableUnits - available;
     if (unitsSold > 0) await this.inventory.commitUnits(em, market, unitsSold);
     await this.ending.giveBack(em, giveBack);
-
-    for (const { fill, order, event } of fillRows) events.push(orderEventOf(event, order, fill));
-    return {
-      summary: { fills: fillRows.length, unitsSold, ended: expired.length + barred.length + ending.size },
-      events,
-      fillIds: fillRows.map(({ fill }) => fill.id),
-    };
+    return { ended, fills };
   }
 
-  /** Ends orders with a remainder and records their events. */
-  private async end(
+  /** Ends orders with a remainder (what they give back is added to `giveBack`) and notes them in `ended`. */
+  private end(
     em: EntityManager,
     orders: Order[],
-    status: 'CANCELLED' | 'EXPIRED',
+    status: Ended['status'],
     reasonOf: (order: Order) => string | null,
-    events: OrderEventMessage[],
+    ended: Ended[],
     giveBack: GiveBack,
   ): Promise<void> {
-    await this.ending.end(em, orders, status, reasonOf, giveBack);
-    for (const order of orders) events.push(orderEventOf(status, order));
+    for (const order of orders) ended.push({ order, status });
+    return this.ending.end(em, orders, status, reasonOf, giveBack);
   }
 
   /**

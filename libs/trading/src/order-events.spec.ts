@@ -88,6 +88,25 @@ describe('OrderEvents', () => {
     expect(fillOfEvent({ ...message, fill: undefined })).toBeNull();
   });
 
+  it('snapshots an order and a fill exactly as JSON would carry them', () => {
+    const order = Object.assign(new Order(), {
+      id: 'o2',
+      partnerId: 'p',
+      limitPrice: new Decimal('99999999.99'),
+      filledAmount: new Decimal('0'),
+      holdAmount: new Decimal('0.01'),
+      expiresAt: new Date('2027-01-01T00:00:00.001Z'),
+      statusReason: null,
+      resting: false,
+      createdAt: new Date('2026-12-01T00:00:00.123Z'),
+    });
+    const fill = Object.assign(new Fill(), { id: 'f2', price: new Decimal('1e-2'), executedAt: new Date(0) });
+    const message = orderEventOf('FILLED', order, fill);
+    expect(message).toEqual(JSON.parse(JSON.stringify(message)));
+    expect(message.order).toEqual(JSON.parse(JSON.stringify(Object.assign({}, order, { partner: undefined, market: undefined }))));
+    expect(message.fill).toEqual({ id: 'f2', price: '0.01', executedAt: '1970-01-01T00:00:00.000Z' });
+  });
+
   it('publishes nothing for no events', async () => {
     const { bus, published } = memoryBus();
     await new OrderEvents(bus).publish([]);

@@ -30,15 +30,27 @@ export interface OrderEventMessage {
   at?: string;
 }
 
-const json = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+/**
+ * The fields of an entity as JSON would carry them (decimals and dates through their `toJSON`,
+ * undefined left out), without writing and parsing a string: a run builds one per order it fills.
+ */
+function snapshotOf<T extends object>(fields: T): Snapshot<T> {
+  const snapshot: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    const json = value !== null && typeof value === 'object' ? (value as { toJSON?: () => unknown }).toJSON : undefined;
+    snapshot[key] = json ? json.call(value) : value;
+  }
+  return snapshot as Snapshot<T>;
+}
 
 /** The event of a change of `order` (and the fill that made it), as it travels. */
 export function orderEventOf(type: OrderEventType, order: Order, fill?: Fill): OrderEventMessage {
   const { partner: _partner, market: _market, ...fields } = order;
-  const message: OrderEventMessage = { type, orderId: order.id, partnerId: order.partnerId, order: json(fields) as OrderSnapshot };
+  const message: OrderEventMessage = { type, orderId: order.id, partnerId: order.partnerId, order: snapshotOf(fields) };
   if (fill) {
     const { order: _o, partner: _p, market: _m, ...fillFields } = fill;
-    message.fill = json(fillFields) as FillSnapshot;
+    message.fill = snapshotOf(fillFields);
   }
   return message;
 }
