@@ -35,6 +35,10 @@ const toBook = (order: Order): BookOrder => ({
   resting: order.resting,
 });
 
+/** Fills a run builds between two turns of the event loop. */
+const YIELD_EVERY = 1_000;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const batches = <T>(items: T[]) =>
   Array.from({ length: Math.ceil(items.length / RUN_BATCH) }, (_, i) => items.slice(i * RUN_BATCH, (i + 1) * RUN_BATCH));
 
@@ -81,11 +85,15 @@ export class MatchingService {
 
   async run(marketId: string): Promise<MatchRunSummary> {
     const { ended, fills } = await transactionWithRetry(this.dataSource, (em) => this.runIn(em, marketId));
-    if (fills.length > 0) await this.domainEvents.publish(new FillsCommitted(fills.map(({ fill }) => fill.id)));
-    // The events, built once the run committed: each carries its order as the run left it.
-    await this.events.publish([
-      ...ended.map(({ order, status }) => orderEventOf(status, order)),
-      ...fills.map(({ fill, order, event }) => orderEventOf(event, order, fill)),
+    // Settlement hears of the fills while the events are built (once the run committed: each
+    // carries its order as the run left it) and published.
+    const settling = fills.length > 0 ? this.domainEvents.publish(new FillsCommitted(fills.map(({ fill }) => fill.id))) : undefined;
+    await Promise.all([
+      settling,
+      this.events.publish([
+        ...ended.map(({ order, status }) => orderEventOf(status, order)),
+        ...fills.map(({ fill, order, event }) => orderEventOf(event, order, fill)),
+      ]),
     ]);
     return {
       fills: fills.length,
@@ -114,11 +122,14 @@ export class MatchingService {
      * that end give back the rest; every order seen for the first time, filled or given a new
      * reason is written back (each order row once). The page's writes are sent, not awaited.
      */
-    const settlePage = (orders: Order[], result: MatchResult, firstSeen: boolean) => {
+    const settlePage = async (orders: Order[], result: MatchResult, firstSeen: boolean) => {
       available -= result.unitsSold;
       const byId = new Map(orders.map((o) => [o.id, o]));
       const touched = new Set<Order>(firstSeen ? orders : []);
-      const pageFills = result.fills.map((matched): RunFill => {
+      const pageFills: RunFill[] = [];
+      for (const matched of result.fills) {
+        // Now and then the connection gets its turn, so Postgres starts the next statement sent at once.
+        if (pageFills.length % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
         const order = byId.get(matched.orderId)!;
         const amount = matched.price.times(matched.quantity);
         const holdAmount = fillHoldPart(order.filledQuantity, matched.quantity, order.limitPrice, order.taxRatePercent);
@@ -140,8 +151,8 @@ export class MatchingService {
           holdAmount,
           executedAt: now,
         });
-        return { fill, order, event };
-      });
+        pageFills.push({ fill, order, event });
+      }
       const ending: Order[] = [];
       for (const outcome of result.outcomes) {
         const order = byId.get(outcome.orderId)!;
@@ -177,14 +188,14 @@ export class MatchingService {
             page.length === RUN_BATCH && available > result.unitsSold
               ? sent.add(this.orders.restingPage(em, marketId, ask, page.at(-1)))
               : undefined;
-          settlePage(page, result, false);
+          await settlePage(page, result, false);
           if (!next) break;
           page = seen(await next);
         }
       }
       // Phase 2: bids not yet through a run meet the ask, in arrival order.
       const bids = await incoming;
-      settlePage(
+      await settlePage(
         bids,
         matchMarket({ askPrice: market.askPrice, availableUnits: available, resting: [], incoming: bids.map(toBook), blocked }),
         true,
