@@ -181,12 +181,12 @@ export class MatchingService {
       // Phase 1: supply meets resting bids, page by page while units last; the next page is read while this one is written.
       if (market.askPrice && available > 0) {
         const ask = market.askPrice;
-        let page = seen(await this.orders.restingPage(em, marketId, ask));
+        let page = seen(await this.orders.restingPage(em, marketId, ask, available));
         for (;;) {
           const result = matchMarket({ askPrice: ask, availableUnits: available, resting: page.map(toBook), incoming: [], blocked });
           const next =
             page.length === RUN_BATCH && available > result.unitsSold
-              ? sent.add(this.orders.restingPage(em, marketId, ask, page.at(-1)))
+              ? sent.add(this.orders.restingPage(em, marketId, ask, available - result.unitsSold, page.at(-1)))
               : undefined;
           await settlePage(page, result, false);
           if (!next) break;

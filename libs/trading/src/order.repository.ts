@@ -50,12 +50,13 @@ const INCOMING: PreparedStatement = {
   text: `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.market_id = $1 AND ${OPEN} AND NOT o.resting ORDER BY o.seq`,
 };
 const RESTING = `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.market_id = $1 AND ${OPEN} AND o.resting AND o.limit_price >= $2`;
-const RESTING_ORDER = `ORDER BY o.limit_price DESC, o.seq LIMIT ${RUN_BATCH}`;
+/** Best first, as `orders_book` holds them; `$3` rows at most (see restingPage). */
+const RESTING_ORDER = `ORDER BY o.limit_price DESC, o.seq LIMIT $3`;
 const RESTING_FIRST: PreparedStatement = { name: 'orders-resting', text: `${RESTING} ${RESTING_ORDER}` };
 /** The next page: `limit_price <= after` bounds the index scan, so each page starts where the last one ended. */
 const RESTING_AFTER: PreparedStatement = {
   name: 'orders-resting-after',
-  text: `${RESTING} AND o.limit_price <= $3 AND (o.limit_price < $3 OR o.seq > $4) ${RESTING_ORDER}`,
+  text: `${RESTING} AND o.limit_price <= $4 AND (o.limit_price < $4 OR o.seq > $5) ${RESTING_ORDER}`,
 };
 const WRITE_STATES: PreparedStatement = {
   name: 'orders-write-states',
@@ -132,11 +133,16 @@ export class OrderRepository {
     return rows.map(orderFromRow);
   }
 
-  /** Resting bids at or above the ask, best first (highest limit, then earliest), after `after`; RUN_BATCH at most (prepared). */
-  async restingPage(em: EntityManager, marketId: string, ask: Decimal, after?: Order): Promise<Order[]> {
+  /**
+   * Resting bids at or above the ask, best first (highest limit, then earliest), after `after`
+   * (prepared): at most RUN_BATCH, and no more than `units`, since every bid that fills takes at
+   * least one unit: a run with three units to sell reads three bids, whatever the book holds.
+   */
+  async restingPage(em: EntityManager, marketId: string, ask: Decimal, units: number, after?: Order): Promise<Order[]> {
+    const limit = Math.min(RUN_BATCH, units);
     const { rows } = after
-      ? await runPrepared<OrderRow>(em, RESTING_AFTER, [marketId, ask.toFixed(2), after.limitPrice.toFixed(2), after.seq])
-      : await runPrepared<OrderRow>(em, RESTING_FIRST, [marketId, ask.toFixed(2)]);
+      ? await runPrepared<OrderRow>(em, RESTING_AFTER, [marketId, ask.toFixed(2), limit, after.limitPrice.toFixed(2), after.seq])
+      : await runPrepared<OrderRow>(em, RESTING_FIRST, [marketId, ask.toFixed(2), limit]);
     return rows.map(orderFromRow);
   }
 
