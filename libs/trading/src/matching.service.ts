@@ -39,8 +39,10 @@ const toBook = (order: Order): BookOrder => ({
 const YIELD_EVERY = 1_000;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-const batches = <T>(items: T[]) =>
-  Array.from({ length: Math.ceil(items.length / RUN_BATCH) }, (_, i) => items.slice(i * RUN_BATCH, (i + 1) * RUN_BATCH));
+/** Takes full batches of RUN_BATCH off the front of `items` (with `all`, the rest too). */
+function* takeBatches<T>(items: T[], all: boolean): Generator<T[]> {
+  while (items.length >= RUN_BATCH || (all && items.length > 0)) yield items.splice(0, RUN_BATCH);
+}
 
 /** An order a run ended, and how. */
 interface Ended {
@@ -117,10 +119,18 @@ export class MatchingService {
     const fills: RunFill[] = [];
     let available = market.availableUnits;
 
+    /** Order states and fills go out RUN_BATCH at a time as pages fill them, the rest at the end: a small run writes each once. */
+    const toWrite: Order[] = [];
+    const toInsert: Fill[] = [];
+    const write = (all: boolean) => {
+      for (const batch of takeBatches(toWrite, all)) sent.add(this.orders.writeStates(em, batch, now));
+      for (const batch of takeBatches(toInsert, all)) sent.add(this.fills.insertMany(em, batch));
+    };
+
     /**
      * What a matched page comes to: each fill takes its part of the order's credit hold; orders
      * that end give back the rest; every order seen for the first time, filled or given a new
-     * reason is written back (each order row once). The page's writes are sent, not awaited.
+     * reason is written back (each order row once). Writes are sent, not awaited.
      */
     const settlePage = async (orders: Order[], result: MatchResult, firstSeen: boolean) => {
       available -= result.unitsSold;
@@ -165,14 +175,9 @@ export class MatchingService {
       // What ended orders give back (export usage, then credit) goes last, with the run's other give-backs.
       sent.add(this.end(em, ending, 'CANCELLED', (order) => order.statusReason, ended, giveBack));
       const ends = new Set(ending);
-      for (const batch of batches([...touched].filter((order) => !ends.has(order)))) sent.add(this.orders.writeStates(em, batch, now));
-      for (const batch of batches(pageFills))
-        sent.add(
-          this.fills.insertMany(
-            em,
-            batch.map(({ fill }) => fill),
-          ),
-        );
+      toWrite.push(...[...touched].filter((order) => !ends.has(order)));
+      toInsert.push(...pageFills.map(({ fill }) => fill));
+      write(false);
     };
 
     await sent.settledAfter(async () => {
@@ -200,6 +205,7 @@ export class MatchingService {
         matchMarket({ askPrice: market.askPrice, availableUnits: available, resting: [], incoming: bids.map(toBook), blocked }),
         true,
       );
+      write(true);
     });
 
     const unitsSold = market.availableUnits - available;

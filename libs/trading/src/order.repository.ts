@@ -50,7 +50,7 @@ const INCOMING: PreparedStatement = {
   text: `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.market_id = $1 AND ${OPEN} AND NOT o.resting ORDER BY o.seq`,
 };
 const RESTING = `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.market_id = $1 AND ${OPEN} AND o.resting AND o.limit_price >= $2`;
-/** Best first, as `orders_book` holds them; `$3` rows at most (see restingPage). */
+/** Best first; `$3` rows at most (see restingPage). */
 const RESTING_ORDER = `ORDER BY o.limit_price DESC, o.seq LIMIT $3`;
 const RESTING_FIRST: PreparedStatement = { name: 'orders-resting', text: `${RESTING} ${RESTING_ORDER}` };
 /** The next page: `limit_price <= after` bounds the index scan, so each page starts where the last one ended. */

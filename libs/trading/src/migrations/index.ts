@@ -1,6 +1,5 @@
 import { Trading1795921920116 } from './1795921920116-Trading';
 import { OpenOrderIndexes1795930000000 } from './1795930000000-OpenOrderIndexes';
-import { BookIndexBestFirst1796000000000 } from './1796000000000-BookIndexBestFirst';
 
 /** The trading tables' migrations, oldest first. */
-export const TRADING_MIGRATIONS = [Trading1795921920116, OpenOrderIndexes1795930000000, BookIndexBestFirst1796000000000];
+export const TRADING_MIGRATIONS = [Trading1795921920116, OpenOrderIndexes1795930000000];
