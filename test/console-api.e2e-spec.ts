@@ -122,8 +122,7 @@ describe('console api: routes, report history, queue counts, sales over time', (
       );
       expect(mine.settlementReports.edges.map((e: any) => e.node.id)).toEqual([ids[4]]);
 
-      for (const key of [operatorKey, partner.key])
-        expect(codesOf(await stack.gql(key, COUNT))).toEqual(['FORBIDDEN']);
+      for (const key of [operatorKey, partner.key]) expect(codesOf(await stack.gql(key, COUNT))).toEqual(['FORBIDDEN']);
       expect(codesOf(await stack.gql(financeKey, '{ settlementReports(after: "bm9wZQ") { totalCount } }'))).toEqual(['BAD_USER_INPUT']);
       expect(codesOf(await stack.gql(financeKey, '{ settlementReports(first: 501) { totalCount } }'))).toEqual(['BAD_USER_INPUT']);
     });
