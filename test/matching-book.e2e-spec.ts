@@ -43,7 +43,6 @@ describe('a match run over a deep book', () => {
     await pool.ask(SKU, REGION, '100000.00');
     await pool.share('3.00', SKU);
     marketId = (await stack.get(InventoryService).findMarket(SKU, REGION))!.id;
-    // 600 marketable bids
     await insertRestingOrders(stack.dataSource, {
       prefix: 'deep-',
       marketId,
@@ -53,8 +52,8 @@ describe('a match run over a deep book', () => {
       count: 600,
       minLimit: 100_000,
     });
-    // Of one unit each, so that a run must reach exactly as many bids as it has units; 30 to a price
-    // level, so that time decides within a level.
+    // 600 marketable bids of one unit each, so that a run must reach exactly as many bids as it has
+    // units; 30 to a price level, so that time decides within a level.
     await stack.dataSource.query(`UPDATE orders SET quantity = 1, limit_price = 100000 + (seq % 20) * 10 WHERE market_id = $1`, [marketId]);
   });
   afterAll(() => stack.close());
