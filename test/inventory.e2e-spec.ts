@@ -387,6 +387,21 @@ describe('inventory: catalog, lots, sellable share, markets', () => {
       expect(await market('CAP-C', 'cn-wulanchabu')).toMatchObject({ totalUnits: 28_900, capUnits: 2_887, availableUnits: 2_887 });
     });
 
+    it('keeps each market’s received units equal to a re-sum of its lots, through concurrent receipts and lots written by SQL', async () => {
+      await addSku('SUM-A');
+      await Promise.all(Array.from({ length: 12 }, (_, i) => receive('SUM-A', i % 2 ? 'cn-beijing' : 'cn-shanghai', 100 + i)));
+      const { id } = await market('SUM-A', 'cn-beijing');
+      await stack.dataSource.query(
+        'INSERT INTO inventory_lot (market_id, quantity, remaining_quantity, unit_cost) VALUES ($1, 7, 7, 1), ($1, 5, 5, 1)',
+        [id],
+      );
+      const drift = await stack.dataSource.query(
+        `SELECT m.id FROM market m WHERE m.received_units <> (SELECT COALESCE(sum(l.quantity), 0) FROM inventory_lot l WHERE l.market_id = m.id)`,
+      );
+      expect(drift).toEqual([]);
+      expect((await market('SUM-A', 'cn-beijing')).totalUnits).toBe(101 + 103 + 105 + 107 + 109 + 111 + 7 + 5);
+    });
+
     it('takes away nothing already committed when the share is lowered, and never shows negative availability', async () => {
       await manyLots('CAP-E');
       const { id } = await market('CAP-E', 'cn-wulanchabu');

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { bigintCountTransformer, Decimal, PreparedStatement, runPrepared } from '@gpupool/platform';
+import { Decimal, PreparedStatement, runPrepared } from '@gpupool/platform';
 import { InventoryLot } from './inventory-lot.entity';
 
 export interface InventoryLotView {
@@ -69,15 +69,6 @@ export class InventoryLotRepository {
   /** Takes `taken[i]` units out of lot `ids[i]`, in one statement. */
   async take(em: EntityManager, ids: readonly string[], taken: readonly number[]): Promise<void> {
     await runPrepared(em, TAKE_UNITS, [ids, taken]);
-  }
-
-  /** Units ever received into the market. */
-  async received(em: EntityManager, marketId: string): Promise<number> {
-    const [{ total }]: { total: string }[] = await em.query(
-      'SELECT COALESCE(sum(quantity), 0) AS total FROM inventory_lot WHERE market_id = $1',
-      [marketId],
-    );
-    return bigintCountTransformer.from(total) as number;
   }
 
   /** Inserts a lot with all its units remaining; returns its id. */

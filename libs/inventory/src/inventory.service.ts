@@ -167,7 +167,7 @@ export class InventoryService {
         after: { skuCode: sku.code, regionCode: region.code, currency: market.currency },
       });
     }
-    const newTotal = (await this.lots.received(em, marketId)) + input.quantity;
+    const newTotal = market.receivedUnits + input.quantity;
     if (newTotal > MAX_MARKET_UNITS) throw marketTooLarge(sku.code, region.code, newTotal);
     const lotId = await this.lots.insert(em, {
       marketId,

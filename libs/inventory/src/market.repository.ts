@@ -28,6 +28,8 @@ export interface LockedMarket {
   id: string;
   askPrice: Decimal | null;
   currency: string;
+  /** The units of all its lots as received. */
+  receivedUnits: number;
 }
 
 const count = (value: string) => bigintCountTransformer.from(value) as number;
@@ -53,10 +55,9 @@ function toView(row: MarketRow): MarketView {
   };
 }
 
-/** A market row with its totals (sum of lots as received) and effective share. */
+/** A market row with its totals (its lots as received, kept on the row) and effective share. */
 const MARKET_ROWS = `
-  SELECT m.id, m.currency, m.ask_price, m.committed_units,
-         (SELECT COALESCE(sum(l.quantity), 0) FROM inventory_lot l WHERE l.market_id = m.id) AS total_units,
+  SELECT m.id, m.currency, m.ask_price, m.committed_units, m.received_units AS total_units,
          COALESCE(o.percent, g.percent) AS share_percent,
          s.code AS sku_code, s.vendor AS sku_vendor, s.name AS sku_name, s.memory_gb AS sku_memory_gb,
          r.code AS region_code, r.name AS region_name, r.country_code AS region_country_code, now() AS as_of
@@ -148,11 +149,13 @@ export class MarketRepository {
 
   /** Locks the market of (SKU, region) FOR NO KEY UPDATE; null when there is none. */
   async lockOf(em: EntityManager, skuId: string, regionId: string): Promise<LockedMarket | null> {
-    const [market]: { id: string; ask_price: string | null; currency: string }[] = await em.query(
-      'SELECT id, ask_price, currency FROM market WHERE sku_id = $1 AND region_id = $2 FOR NO KEY UPDATE',
+    const [market]: { id: string; ask_price: string | null; currency: string; received_units: string }[] = await em.query(
+      'SELECT id, ask_price, currency, received_units FROM market WHERE sku_id = $1 AND region_id = $2 FOR NO KEY UPDATE',
       [skuId, regionId],
     );
-    return market ? { id: market.id, askPrice: decimalOrNull(market.ask_price), currency: market.currency } : null;
+    return market
+      ? { id: market.id, askPrice: decimalOrNull(market.ask_price), currency: market.currency, receivedUnits: count(market.received_units) }
+      : null;
   }
 
   /** Opens the market of (SKU, region) unless it exists; true when it was opened now. */
