@@ -86,7 +86,7 @@ export class MatchingService {
   ) {}
 
   async run(marketId: string): Promise<MatchRunSummary> {
-    const { ended, fills } = await transactionWithRetry(this.dataSource, (em) => this.runIn(em, marketId));
+    const { ended, fills, unitsSold } = await transactionWithRetry(this.dataSource, (em) => this.runIn(em, marketId));
     // Settlement hears of the fills while the events are built (once the run committed: each
     // carries its order as the run left it) and published.
     const settling = fills.length > 0 ? this.domainEvents.publish(new FillsCommitted(fills.map(({ fill }) => fill.id))) : undefined;
@@ -99,12 +99,12 @@ export class MatchingService {
     ]);
     return {
       fills: fills.length,
-      unitsSold: fills.reduce((sum, { fill }) => sum + fill.quantity, 0),
+      unitsSold,
       ended: ended.length,
     };
   }
 
-  private async runIn(em: EntityManager, marketId: string): Promise<{ ended: Ended[]; fills: RunFill[] }> {
+  private async runIn(em: EntityManager, marketId: string): Promise<{ ended: Ended[]; fills: RunFill[]; unitsSold: number }> {
     const ended: Ended[] = [];
     const giveBack = new GiveBack();
     const market = await this.inventory.lockMarket(em, marketId);
@@ -211,7 +211,7 @@ export class MatchingService {
     const unitsSold = market.availableUnits - available;
     if (unitsSold > 0) await this.inventory.commitUnits(em, market, unitsSold);
     await this.ending.giveBack(em, giveBack);
-    return { ended, fills };
+    return { ended, fills, unitsSold };
   }
 
   /** Ends orders with a remainder (what they give back is added to `giveBack`) and notes them in `ended`. */
