@@ -1,6 +1,7 @@
 // Each lib's migrations by path, not through its barrel: a process that only migrates (the migrate
 // job, the test setup) loads no domain code.
 import { COMPLIANCE_MIGRATIONS } from '../libs/compliance/src/migrations';
+import { IDENTITY_MIGRATIONS } from '../libs/identity/src/migrations';
 import { INVENTORY_MIGRATIONS } from '../libs/inventory/src/migrations';
 import { LEDGER_MIGRATIONS } from '../libs/ledger/src/migrations';
 import { PLATFORM_MIGRATIONS } from '../libs/platform/src/database/migrations';
@@ -14,6 +15,7 @@ import { TRADING_MIGRATIONS } from '../libs/trading/src/migrations';
  */
 export const MIGRATIONS = [
   ...PLATFORM_MIGRATIONS,
+  ...IDENTITY_MIGRATIONS,
   ...LEDGER_MIGRATIONS,
   ...INVENTORY_MIGRATIONS,
   ...COMPLIANCE_MIGRATIONS,

@@ -1,4 +1,5 @@
-import { DomainError } from '@gpupool/platform';
+import { databaseRefusal, DomainError } from '@gpupool/platform';
+import { ExportRule } from './export-rule.enum';
 
 /** Compliance's own codes: an order's export refused. */
 export enum ComplianceErrorCode {
@@ -32,3 +33,19 @@ export const exportLicenseRequired = (skuCode: string, countryCode: string, lice
     { skuCode, countryCode, licensed, used, asked },
   );
 };
+
+/**
+ * The error for export units that `reserve_export_units` refused (SQLSTATE GPE01), from the facts
+ * it refused on; undefined for any other error.
+ */
+export function exportRefusal(error: unknown): ComplianceError | undefined {
+  const refused = databaseRefusal<{ skuCode: string; countryCode: string; rule: ExportRule; licensed: number; used: number; asked: number }>(
+    error,
+    'GPE01',
+  );
+  if (!refused) return undefined;
+  const { skuCode, countryCode, licensed, used, asked } = refused;
+  return refused.rule === ExportRule.PROHIBITED
+    ? exportProhibited(skuCode, countryCode)
+    : exportLicenseRequired(skuCode, countryCode, licensed, used, asked);
+}

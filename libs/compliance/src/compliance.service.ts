@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { bigintCountTransformer, PreparedStatement, runPrepared } from '@gpupool/platform';
-import { exportLicenseRequired, exportProhibited, licenseShortReason, prohibitedReason } from './compliance.errors';
+import { exportRefusal, licenseShortReason, prohibitedReason } from './compliance.errors';
 import { ExportRule } from './export-rule.enum';
 
 /** The partner an order is for: its id and its country, the export destination. */
@@ -25,20 +25,10 @@ function positiveUnits(units: number): number {
 const count = (value: string) => bigintCountTransformer.from(value) as number;
 
 /** The rule for (SKU $2, country $3), ALLOWED where none is set, and partner $1's unexpired licensed units of the SKU. */
-const EXPORT_FACTS = `
-  SELECT COALESCE((SELECT rule FROM export_rule WHERE sku_code = $2 AND country_code = $3), 'ALLOWED') AS rule,
-         (SELECT COALESCE(sum(quantity), 0) FROM export_license WHERE partner_id = $1::uuid AND sku_code = $2::text AND valid_until > now()) AS licensed`;
+const EXPORT_FACTS = 'SELECT rule, licensed FROM export_facts($1, $2, $3)';
 
-/** Counts units ($4) against the usage row, if the facts allow them; no row back means refused. */
-const RESERVE_EXPORT_UNITS: PreparedStatement = {
-  name: 'reserve-export-units',
-  text: `WITH facts AS (${EXPORT_FACTS})
-    INSERT INTO export_usage AS u (partner_id, sku_code, used_units)
-    SELECT $1::uuid, $2::text, $4::bigint FROM facts WHERE rule = 'ALLOWED' OR (rule = 'LICENSE_REQUIRED' AND licensed >= $4::bigint)
-    ON CONFLICT (partner_id, sku_code) DO UPDATE SET used_units = u.used_units + EXCLUDED.used_units
-     WHERE (SELECT rule FROM facts) = 'ALLOWED' OR u.used_units + EXCLUDED.used_units <= (SELECT licensed FROM facts)
-    RETURNING u.used_units`,
-};
+/** Counts units ($4) against the usage row: compliance's `reserve_export_units` (migrations/), which raises when it refuses. */
+const RESERVE_EXPORT_UNITS: PreparedStatement = { name: 'reserve-export-units', text: 'SELECT reserve_export_units($1, $2, $3, $4)' };
 
 /**
  * Export control for orders. Every method runs inside the caller's transaction. A partner's usage
@@ -55,12 +45,11 @@ export class ComplianceService {
    */
   async reserve(em: EntityManager, partner: ExportDestination, skuCode: string, units: number): Promise<void> {
     positiveUnits(units);
-    const { rowCount } = await runPrepared(em, RESERVE_EXPORT_UNITS, [partner.id, skuCode, partner.countryCode, units]);
-    if (rowCount) return;
-    // Refused: say why, from the same facts.
-    const [facts]: { rule: ExportRule; licensed: string }[] = await em.query(EXPORT_FACTS, [partner.id, skuCode, partner.countryCode]);
-    if (facts!.rule === ExportRule.PROHIBITED) throw exportProhibited(skuCode, partner.countryCode);
-    throw exportLicenseRequired(skuCode, partner.countryCode, count(facts!.licensed), await this.usedUnits(em, partner.id, skuCode), units);
+    try {
+      await runPrepared(em, RESERVE_EXPORT_UNITS, [partner.id, skuCode, partner.countryCode, units]);
+    } catch (error) {
+      throw exportRefusal(error) ?? error;
+    }
   }
 
   /** Takes back the units an order will not use: the unfilled remainder of an order that ended. */

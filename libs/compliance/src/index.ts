@@ -1,4 +1,4 @@
-export { ComplianceError, ComplianceErrorCode } from './compliance.errors';
+export { ComplianceError, ComplianceErrorCode, exportRefusal } from './compliance.errors';
 export { COMPLIANCE_ENTITIES, COMPLIANCE_RESOLVERS, ComplianceApiModule, ComplianceModule } from './compliance.module';
 export { ComplianceService } from './compliance.service';
 export type { ExportDestination, UsageRelease } from './compliance.service';

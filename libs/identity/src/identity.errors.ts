@@ -1,5 +1,4 @@
-import { DomainError, ErrorCode, formatDecimal } from '@gpupool/platform';
-import type { Decimal } from '@gpupool/platform';
+import { databaseRefusal, Decimal, DomainError, ErrorCode, formatDecimal, NotFoundError } from '@gpupool/platform';
 
 /** Identity's own codes: partners' credit lives here. */
 export enum IdentityErrorCode {
@@ -17,6 +16,17 @@ export class InsufficientCreditError extends IdentityError {
       { partnerId, available: formatDecimal(available), requested: formatDecimal(requested) },
     );
   }
+}
+
+/**
+ * The error for a credit hold that `hold_credit` refused (SQLSTATE GPC01): INSUFFICIENT_CREDIT, or
+ * NOT_FOUND when there is no such partner; undefined for any other error.
+ */
+export function creditRefusal(error: unknown): IdentityError | NotFoundError | undefined {
+  const refused = databaseRefusal<{ partnerId: string; available: string | null; requested: string }>(error, 'GPC01');
+  if (!refused) return undefined;
+  if (refused.available === null) return new NotFoundError('Partner', refused.partnerId);
+  return new InsufficientCreditError(refused.partnerId, Decimal.max(new Decimal(refused.available), 0), new Decimal(refused.requested));
 }
 
 export const partnerNameTaken = (name: string) => new IdentityError(ErrorCode.BAD_USER_INPUT, `A partner named "${name}" already exists`);

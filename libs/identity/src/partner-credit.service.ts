@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Decimal, formatDecimal, isUuid, NotFoundError, PreparedStatement, runPrepared } from '@gpupool/platform';
-import { InsufficientCreditError, paymentExceedsReceivable } from './identity.errors';
+import { creditRefusal, paymentExceedsReceivable } from './identity.errors';
 import { Partner } from './partner.entity';
 
 /** A settled fill's effect on its partner's credit: its part of the hold, and its gross amount owed. */
@@ -26,13 +26,8 @@ function requireIds(partnerIds: Iterable<string>): string[] {
   return ids.sort();
 }
 
-/** Check and hold in one: holds $2 of partner $1's credit if that much is available; no row back means refused. */
-const HOLD_CREDIT: PreparedStatement = {
-  name: 'hold-credit',
-  text: `UPDATE partner SET credit_held = credit_held + $2::numeric
-          WHERE id = $1 AND credit_limit - credit_held - receivable >= $2::numeric
-          RETURNING id`,
-};
+/** Check and hold in one: identity's `hold_credit` (migrations/), which raises when it refuses. */
+const HOLD_CREDIT: PreparedStatement = { name: 'hold-credit', text: 'SELECT hold_credit($1, $2::numeric)' };
 
 /** Partner rows locked in id order, inside a statement that then changes them: the one order every caller locks several in. */
 const LOCKED_IN_ORDER = `SELECT id FROM partner WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`;
@@ -77,10 +72,11 @@ export class PartnerCreditService {
   async hold(em: EntityManager, partnerId: string, amount: Decimal): Promise<void> {
     fen('hold amount', amount);
     if (!isUuid(partnerId)) throw new NotFoundError('Partner', partnerId);
-    const { rowCount } = await runPrepared(em, HOLD_CREDIT, [partnerId, amount.toFixed(2)]);
-    if (rowCount) return;
-    const partner = await this.partner(em, partnerId);
-    throw new InsufficientCreditError(partnerId, Decimal.max(partner.creditAvailable, 0), amount);
+    try {
+      await runPrepared(em, HOLD_CREDIT, [partnerId, amount.toFixed(2)]);
+    } catch (error) {
+      throw creditRefusal(error) ?? error;
+    }
   }
 
   /** Gives back a hold (the unused rest of an order that ended). */

@@ -13,31 +13,12 @@ export const RUN_BATCH = 10_000;
 const OPEN = `o.${OPEN_SQL}`;
 
 /**
- * The order insert of placeOrder, in one statement: the market (offered) and the partner's tax
- * rate and country are read in it, the hold is computed from them exactly (quantity × limit ×
- * (1 + tax), rounded up to the fen), and the unique (partner, clientOrderId) key decides
- * idempotency: on a conflict nothing is inserted and nothing returned.
- * It reads inventory's `market`, `sku`, `region` and identity's `partner` in the same statement:
- * the hot path's round trips (libs/trading/README.md, "Tables read across domains").
+ * placeOrder in one autocommit statement: trading's `place_order` (migrations/) inserts the order
+ * unless its key is taken, reserves export headroom and holds credit, or raises the refusal.
  */
-const INSERT_ORDER: PreparedStatement = {
+const PLACE_ORDER: PreparedStatement = {
   name: 'place-order',
-  text: `
-  WITH facts AS (
-    SELECT m.id AS market_id, p.tax_rate_percent, p.country_code
-      FROM market m JOIN sku s ON s.id = m.sku_id JOIN region r ON r.id = m.region_id, partner p
-     WHERE s.code = $3 AND r.code = $4 AND m.ask_price IS NOT NULL AND p.id = $1
-       AND ($8::timestamptz IS NULL OR $8::timestamptz > now())
-  ), placed AS (
-    INSERT INTO orders AS o (partner_id, client_order_id, market_id, sku_code, region_code, quantity, limit_price, time_in_force,
-                             expires_at, tax_rate_percent, hold_amount)
-    SELECT $1, $2, f.market_id, $3, $4, $5::int, $6::numeric, $7, $8::timestamptz, f.tax_rate_percent,
-           ceil($5::int * $6::numeric * (1 + f.tax_rate_percent / 100) * 100) / 100
-      FROM facts f
-    ON CONFLICT ON CONSTRAINT orders_partner_client_order_id DO NOTHING
-    RETURNING ${ORDER_COLUMNS}
-  )
-  SELECT placed.*, f.country_code FROM placed, facts f`,
+  text: `SELECT ${ORDER_COLUMNS} FROM place_order($1, $2, $3, $4, $5, $6, $7, $8) o`,
 };
 
 /** The run's reads of its book and its write-back: prepared, as they run at every match run. */
@@ -81,11 +62,15 @@ export interface BookLevel {
 export class OrderRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Inserts the order (prepared statement); null when the key's order exists or the input is refused. */
-  async insert(em: EntityManager, partnerId: string, input: PlaceOrderInput): Promise<{ order: Order; countryCode: string } | null> {
+  /**
+   * Places the order in one statement on a connection of its own (prepared): the new order, or
+   * null when nothing was written because the key's order exists or the market or expiry is
+   * refused. A refused export or credit hold is thrown as the database raised it.
+   */
+  async place(partnerId: string, input: PlaceOrderInput): Promise<Order | null> {
     const {
       rows: [row],
-    } = await runPrepared<OrderRow & { country_code: string }>(em, INSERT_ORDER, [
+    } = await runPrepared<OrderRow>(this.dataSource.manager, PLACE_ORDER, [
       partnerId,
       input.clientOrderId,
       input.skuCode,
@@ -95,7 +80,7 @@ export class OrderRepository {
       input.timeInForce,
       input.expiresAt ?? null,
     ]);
-    return row ? { order: orderFromRow(row), countryCode: row.country_code } : null;
+    return row ? orderFromRow(row) : null;
   }
 
   /** The partner's order of this clientOrderId. */

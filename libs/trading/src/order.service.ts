@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { ComplianceService } from '@gpupool/compliance';
-import { PartnerCreditService } from '@gpupool/identity';
+import { exportRefusal } from '@gpupool/compliance';
+import { creditRefusal } from '@gpupool/identity';
 import { InventoryService } from '@gpupool/inventory';
-import { AuthPrincipal, isUuid, NotFoundError, transactionWithRetry } from '@gpupool/platform';
+import { AuthPrincipal, isUuid, NotFoundError, retryOnConflict, transactionWithRetry } from '@gpupool/platform';
 import { MatchTrigger } from './match-trigger';
 import { orderEventOf, OrderEvents } from './order-events';
 import { OrderEnding } from './order-ending';
@@ -27,10 +27,9 @@ function samePayload(order: Order, input: PlaceOrderInput): boolean {
 }
 
 /**
- * Placing and cancelling orders: credit, export headroom and the order row commit together.
- * placeOrder is five statements on its way to a new order (BEGIN, the order insert, the export
- * headroom, the credit hold, COMMIT), the middle three prepared once per connection; replays and
- * refusals read what they need to explain.
+ * Placing and cancelling orders. placeOrder is one autocommit statement on its way to a new order
+ * (`OrderRepository.place`: the order, its export headroom and its credit hold commit together or
+ * not at all); replays and refusals read what they need to explain.
  */
 @Injectable()
 export class OrderService {
@@ -38,8 +37,6 @@ export class OrderService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly orders: OrderRepository,
     private readonly inventory: InventoryService,
-    private readonly credit: PartnerCreditService,
-    private readonly compliance: ComplianceService,
     private readonly ending: OrderEnding,
     private readonly matchTrigger: MatchTrigger,
     private readonly events: OrderEvents,
@@ -47,20 +44,13 @@ export class OrderService {
 
   async place(principal: AuthPrincipal, input: PlaceOrderInput): Promise<Order> {
     const partnerId = principal.partnerId!;
-    const { order, placed } = await transactionWithRetry(this.dataSource, (em) => this.insert(em, partnerId, input));
-    if (!placed) return order;
+    const order = await retryOnConflict(() => this.orders.place(partnerId, input)).catch((error: unknown) => {
+      throw exportRefusal(error) ?? creditRefusal(error) ?? error;
+    });
+    // Nothing written: the key's order is the answer (idempotency before anything else), else say what is wrong.
+    if (!order) return this.replayOrRefuse(this.dataSource.manager, partnerId, input);
     await Promise.all([this.matchTrigger.request([order.marketId]), this.events.publish([orderEventOf('PLACED', order)])]);
     return order;
-  }
-
-  private async insert(em: EntityManager, partnerId: string, input: PlaceOrderInput): Promise<{ order: Order; placed: boolean }> {
-    const inserted = await this.orders.insert(em, partnerId, input);
-    // Nothing inserted: the key's order is the answer (idempotency before anything else), else say what is wrong.
-    if (!inserted) return { order: await this.replayOrRefuse(em, partnerId, input), placed: false };
-    const { order, countryCode } = inserted;
-    await this.compliance.reserve(em, { id: partnerId, countryCode }, input.skuCode, input.quantity);
-    await this.credit.hold(em, partnerId, order.holdAmount);
-    return { order, placed: true };
   }
 
   private async replayOrRefuse(em: EntityManager, partnerId: string, input: PlaceOrderInput): Promise<Order> {

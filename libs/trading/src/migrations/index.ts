@@ -1,5 +1,6 @@
 import { Trading1795921920116 } from './1795921920116-Trading';
 import { OpenOrderIndexes1795930000000 } from './1795930000000-OpenOrderIndexes';
+import { PlaceOrder1796200000002 } from './1796200000002-PlaceOrder';
 
 /** The trading tables' migrations, oldest first. */
-export const TRADING_MIGRATIONS = [Trading1795921920116, OpenOrderIndexes1795930000000];
+export const TRADING_MIGRATIONS = [Trading1795921920116, OpenOrderIndexes1795930000000, PlaceOrder1796200000002];
