@@ -17,32 +17,45 @@ import { sql, topStatements } from './support/top-statements';
  *   checks and raises the hold, inserts the order unique on its client key and commits
  *   (node-postgres, a pool of 10; `bench/support/essential-order.ts`);
  * - a bare Apollo Server answering `{ __typename }`.
- * The baselines run first, so the worker's catch-up after the placeOrder stage costs them nothing.
+ * The essential order and placeOrder take turns, ROUNDS rounds of a quarter of the time each, so a
+ * machine whose speed drifts within minutes drifts for both alike; before each essential round the
+ * worker has caught up (every order matched, every fill settled), so its work is not the baseline's.
  */
 const SKU = 'ASCEND-910B';
 const REGION = 'cn-beijing';
 const CONNECTIONS = 32;
+const ROUNDS = 4;
 const PLACE = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id status } }';
 const ESSENTIAL =
   'mutation($p: ID!, $c: String!, $m: ID!, $q: Int!, $l: String!) { placeOrder(partnerId: $p, clientOrderId: $c, marketId: $m, quantity: $q, limitPrice: $l) }';
 
-interface Measured {
-  perSecond: number;
+/** One load run of autocannon: every answer's latency. */
+interface Run {
+  seconds: number;
   requests: number;
-  p50: number;
-  p99: number;
+  latencies: number[];
   /** Answers with errors or a status other than 200, and requests that timed out. */
   failed: number;
   /** The first failed answer, to say what failed. */
   sample?: string;
 }
 
+interface Measured {
+  perSecond: number;
+  requests: number;
+  p50: number;
+  p99: number;
+  failed: number;
+  sample?: string;
+}
+
 /** `body(connection)` builds each request of one autocannon connection (a client of its own). */
-async function load(url: string, seconds: number, body: (client: number) => string, key?: (client: number) => string): Promise<Measured> {
+async function load(url: string, seconds: number, body: (client: number) => string, key?: (client: number) => string): Promise<Run> {
   let failed = 0;
   let sample: string | undefined;
   let clients = 0;
-  const result = await autocannon({
+  const latencies: number[] = [];
+  const options: autocannon.Options = {
     url: `${url}/graphql`,
     connections: CONNECTIONS,
     duration: seconds,
@@ -62,15 +75,33 @@ async function load(url: string, seconds: number, body: (client: number) => stri
         },
       },
     ],
+  };
+  const result = await new Promise<autocannon.Result>((done, fail) => {
+    const instance = autocannon(options, (error, finished) => (error ? fail(error) : done(finished)));
+    instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
   });
   return {
-    perSecond: result.requests.average,
+    seconds: result.duration,
     requests: result.requests.total,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
+    latencies,
     failed: failed + result.errors,
     sample:
       sample ?? (result.errors > 0 ? `${result.timeouts} timeouts, ${result.errors - result.timeouts} other socket errors` : undefined),
+  };
+}
+
+/** The runs of one server as one stage: its rate over their time, percentiles over every answer. */
+function measured(runs: readonly Run[]): Measured {
+  const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  const requests = runs.reduce((sum, r) => sum + r.requests, 0);
+  return {
+    perSecond: requests / runs.reduce((sum, r) => sum + r.seconds, 0),
+    requests,
+    p50: at(0.5),
+    p99: at(0.99),
+    failed: runs.reduce((sum, r) => sum + r.failed, 0),
+    sample: runs.find((r) => r.sample)?.sample,
   };
 }
 
@@ -89,10 +120,9 @@ function cpuReader(redisUrl: string, server: () => number, worker?: () => number
   });
 }
 
-/** CPU milliseconds per request of each party between two readings; '-' where a party is not on this machine. */
-function cpuPerRequest(before: CpuReading, after: CpuReading, requests: number): Record<keyof CpuReading, string> {
-  const per = (key: keyof CpuReading) =>
-    before[key] === null || after[key] === null ? '-' : (((after[key]! - before[key]!) * 1000) / Math.max(requests, 1)).toFixed(2);
+/** CPU milliseconds per request of each party from its CPU seconds; '-' where a party is not on this machine. */
+function cpuPerRequest(spent: CpuReading, requests: number): Record<keyof CpuReading, string> {
+  const per = (key: keyof CpuReading) => (spent[key] === null ? '-' : ((spent[key]! * 1000) / Math.max(requests, 1)).toFixed(2));
   return { server: per('server'), worker: per('worker'), postgres: per('postgres'), redis: per('redis'), load: per('load') };
 }
 
@@ -151,19 +181,52 @@ export async function run(): Promise<string> {
     await load(bare.url, 3, typename);
     await load(api.url, 3, order, partnerKey);
     const redisUrl = database.env.REDIS_URL!;
-    const cpu = new Map<Measured, Record<keyof CpuReading, string>>();
-    const stage = async (work: () => Promise<Measured>, server: () => number, worker?: () => number) => {
+    /** A server's rounds and the CPU each party spent in them. */
+    const stage = (server: () => number, worker?: () => number) => {
       const read = cpuReader(redisUrl, server, worker);
-      const before = read();
-      const measured = await work();
-      cpu.set(measured, cpuPerRequest(before, read(), measured.requests));
-      return measured;
+      const runs: Run[] = [];
+      const spent: CpuReading = { server: 0, worker: worker ? 0 : null, postgres: 0, redis: 0, load: 0 };
+      return {
+        round: async (work: () => Promise<Run>) => {
+          const before = read();
+          runs.push(await work());
+          const after = read();
+          for (const party of Object.keys(spent) as (keyof CpuReading)[]) {
+            if (spent[party] === null || before[party] === null || after[party] === null) spent[party] = null;
+            else spent[party]! += after[party]! - before[party]!;
+          }
+        },
+        measured: () => ({ ...measured(runs), cpu: cpuPerRequest(spent, measured(runs).requests) }),
+      };
     };
-    const baseline = await stage(() => load(essential.url, seconds, essentialOrder), essential.cpuSeconds);
-    const typenameBaseline = await stage(() => load(bare.url, seconds, typename), bare.cpuSeconds);
-    const { measured: intake, statements } = await topStatements(url, 'placeOrder stage, api and worker', () =>
-      stage(() => load(api.url, seconds, order, partnerKey), api.cpuSeconds, worker.cpuSeconds),
-    );
+    // Every order matched and every fill settled: the worker is idle again.
+    const caughtUp = async () => {
+      for (const deadline = Date.now() + 300_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+        const [{ waiting }] = await sql(
+          url,
+          `SELECT (SELECT count(*) FROM orders WHERE NOT resting AND status IN ('OPEN', 'PARTIALLY_FILLED'))
+                + (SELECT count(*) FROM fill f WHERE NOT EXISTS (SELECT 1 FROM settlement s WHERE s.fill_id = f.id)) AS waiting`,
+        );
+        if (Number(waiting) === 0) return;
+      }
+      throw new Error('the worker did not catch up within 300 s');
+    };
+    const round = seconds / ROUNDS;
+    const essentialStage = stage(essential.cpuSeconds);
+    const intakeStage = stage(api.cpuSeconds, worker.cpuSeconds);
+    const typenameStage = stage(bare.cpuSeconds);
+    await typenameStage.round(() => load(bare.url, seconds, typename));
+    let statements: string[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      await caughtUp();
+      await essentialStage.round(() => load(essential.url, round, essentialOrder));
+      const intakeRound = () => intakeStage.round(() => load(api.url, round, order, partnerKey));
+      if (i < ROUNDS - 1) await intakeRound();
+      else ({ statements } = await topStatements(url, 'placeOrder, its last round, api and worker', intakeRound));
+    }
+    const baseline = essentialStage.measured();
+    const intake = intakeStage.measured();
+    const typenameBaseline = typenameStage.measured();
     const [{ placed, matched, filled }] = await sql(
       url,
       `SELECT count(*)::int AS placed, count(*) FILTER (WHERE resting)::int AS matched, count(*) FILTER (WHERE filled_quantity > 0)::int AS filled FROM orders`,
@@ -173,15 +236,14 @@ export async function run(): Promise<string> {
     const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
     const row = (name: string, m: Measured) =>
       `| ${name} | ${fmt(m.perSecond)} | ${fmt(m.p50, 1)} | ${fmt(m.p99, 1)} | ${fmt(m.failed)} | ${(m.perSecond / baseline.perSecond).toFixed(3)} | ${(m.perSecond / typenameBaseline.perSecond).toFixed(3)} |`;
-    const cpuRow = (name: string, m: Measured) => {
-      const c = cpu.get(m)!;
-      return `| ${name} | ${c.server} | ${c.worker} | ${c.postgres} | ${c.redis} | ${c.load} |`;
-    };
+    const cpuRow = (name: string, { cpu: c }: { cpu: Record<keyof CpuReading, string> }) =>
+      `| ${name} | ${c.server} | ${c.worker} | ${c.postgres} | ${c.redis} | ${c.load} |`;
     return [
       '## Order intake',
       '',
       `placeOrder through one api process with a worker process running, ${CONNECTIONS} concurrent clients (one partner each), ` +
-        `${seconds} s after a 3 s warm-up (20 s × BENCH_SCALE); ${fmt(placed)} orders committed; by the end the worker had run ` +
+        `${seconds} s after a 3 s warm-up (20 s × BENCH_SCALE), in ${ROUNDS} rounds taking turns with the essential order's; ` +
+        `${fmt(placed)} orders committed; by the end the worker had run ` +
         `${fmt(matched)} of them through a match run and filled ${fmt(filled)}. ` +
         'Baselines in the same run and database, measured the same way: the essential order ' +
         '(bare Apollo Server; lock the credit row, check and raise the hold, insert unique on the client key, commit; ' +

@@ -90,6 +90,16 @@ describe('foundation: identity, roles, audit, errors', () => {
       expect(await count('api_key')).toBe(before);
     });
 
+    it('refuses a PARTNER key without a partner, partnerId absent or null, with BAD_USER_INPUT and writes nothing (found by the fuzz test)', async () => {
+      const before = await count('api_key');
+      for (const input of [{ role: 'PARTNER', label: 'no partner' }, { role: 'PARTNER', label: 'null partner', partnerId: null }]) {
+        expect(codesOf(await stack.gql(stack.adminKey, ISSUE_KEY, { input }))).toEqual(['BAD_USER_INPUT']);
+      }
+      expect(await count('api_key')).toBe(before);
+      const operator = await stack.gql(stack.adminKey, ISSUE_KEY, { input: { role: 'OPERATOR', label: 'null partner', partnerId: null } });
+      expect(operator.data!.issueApiKey).toMatchObject({ role: 'OPERATOR', partnerId: null });
+    });
+
     it.each(['PARTNER', 'FINANCE'])('refuses createPartner to %s', async (role) => {
       const key = role === 'PARTNER' ? partnerKey : financeKey;
       const res = await stack.gql(key, CREATE_PARTNER, { input: { name: `x-${role}`, countryCode: 'SG', creditLimit: '1.00' } });

@@ -179,6 +179,27 @@ describe('fair use across keys and api processes', () => {
     expect(second.errors![0].extensions!.retryAfterMs).toBeGreaterThan(0);
   });
 
+  it('logs a refused request with its method and URL, never with its key or cookie', async () => {
+    const key = `unknown-key-${randomUUID()}`;
+    const cookie = `session=${randomUUID()}`;
+    const requestId = randomUUID();
+    const res = await fetch(`${api2.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, cookie, 'x-request-id': requestId },
+      body: JSON.stringify({ query: '{ me { id } }' }),
+    });
+    expect(res.status).toBe(401);
+    await new Promise((r) => setTimeout(r, 200));
+    const line = api2
+      .log()
+      .split('\n')
+      .find((l) => l.includes(requestId) && l.includes('"statusCode":401'));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line!)).toMatchObject({ level: 40, req: { method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json' } } });
+    expect(line).not.toContain(key);
+    expect(line).not.toContain(cookie);
+  });
+
   it('counts aliased mutations one by one', async () => {
     await new Promise((r) => setTimeout(r, 1100));
     const batch = (n: number) =>

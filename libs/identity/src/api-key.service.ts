@@ -89,7 +89,7 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
   }
 
   async issue(actor: AuthPrincipal, input: IssueApiKeyInput): Promise<IssuedApiKeyModel> {
-    if ((input.role === Role.PARTNER) !== (input.partnerId !== undefined)) throw partnerKeyNeedsPartner();
+    if ((input.role === Role.PARTNER) !== (input.partnerId != null)) throw partnerKeyNeedsPartner();
     const key = `gpk_${randomBytes(32).toString('base64url')}`;
     return transactionWithRetry(this.dataSource, async (em) => {
       if (input.partnerId && !(await em.existsBy(Partner, { id: input.partnerId }))) {

@@ -5,6 +5,7 @@ export { dataSourceOptions, migrate } from './database/data-source-options';
 export { ApiStatementTimeoutModule } from './database/database.module';
 export { isUniqueViolation, retryOnConflict, ServiceBusyError, transactionWithRetry } from './database/transaction-retry';
 export { SentStatements } from './database/sent-statements';
+export { BatchCollector } from './batching/batch-collector';
 export { databaseRefusal } from './database/database-refusal';
 export { runPrepared } from './database/prepared-statement';
 export type { PreparedStatement } from './database/prepared-statement';

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Job } from 'bullmq';
-import { APP_CONFIG, AppConfig, QueueName, QueueWorker } from '@gpupool/platform';
-import { BatchCollector } from './batch-collector';
+import { APP_CONFIG, AppConfig, BatchCollector, QueueName, QueueWorker } from '@gpupool/platform';
 import { SettlementService } from './settlement.service';
 import { fillsOfSettleJob, SettleFillJob } from './settlement-trigger';
 

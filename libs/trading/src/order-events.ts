@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { countOrderEvents, Decimal, EventBus } from '@gpupool/platform';
+import { BatchCollector, countOrderEvents, Decimal, EventBus } from '@gpupool/platform';
 import { Fill } from './fill.entity';
 import { Order } from './order.entity';
 
@@ -118,20 +118,35 @@ class OneByOne<T> implements AsyncIterableIterator<T> {
 
 @Injectable()
 export class OrderEvents {
-  constructor(private readonly bus: EventBus) {}
+  /** Events handed in while this process's previous publish is in flight go out together in the next. */
+  private readonly outgoing: BatchCollector<OrderEventMessage[], undefined>;
+
+  constructor(private readonly bus: EventBus) {
+    this.outgoing = new BatchCollector(
+      async (batches) => {
+        await this.send(batches.flat());
+        return batches.map(() => undefined);
+      },
+      10_000,
+      1,
+    );
+  }
 
   /**
    * Publishes after commit, in messages of up to EVENTS_PER_MESSAGE events, so a run that fills
-   * 100,000 orders sends 100 messages, not 100,000; never fails the caller.
+   * 100,000 orders sends 100 messages, not 100,000, and orders placed while a message is on its way
+   * share the next; never fails the caller.
    */
   async publish(events: OrderEventMessage[]): Promise<void> {
+    if (events.length === 0) return;
     countOrderEvents(events);
     const at = new Date().toISOString();
+    await this.outgoing.load(events.map((event) => ({ ...event, at })));
+  }
+
+  private async send(events: OrderEventMessage[]): Promise<void> {
     for (let i = 0; i < events.length; i += EVENTS_PER_MESSAGE) {
-      await this.bus.publish(
-        ORDER_EVENTS,
-        events.slice(i, i + EVENTS_PER_MESSAGE).map((event) => ({ ...event, at })),
-      );
+      await this.bus.publish(ORDER_EVENTS, events.slice(i, i + EVENTS_PER_MESSAGE));
     }
   }
 
