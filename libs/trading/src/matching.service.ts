@@ -110,10 +110,10 @@ export class MatchingService {
     const market = await this.inventory.lockMarket(em, marketId);
     const now = market.asOf;
     const expired = seen(await this.orders.expired(em, marketId));
-    await this.end(em, expired, 'EXPIRED', (order) => `expired at ${order.expiresAt!.toISOString()}`, ended, giveBack);
+    await this.end(em, expired, 'EXPIRED', (order) => `expired at ${order.expiresAt!.toISOString()}`, now, ended, giveBack);
     const blocked = await this.blockedPartners(em, market);
     const barred = blocked.size > 0 ? seen(await this.orders.openOfPartners(em, marketId, [...blocked.keys()])) : [];
-    await this.end(em, barred, 'CANCELLED', (order) => blocked.get(order.partnerId)!, ended, giveBack);
+    await this.end(em, barred, 'CANCELLED', (order) => blocked.get(order.partnerId)!, now, ended, giveBack);
 
     const sent = new SentStatements();
     const fills: RunFill[] = [];
@@ -173,7 +173,7 @@ export class MatchingService {
       }
       fills.push(...pageFills);
       // What ended orders give back (export usage, then credit) goes last, with the run's other give-backs.
-      sent.add(this.end(em, ending, 'CANCELLED', (order) => order.statusReason, ended, giveBack));
+      sent.add(this.end(em, ending, 'CANCELLED', (order) => order.statusReason, now, ended, giveBack));
       const ends = new Set(ending);
       toWrite.push(...[...touched].filter((order) => !ends.has(order)));
       toInsert.push(...pageFills.map(({ fill }) => fill));
@@ -220,11 +220,12 @@ export class MatchingService {
     orders: Order[],
     status: Ended['status'],
     reasonOf: (order: Order) => string | null,
+    at: Date,
     ended: Ended[],
     giveBack: GiveBack,
   ): Promise<void> {
     for (const order of orders) ended.push({ order, status });
-    return this.ending.end(em, orders, status, reasonOf, giveBack);
+    return this.ending.end(em, orders, status, reasonOf, at, giveBack);
   }
 
   /**

@@ -39,14 +39,16 @@ export class OrderEnding {
   ) {}
 
   /**
-   * Ends `orders`; with `later`, what they give back is added to it for the caller to give back
-   * (with `giveBack`) once its other writes are done, else it is given back now.
+   * Ends `orders` at `at` (the time of the caller's transaction, as its other writes have it); with
+   * `later`, what they give back is added to it for the caller to give back (with `giveBack`) once
+   * its other writes are done, else it is given back now.
    */
   async end(
     em: EntityManager,
     orders: Order[],
     status: EndStatus,
     reasonOf: (order: Order) => string | null,
+    at: Date,
     later?: GiveBack,
   ): Promise<void> {
     if (orders.length === 0) return;
@@ -58,7 +60,7 @@ export class OrderEnding {
       order.statusReason = reasonOf(order);
       order.holdReleased = released;
     }
-    await this.orders.writeStates(em, orders, new Date());
+    await this.orders.writeStates(em, orders, at);
     if (!later) await this.giveBack(em, pending);
   }
 

@@ -72,10 +72,10 @@ export class OrderService {
       const mine = await this.orders.byId(id, principal.partnerId!, em);
       if (!mine) throw new NotFoundError('Order', id);
       // The market's lock first, as a match run takes it: every change of an open order is made under it.
-      await this.inventory.lockMarket(em, mine.marketId);
+      const market = await this.inventory.lockMarket(em, mine.marketId);
       const found = (await this.orders.byId(id, undefined, em))!;
       if (!isOpen(found.status)) throw orderNotCancellable(id, found.status);
-      await this.ending.end(em, [found], 'CANCELLED', () => 'cancelled by the partner');
+      await this.ending.end(em, [found], 'CANCELLED', () => 'cancelled by the partner', market.asOf);
       return found;
     });
     await this.events.publish([orderEventOf('CANCELLED', order)]);
