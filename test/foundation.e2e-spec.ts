@@ -92,7 +92,10 @@ describe('foundation: identity, roles, audit, errors', () => {
 
     it('refuses a PARTNER key without a partner, partnerId absent or null, with BAD_USER_INPUT and writes nothing (found by the fuzz test)', async () => {
       const before = await count('api_key');
-      for (const input of [{ role: 'PARTNER', label: 'no partner' }, { role: 'PARTNER', label: 'null partner', partnerId: null }]) {
+      for (const input of [
+        { role: 'PARTNER', label: 'no partner' },
+        { role: 'PARTNER', label: 'null partner', partnerId: null },
+      ]) {
         expect(codesOf(await stack.gql(stack.adminKey, ISSUE_KEY, { input }))).toEqual(['BAD_USER_INPUT']);
       }
       expect(await count('api_key')).toBe(before);

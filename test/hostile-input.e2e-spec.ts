@@ -195,7 +195,10 @@ describe('fair use across keys and api processes', () => {
       .split('\n')
       .find((l) => l.includes(requestId) && l.includes('"statusCode":401'));
     expect(line).toBeDefined();
-    expect(JSON.parse(line!)).toMatchObject({ level: 40, req: { method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json' } } });
+    expect(JSON.parse(line!)).toMatchObject({
+      level: 40,
+      req: { method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json' } },
+    });
     expect(line).not.toContain(key);
     expect(line).not.toContain(cookie);
   });

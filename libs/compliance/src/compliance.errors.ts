@@ -39,10 +39,14 @@ export const exportLicenseRequired = (skuCode: string, countryCode: string, lice
  * it refused on; undefined for any other error.
  */
 export function exportRefusal(error: unknown): ComplianceError | undefined {
-  const refused = databaseRefusal<{ skuCode: string; countryCode: string; rule: ExportRule; licensed: number; used: number; asked: number }>(
-    error,
-    'GPE01',
-  );
+  const refused = databaseRefusal<{
+    skuCode: string;
+    countryCode: string;
+    rule: ExportRule;
+    licensed: number;
+    used: number;
+    asked: number;
+  }>(error, 'GPE01');
   if (!refused) return undefined;
   const { skuCode, countryCode, licensed, used, asked } = refused;
   return refused.rule === ExportRule.PROHIBITED
