@@ -212,6 +212,7 @@ export async function run(): Promise<string> {
       throw new Error('the worker did not catch up within 300 s');
     };
     const round = seconds / ROUNDS;
+    const drain = () => new Promise((r) => setTimeout(r, 500));
     const essentialStage = stage(essential.cpuSeconds);
     const intakeStage = stage(api.cpuSeconds, worker.cpuSeconds);
     const typenameStage = stage(bare.cpuSeconds);
@@ -219,10 +220,14 @@ export async function run(): Promise<string> {
     let statements: string[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       await caughtUp();
-      // Each round after a second of warm-up: pools that closed idle connections between rounds refill unmeasured.
+      // Each round after a second of warm-up (pools that closed idle connections between rounds refill
+      // unmeasured) and a pause in which the server answers the warm-up's last requests, which
+      // autocannon leaves in flight when it stops: a round starts with none queued ahead of it.
       await load(essential.url, 1, essentialOrder);
+      await drain();
       await essentialStage.round(() => load(essential.url, round, essentialOrder));
       await load(api.url, 1, order, partnerKey);
+      await drain();
       const intakeRound = () => intakeStage.round(() => load(api.url, round, order, partnerKey));
       if (i < ROUNDS - 1) await intakeRound();
       else ({ statements } = await topStatements(url, 'placeOrder, its last round, api and worker', intakeRound));
