@@ -196,7 +196,10 @@ export async function run(): Promise<string> {
             else spent[party]! += after[party]! - before[party]!;
           }
         },
-        measured: () => ({ ...measured(runs), cpu: cpuPerRequest(spent, measured(runs).requests) }),
+        measured: () => {
+          const m = measured(runs);
+          return { ...m, cpu: cpuPerRequest(spent, m.requests) };
+        },
       };
     };
     // Every order matched and every fill settled: the worker is idle again.
@@ -250,7 +253,7 @@ export async function run(): Promise<string> {
       '## Order intake',
       '',
       `placeOrder through one api process with a worker process running, ${CONNECTIONS} concurrent clients (one partner each), ` +
-        `${seconds} s after a 3 s warm-up (20 s × BENCH_SCALE), in ${ROUNDS} rounds taking turns with the essential order's, each after 1 s of warm-up; ` +
+        `${seconds} s after a 3 s warm-up (20 s × BENCH_SCALE), in ${ROUNDS} rounds taking turns with the essential order's, each after 1 s of warm-up and a 0.5 s pause; ` +
         `${fmt(placed)} orders committed; by the end the worker had run ` +
         `${fmt(matched)} of them through a match run and filled ${fmt(filled)}. ` +
         'Baselines in the same run and database, measured the same way: the essential order ' +
