@@ -136,6 +136,11 @@ describe('export rules, license headroom, credit and expiry, through placeOrder'
       await pool.until(cn.key, big.id, (o) => o.filledQuantity === 10 && o.statusReason !== null);
       expect((await stack.gql(cn.key, CANCEL, { id: big.id })).data!.cancelOrder.status).toBe('CANCELLED');
       expect(await used(cn.id, 'H20')).toBe(10);
+      // The fills settled (their hold parts became a receivable), so the books hold still while the refusal is checked.
+      await eventually(
+        () => stack.dataSource.query('SELECT credit_held, receivable FROM partner WHERE id = $1', [cn.id]),
+        ([row]) => row.credit_held === '0.00' && row.receivable === '1130000.00',
+      );
       await expectRefused(cn, order(H20, 11, '90000.00'), 'EXPORT_LICENSE_REQUIRED', /only 10 can be ordered/);
     });
   });
