@@ -2,7 +2,7 @@ import { transactionRetries } from '@gpupool/platform';
 import { SettlementService } from '@gpupool/settlement';
 import { MatchingService } from '@gpupool/trading';
 import { codesOf, GraphQLResponse } from './support/graphql-client';
-import { Pool } from './support/pool';
+import { eventually, Pool } from './support/pool';
 import { settlementViolations } from './support/settlement-invariants';
 import { startStack, TestStack } from './support/stack';
 import { tradingViolations } from './support/trading-invariants';
@@ -94,5 +94,41 @@ describe('the lock order: settlement, payments, receipts, orders, cancels and ma
 
     await settlement.settleAll(await unsettledFills());
     expect({ ...(await settlementViolations(stack.dataSource)), ...(await tradingViolations(stack.dataSource)) }).toEqual({});
+  });
+
+  it('reruns placeOrder whole when its one statement loses a real deadlock: placed once, its hold and export usage counted once', async () => {
+    const victim = await pool.partner('Deadlock Victim', 'SG');
+    const order = (clientOrderId: string, quantity: number) =>
+      pool.place(victim.key, { clientOrderId, skuCode: SKU, regionCode: REGION, quantity, limitPrice: '100000.00', timeInForce: 'GTC' });
+    ok(await order('victim-1', 1)); // below the ask: it rests, and the partner's usage row of the SKU exists
+    // Another transaction holds the partner's row and will want the usage row placeOrder takes before it; it
+    // checks for deadlocks only after 10 s, so placeOrder's statement (1 s) is the one Postgres aborts.
+    const other = stack.dataSource.createQueryRunner();
+    await other.connect();
+    await other.query(`SET deadlock_timeout = '10s'`);
+    await other.startTransaction();
+    try {
+      await other.query('SELECT id FROM partner WHERE id = $1 FOR NO KEY UPDATE', [victim.id]);
+      const before = await retries();
+      const placing = order('victim-2', 2);
+      await eventually(
+        () => sql(`SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%place_order%'`),
+        (waiting) => waiting.length === 1,
+      );
+      await other.query('UPDATE export_usage SET used_units = used_units WHERE partner_id = $1 AND sku_code = $2', [victim.id, SKU]);
+      await other.commitTransaction();
+      ok(await placing);
+      expect((await retries()) - before).toBeGreaterThanOrEqual(1);
+    } finally {
+      if (other.isTransactionActive) await other.rollbackTransaction();
+      await other.release();
+    }
+    const [books] = await sql(
+      `SELECT (SELECT count(*)::int FROM orders WHERE partner_id = $1) AS orders,
+              (SELECT credit_held = (SELECT sum(hold_amount) FROM orders WHERE partner_id = $1) FROM partner WHERE id = $1) AS held_matches,
+              (SELECT used_units::int FROM export_usage WHERE partner_id = $1 AND sku_code = $2) AS used`,
+      [victim.id, SKU],
+    );
+    expect(books).toEqual({ orders: 2, held_matches: true, used: 3 });
   });
 });
