@@ -39,7 +39,7 @@ export class MatchTrigger {
   }
 
   async request(marketIds: Iterable<string>): Promise<void> {
-    await Promise.all([...new Set(marketIds)].map((marketId) => this.requests.load(marketId)));
+    await Promise.all([...marketIds].map((marketId) => this.requests.load(marketId)));
   }
 
   private async enqueue(marketId: string): Promise<void> {
