@@ -1,10 +1,8 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Queue } from 'bullmq';
 import { ApiKeyService } from '@gpupool/identity';
 import { InventoryService, loadDemoFleet } from '@gpupool/inventory';
-import { QueueName } from '@gpupool/platform';
 import { postGraphQL } from '../test/support/graphql-client';
 import { Pool } from '../test/support/pool';
 import { ownCpuSeconds, postgresCpuSeconds, redisCpuSeconds } from '../test/support/process-cpu';
@@ -13,6 +11,7 @@ import { seededRandom } from '../test/support/seeded-random';
 import { BENCH_CREDIT_LIMIT, BenchStack, scaled, startBenchStack } from './support/bench-stack';
 import { booksViolations } from './support/books-check';
 import { topStatements } from './support/top-statements';
+import { workersQuiet } from './support/worker-quiet';
 
 /**
  * A market day: N orders (10^4, 10^5 and 10^6 × BENCH_SCALE, each size on a fresh database) from
@@ -100,27 +99,6 @@ async function operatorMove(pool: Pool, markets: Market[], n: number, random: Re
   }
 }
 
-/** Waits until no match run is pending, no order is waiting for its first run, and every fill is settled. */
-async function quiet(stack: BenchStack, timeoutMs: number): Promise<void> {
-  const queue = new Queue(QueueName.MATCHING, { connection: { url: stack.env.REDIS_URL }, prefix: stack.env.QUEUE_PREFIX });
-  try {
-    const started = performance.now();
-    for (let calm = 0; calm < 3;) {
-      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-      const [row] = await stack.dataSource.query(
-        `SELECT (SELECT count(*)::int FROM orders WHERE status IN ('OPEN', 'PARTIALLY_FILLED') AND NOT resting) AS unseen,
-                (SELECT count(*)::int FROM fill) - (SELECT count(*)::int FROM settlement) AS unsettled`,
-      );
-      const busy = Object.values(counts).some((n) => n > 0) || row.unseen > 0 || row.unsettled > 0;
-      calm = busy ? 0 : calm + 1;
-      if (performance.now() - started > timeoutMs) throw new Error(`the day did not settle down: ${JSON.stringify({ ...counts, ...row })}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  } finally {
-    await queue.close();
-  }
-}
-
 async function day(orders: number): Promise<MarketDayFigures> {
   const stack = await startBenchStack('marketday', { WORKER_CONCURRENCY: '4', SWEEP_INTERVAL_MS: '30000' });
   const processes: AppProcess[] = [];
@@ -194,7 +172,7 @@ async function day(orders: number): Promise<MarketDayFigures> {
       );
       await moving;
       const intake = (performance.now() - started) / 1000;
-      await quiet(stack, 3_600_000);
+      await workersQuiet((text) => stack.dataSource.query(text), stack.env, 3_600_000);
       return intake;
     });
     const daySeconds = (performance.now() - started) / 1000;

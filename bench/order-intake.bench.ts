@@ -6,6 +6,7 @@ import { startApiProcess, startHttpProcess, startWorkerProcess } from '../test/s
 import { BENCH_CREDIT_LIMIT, createBenchDatabase, scaled } from './support/bench-stack';
 import { ownCpuSeconds, postgresCpuSeconds, redisCpuSeconds } from '../test/support/process-cpu';
 import { sql, topStatements } from './support/top-statements';
+import { workersQuiet } from './support/worker-quiet';
 
 /**
  * placeOrder intake: 32 concurrent clients (autocannon, one partner each) place GTC orders through
@@ -202,18 +203,6 @@ export async function run(): Promise<string> {
         },
       };
     };
-    // Every order matched and every fill settled: the worker is idle again.
-    const caughtUp = async () => {
-      for (const deadline = Date.now() + 300_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
-        const [{ waiting }] = await sql(
-          url,
-          `SELECT (SELECT count(*) FROM orders WHERE NOT resting AND status IN ('OPEN', 'PARTIALLY_FILLED'))
-                + (SELECT count(*) FROM fill f WHERE NOT EXISTS (SELECT 1 FROM settlement s WHERE s.fill_id = f.id)) AS waiting`,
-        );
-        if (Number(waiting) === 0) return;
-      }
-      throw new Error('the worker did not catch up within 300 s');
-    };
     const round = seconds / ROUNDS;
     const drain = () => new Promise((r) => setTimeout(r, 500));
     const essentialStage = stage(essential.cpuSeconds);
@@ -222,7 +211,7 @@ export async function run(): Promise<string> {
     await typenameStage.round(() => load(bare.url, seconds, typename));
     let statements: string[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      await caughtUp();
+      await workersQuiet((text) => sql(url, text), database.env, 300_000);
       // Each round after a second of warm-up (pools that closed idle connections between rounds refill
       // unmeasured) and a pause in which the server answers the warm-up's last requests, which
       // autocannon leaves in flight when it stops: a round starts with none queued ahead of it.
