@@ -21,11 +21,16 @@ import { workersQuiet } from './support/worker-quiet';
  * The essential order and placeOrder take turns, ROUNDS rounds of a quarter of the time each, so a
  * machine whose speed drifts within minutes drifts for both alike; before each essential round the
  * worker has caught up (every order matched, every fill settled), so its work is not the baseline's.
+ * Each round is measured after WARM_UP seconds on the same connections: what is measured is a
+ * client with its connection open, not connections opening (32 at once, some of whose first
+ * requests then wait a few hundred ms behind the others whatever the server).
  */
 const SKU = 'ASCEND-910B';
 const REGION = 'cn-beijing';
 const CONNECTIONS = 32;
 const ROUNDS = 4;
+/** Seconds each round runs on its connections before it is measured. */
+const WARM_UP = 1;
 const PLACE = 'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id status } }';
 const ESSENTIAL =
   'mutation($p: ID!, $c: String!, $m: ID!, $q: Int!, $l: String!) { placeOrder(partnerId: $p, clientOrderId: $c, marketId: $m, quantity: $q, limitPrice: $l) }';
@@ -50,8 +55,18 @@ interface Measured {
   sample?: string;
 }
 
-/** `body(connection)` builds each request of one autocannon connection (a client of its own). */
-async function load(url: string, seconds: number, body: (client: number) => string, key?: (client: number) => string): Promise<Run> {
+/**
+ * `body(connection)` builds each request of one autocannon connection (a client of its own). With
+ * `warmUp`, the clients run that many seconds first on the same connections, unmeasured (answers
+ * to requests sent in it are not counted), and `measuring` is called when the measured part starts.
+ */
+async function load(
+  url: string,
+  seconds: number,
+  body: (client: number) => string,
+  key?: (client: number) => string,
+  { warmUp = 0, measuring }: { warmUp?: number; measuring?: () => void } = {},
+): Promise<Run> {
   let failed = 0;
   let sample: string | undefined;
   let clients = 0;
@@ -59,7 +74,7 @@ async function load(url: string, seconds: number, body: (client: number) => stri
   const options: autocannon.Options = {
     url: `${url}/graphql`,
     connections: CONNECTIONS,
-    duration: seconds,
+    duration: warmUp + seconds,
     requests: [
       {
         method: 'POST',
@@ -77,13 +92,17 @@ async function load(url: string, seconds: number, body: (client: number) => stri
       },
     ],
   };
+  const measuredFrom = performance.now() + warmUp * 1000;
+  const warmedUp = setTimeout(() => measuring?.(), warmUp * 1000);
   const result = await new Promise<autocannon.Result>((done, fail) => {
     const instance = autocannon(options, (error, finished) => (error ? fail(error) : done(finished)));
-    instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
-  });
+    instance.on('response', (_client, _status, _bytes, ms) => {
+      if (performance.now() - ms >= measuredFrom) latencies.push(ms);
+    });
+  }).finally(() => clearTimeout(warmedUp));
   return {
-    seconds: result.duration,
-    requests: result.requests.total,
+    seconds: result.duration - warmUp,
+    requests: latencies.length,
     latencies,
     failed: failed + result.errors,
     sample:
@@ -188,9 +207,10 @@ export async function run(): Promise<string> {
       const runs: Run[] = [];
       const spent: CpuReading = { server: 0, worker: worker ? 0 : null, postgres: 0, redis: 0, load: 0 };
       return {
-        round: async (work: () => Promise<Run>) => {
-          const before = read();
-          runs.push(await work());
+        /** A round of `work`, whose CPU is counted from when it calls `measuring` (after its warm-up). */
+        round: async (work: (measuring: () => void) => Promise<Run>) => {
+          let before = read();
+          runs.push(await work(() => (before = read())));
           const after = read();
           for (const party of Object.keys(spent) as (keyof CpuReading)[]) {
             if (spent[party] === null || before[party] === null || after[party] === null) spent[party] = null;
@@ -212,15 +232,15 @@ export async function run(): Promise<string> {
     let statements: string[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       await workersQuiet((text) => sql(url, text), database.env, 300_000);
-      // Each round after a second of warm-up (pools that closed idle connections between rounds refill
-      // unmeasured) and a pause in which the server answers the warm-up's last requests, which
-      // autocannon leaves in flight when it stops: a round starts with none queued ahead of it.
-      await load(essential.url, 1, essentialOrder);
+      // Each round starts with a second of warm-up on its own connections (their opening, and pools
+      // that closed idle connections between rounds refilling, are not what a client with an open
+      // connection waits for), after a pause in which the other server answers the requests its
+      // last round left in flight.
       await drain();
-      await essentialStage.round(() => load(essential.url, round, essentialOrder));
-      await load(api.url, 1, order, partnerKey);
+      await essentialStage.round((measuring) => load(essential.url, round, essentialOrder, undefined, { warmUp: WARM_UP, measuring }));
       await drain();
-      const intakeRound = () => intakeStage.round(() => load(api.url, round, order, partnerKey));
+      const intakeRound = () =>
+        intakeStage.round((measuring) => load(api.url, round, order, partnerKey, { warmUp: WARM_UP, measuring }));
       if (i < ROUNDS - 1) await intakeRound();
       else ({ statements } = await topStatements(url, 'placeOrder, its last round, api and worker', intakeRound));
     }
@@ -242,7 +262,7 @@ export async function run(): Promise<string> {
       '## Order intake',
       '',
       `placeOrder through one api process with a worker process running, ${CONNECTIONS} concurrent clients (one partner each), ` +
-        `${seconds} s after a 3 s warm-up (20 s × BENCH_SCALE), in ${ROUNDS} rounds taking turns with the essential order's, each after 1 s of warm-up and a 0.5 s pause; ` +
+        `${seconds} s after a 3 s warm-up (20 s × BENCH_SCALE), in ${ROUNDS} rounds taking turns with the essential order's, each measured after ${WARM_UP} s of warm-up on its connections; ` +
         `${fmt(placed)} orders committed; by the end the worker had run ` +
         `${fmt(matched)} of them through a match run and filled ${fmt(filled)}. ` +
         'Baselines in the same run and database, measured the same way: the essential order ' +

@@ -261,6 +261,24 @@ describe('ledger: balanced, append-only, exact', () => {
       expect([await count('journal_entry'), await count('posting')]).toEqual(before);
     });
 
+    it("runs the database's balance checks before it returns, not at the commit: an entry written after it fails at its own statement", async () => {
+      const id = randomUUID();
+      const lines = [line(Account.CASH, '3.00'), line(Account.SALES_REVENUE, '-3.00')];
+      const sourceId = randomUUID();
+      let failedBeforeCommit: unknown;
+      const outcome = withRunner(async (runner) => {
+        await ledger.postMany(runner.manager, [{ description: 'checked now', sourceType: 'test', sourceId, currency: 'CNY', lines }]);
+        // An entry without its postings yet: at the commit it would be checked; now at once.
+        failedBeforeCommit = await runner.query(ENTRY_SQL, [id]).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      });
+      await outcome.catch(() => undefined); // the failed statement aborted the transaction
+      expect(failedBeforeCommit).toMatchObject({ driverError: { code: '23514', message: expect.stringMatching(/needs at least two/) } });
+      expect(await stack.dataSource.query('SELECT id FROM journal_entry WHERE id = $1 OR source_id = $2', [id, sourceId])).toEqual([]);
+    });
+
     it('refuses a duplicate source with DuplicateJournalEntryError and leaves the transaction usable', async () => {
       const sourceId = randomUUID();
       const other = randomUUID();
