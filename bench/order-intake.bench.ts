@@ -239,8 +239,7 @@ export async function run(): Promise<string> {
       await drain();
       await essentialStage.round((measuring) => load(essential.url, round, essentialOrder, undefined, { warmUp: WARM_UP, measuring }));
       await drain();
-      const intakeRound = () =>
-        intakeStage.round((measuring) => load(api.url, round, order, partnerKey, { warmUp: WARM_UP, measuring }));
+      const intakeRound = () => intakeStage.round((measuring) => load(api.url, round, order, partnerKey, { warmUp: WARM_UP, measuring }));
       if (i < ROUNDS - 1) await intakeRound();
       else ({ statements } = await topStatements(url, 'placeOrder, its last round, api and worker', intakeRound));
     }
