@@ -47,7 +47,10 @@ const POST_ENTRIES: PreparedStatement = {
                       FROM unnest($5::int[], $6::uuid[], $7::numeric[]) AS l(n, account, amount) JOIN de ON de.n = l.n)
          SELECT id, n FROM de`,
 };
-/** The deferred balance triggers of entries and postings (migrations/), made to fire now, and at every later statement of the transaction. */
+/**
+ * The deferred balance triggers of entries and postings (migrations/), made to fire now and at the
+ * end of every later statement of the transaction (postMany writes an entry and its postings in one).
+ */
 const CHECK_BALANCED_NOW = 'SET CONSTRAINTS journal_entry_balanced, posting_balanced IMMEDIATE';
 const OPEN_ACCOUNTS: PreparedStatement = {
   name: 'ledger-open-accounts',
@@ -71,10 +74,10 @@ export class LedgerService {
   /**
    * Posts balanced entries inside the caller's transaction in three statements, whatever their
    * number (the accounts looked up, then the entries and their postings written together, then the
-   * database's balance checks of them run); the posting trigger adds them to the running balances. Returns the entries' ids in the order of the
-   * drafts. When a source event already has its entry, DuplicateJournalEntryError is thrown: with
-   * one draft nothing is written; with several, the others' entries may be written, so the caller
-   * rolls back.
+   * database's balance checks of them run); the posting trigger adds them to the running balances.
+   * Returns the entries' ids in the order of the drafts. When a source event already has its entry,
+   * DuplicateJournalEntryError is thrown: with one draft nothing is written; with several, the
+   * others' entries may be written, so the caller rolls back.
    */
   async postMany(em: EntityManager, drafts: readonly JournalEntryDraft[]): Promise<string[]> {
     if (drafts.length === 0) return [];
