@@ -34,14 +34,9 @@ export class MatchTrigger {
   private readonly requests: BatchCollector<string, undefined>;
 
   constructor(@InjectQueue(QueueName.MATCHING) private readonly queue: Queue<MatchMarketJob>) {
-    this.requests = new BatchCollector(
-      async (marketIds) => {
-        await Promise.all([...new Set(marketIds)].map((marketId) => this.enqueue(marketId)));
-        return marketIds.map(() => undefined);
-      },
-      10_000,
-      1,
-    );
+    this.requests = BatchCollector.sending(async (marketIds) => {
+      await Promise.all([...new Set(marketIds)].map((marketId) => this.enqueue(marketId)));
+    });
   }
 
   async request(marketIds: Iterable<string>): Promise<void> {

@@ -122,14 +122,7 @@ export class OrderEvents {
   private readonly outgoing: BatchCollector<OrderEventMessage[], undefined>;
 
   constructor(private readonly bus: EventBus) {
-    this.outgoing = new BatchCollector(
-      async (batches) => {
-        await this.send(batches.flat());
-        return batches.map(() => undefined);
-      },
-      10_000,
-      1,
-    );
+    this.outgoing = BatchCollector.sending((batches) => this.send(batches.flat()));
   }
 
   /**

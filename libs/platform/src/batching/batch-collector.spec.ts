@@ -33,6 +33,30 @@ describe('BatchCollector', () => {
     expect(await Promise.all(rest)).toEqual(['v2', 'v3', 'v4', 'v5', 'v6', 'v7']);
   });
 
+  it('sending: one send at a time; an item handed in during a send settles only after a later send that includes it', async () => {
+    const sends: string[][] = [];
+    const gates: (() => void)[] = [];
+    const collector = BatchCollector.sending<string>(async (items) => {
+      sends.push(items);
+      await new Promise<void>((open) => gates.push(open));
+    });
+    const settled: string[] = [];
+    const load = (item: string) => collector.load(item).then(() => void settled.push(item));
+    const first = load('a');
+    await tick();
+    const later = [load('b'), load('c')];
+    await tick();
+    expect(sends).toEqual([['a']]);
+    gates.shift()!();
+    await first;
+    await tick();
+    expect(settled).toEqual(['a']); // b and c were handed in after the first send started
+    expect(sends).toEqual([['a'], ['b', 'c']]);
+    gates.shift()!();
+    await Promise.all(later);
+    expect(settled).toEqual(['a', 'b', 'c']);
+  });
+
   it('runs up to maxRunning batches at once', async () => {
     let running = 0;
     let peak = 0;

@@ -21,6 +21,22 @@ export class BatchCollector<K, V> {
     private readonly maxRunning: number,
   ) {}
 
+  /**
+   * A collector for sends that answer nothing (Redis enqueues, published messages): one send in
+   * flight at a time, the items handed in meanwhile go together in the next, and each item's
+   * promise settles once a send that includes it is done.
+   */
+  static sending<K>(send: (items: K[]) => Promise<void>, maxBatch = 10_000): BatchCollector<K, undefined> {
+    return new BatchCollector<K, undefined>(
+      async (items) => {
+        await send(items);
+        return items.map(() => undefined);
+      },
+      maxBatch,
+      1,
+    );
+  }
+
   load(key: K): Promise<V> {
     return new Promise<V>((resolve, reject) => {
       this.waiting.push({ key, resolve, reject });
