@@ -261,22 +261,66 @@ describe('ledger: balanced, append-only, exact', () => {
       expect([await count('journal_entry'), await count('posting')]).toEqual(before);
     });
 
-    it("runs the database's balance checks before it returns, not at the commit: an entry written after it fails at its own statement", async () => {
-      const id = randomUUID();
-      const lines = [line(Account.CASH, '3.00'), line(Account.SALES_REVENUE, '-3.00')];
-      const sourceId = randomUUID();
-      let failedBeforeCommit: unknown;
-      const outcome = withRunner(async (runner) => {
-        await ledger.postMany(runner.manager, [{ description: 'checked now', sourceType: 'test', sourceId, currency: 'CNY', lines }]);
-        // An entry without its postings yet: at the commit it would be checked; now at once.
-        failedBeforeCommit = await runner.query(ENTRY_SQL, [id]).then(
-          () => undefined,
-          (error: unknown) => error,
-        );
+    it('checks what postMany wrote at the end of its statement, leaving nothing for the commit', async () => {
+      const drafts = Array.from({ length: 20 }, (_, i) => ({
+        description: 'checked at once',
+        sourceType: 'test',
+        sourceId: randomUUID(),
+        currency: 'CNY',
+        lines: [line(Account.CASH, `${i + 1}.00`), line(Account.SALES_REVENUE, `-${i + 1}.00`)],
+      }));
+      let pending: unknown;
+      await withRunner(async (runner) => {
+        await ledger.postMany(runner.manager, drafts);
+        pending = await runner.query('SELECT journal_entry_id FROM journal_entry_pending_check');
       });
-      await outcome.catch(() => undefined); // the failed statement aborted the transaction
-      expect(failedBeforeCommit).toMatchObject({ driverError: { code: '23514', message: expect.stringMatching(/needs at least two/) } });
-      expect(await stack.dataSource.query('SELECT id FROM journal_entry WHERE id = $1 OR source_id = $2', [id, sourceId])).toEqual([]);
+      expect(pending).toEqual([]);
+      expectCommitted(drafts.flatMap((draft) => draft.lines.map(({ account, amount }) => ({ account, amount }))));
+    });
+
+    it('fails the commit when a later statement adds a posting to an entry postMany wrote and checked', async () => {
+      const sourceId = randomUUID();
+      const outcome = withRunner(async (runner) => {
+        const [id] = await ledger.postMany(runner.manager, [
+          { description: 'then unbalanced', sourceType: 'test', sourceId, currency: 'CNY', lines: [line(Account.CASH, '3.00'), line(Account.SALES_REVENUE, '-3.00')] },
+        ]);
+        await runner.query(POSTING_SQL, [id, Account.CASH, 'CNY', '0.01']);
+      });
+      await expect(outcome).rejects.toMatchObject({ code: '23514', message: expect.stringMatching(/does not balance.*0\.01/) });
+      expect(await stack.dataSource.query('SELECT id FROM journal_entry WHERE source_id = $1', [sourceId])).toEqual([]);
+    });
+
+    it('fails the commit of a posting added to an entry committed before', async () => {
+      const id = randomUUID();
+      await withRunner(async (runner) => {
+        await runner.query(ENTRY_SQL, [id]);
+        await runner.query(POSTING_SQL, [id, Account.CASH, 'CNY', '7.00']);
+        await runner.query(POSTING_SQL, [id, Account.SALES_REVENUE, 'CNY', '-7.00']);
+      });
+      expectCommitted([
+        { account: Account.CASH, amount: '7.00' },
+        { account: Account.SALES_REVENUE, amount: '-7.00' },
+      ]);
+      const outcome = withRunner((runner) => runner.query(POSTING_SQL, [id, Account.VAT_PAYABLE, 'CNY', '-1.00']));
+      await expect(outcome).rejects.toMatchObject({ code: '23514', message: expect.stringMatching(/does not balance.*-1\.00/) });
+      expect(await count(`posting WHERE journal_entry_id = '${id}'`)).toBe(2);
+    });
+
+    it('finds the one unbalanced entry among many written in one statement, and commits none of them', async () => {
+      const ids = Array.from({ length: 200 }, () => randomUUID());
+      const odd = ids[137];
+      const outcome = withRunner((runner) =>
+        runner.query(
+          `WITH e AS (INSERT INTO journal_entry (id, description, source_type, source_id, currency)
+                      SELECT id, 'one statement', 'test-sql', id::text, 'CNY' FROM unnest($1::uuid[]) AS id RETURNING id)
+           INSERT INTO posting (journal_entry_id, account_id, currency, amount)
+           SELECT e.id, a.id, 'CNY', CASE WHEN a.code = 'CASH' THEN 12.50 WHEN e.id = $2 THEN -12.49 ELSE -12.50 END
+             FROM e CROSS JOIN ledger_account a WHERE a.code IN ('CASH', 'SALES_REVENUE')`,
+          [ids, odd],
+        ),
+      );
+      await expect(outcome).rejects.toMatchObject({ code: '23514', message: expect.stringContaining(`journal entry ${odd} does not balance`) });
+      expect(await stack.dataSource.query('SELECT id FROM journal_entry WHERE id = ANY($1)', [ids])).toEqual([]);
     });
 
     it('refuses a duplicate source with DuplicateJournalEntryError and leaves the transaction usable', async () => {

@@ -2,8 +2,9 @@ import { Check, Column, CreateDateColumn, Entity, OneToMany, PrimaryGeneratedCol
 import { Posting } from './posting.entity';
 
 /**
- * One business event in the books. Append-only, balanced per currency (a deferred trigger checks
- * it at commit), and posted at most once per source event.
+ * One business event in the books. Append-only, balanced per currency (checked by the database at
+ * the end of the statement that writes it, or at the commit if that statement left it unbalanced),
+ * and posted at most once per source event.
  */
 @Entity()
 @Unique('journal_entry_source', ['sourceType', 'sourceId'])

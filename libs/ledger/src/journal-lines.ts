@@ -12,7 +12,7 @@ const MAX_MAGNITUDE = new Decimal('1e22');
 
 /**
  * Checks the lines of an entry before they reach the database: at least two, each a non-zero
- * amount in whole fen, summing to zero. The deferred trigger checks the same at commit.
+ * amount in whole fen, summing to zero. The database checks the same (migrations/).
  */
 export function assertBalanced(lines: readonly JournalLine[]): void {
   if (lines.length < 2) throw new InvalidJournalEntryError(`an entry needs at least two lines (got ${lines.length})`);

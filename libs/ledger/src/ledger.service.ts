@@ -47,11 +47,6 @@ const POST_ENTRIES: PreparedStatement = {
                       FROM unnest($5::int[], $6::uuid[], $7::numeric[]) AS l(n, account, amount) JOIN de ON de.n = l.n)
          SELECT id, n FROM de`,
 };
-/**
- * The deferred balance triggers of entries and postings (migrations/), made to fire now and at the
- * end of every later statement of the transaction (postMany writes an entry and its postings in one).
- */
-const CHECK_BALANCED_NOW = 'SET CONSTRAINTS journal_entry_balanced, posting_balanced IMMEDIATE';
 const OPEN_ACCOUNTS: PreparedStatement = {
   name: 'ledger-open-accounts',
   text: `INSERT INTO ledger_account (code, name, kind, partner_id)
@@ -72,9 +67,11 @@ export class LedgerService {
   }
 
   /**
-   * Posts balanced entries inside the caller's transaction in three statements, whatever their
-   * number (the accounts looked up, then the entries and their postings written together, then the
-   * database's balance checks of them run); the posting trigger adds them to the running balances.
+   * Posts balanced entries inside the caller's transaction in two statements, whatever their number:
+   * the accounts looked up, then the entries and their postings written together. The database
+   * checks their balance at the end of that statement, once for all of them, and leaves nothing to
+   * check at the commit (which would run while the caller holds rows others wait for: settlement's
+   * partner rows, last); the posting trigger adds them to the running balances.
    * Returns the entries' ids in the order of the drafts. When a source event already has its entry,
    * DuplicateJournalEntryError is thrown: with one draft nothing is written; with several, the
    * others' entries may be written, so the caller rolls back.
@@ -103,9 +100,6 @@ export class LedgerService {
       lines.map((l) => l.account),
       lines.map((l) => l.amount.toFixed()),
     ]);
-    // The balance checks of these entries run now rather than at the commit, where they would run
-    // while the caller holds rows others wait for (settlement: its partners' credit rows, last).
-    await em.query(CHECK_BALANCED_NOW);
     const ids: (string | undefined)[] = drafts.map(() => undefined);
     for (const row of inserted) ids[Number(row.n) - 1] = row.id;
     const duplicate = drafts.find((_, i) => !ids[i]);
