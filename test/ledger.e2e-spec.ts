@@ -132,14 +132,18 @@ describe('ledger: balanced, append-only, exact', () => {
       await expect(outcome).rejects.toMatchObject({ code: '23514', message: expect.stringMatching(/posting_amount_nonzero/) });
     });
 
-    it('commits a balanced entry written by direct SQL', async () => {
+    it('commits a balanced entry written by direct SQL, one statement at a time, checking it once at the commit', async () => {
       const id = randomUUID();
+      let pending: unknown;
       await withRunner(async (runner) => {
         await runner.query(ENTRY_SQL, [id]);
         await runner.query(POSTING_SQL, [id, Account.CASH, 'CNY', '250.00']);
         await runner.query(POSTING_SQL, [id, Account.SALES_REVENUE, 'CNY', '-200.00']);
         await runner.query(POSTING_SQL, [id, Account.VAT_PAYABLE, 'CNY', '-50.00']);
+        pending = await runner.query('SELECT journal_entry_id FROM journal_entry_pending_check');
       });
+      expect(pending).toEqual([{ journal_entry_id: id }]);
+      expect(await stack.dataSource.query('SELECT journal_entry_id FROM journal_entry_pending_check')).toEqual([]);
       expectCommitted([
         { account: Account.CASH, amount: '250.00' },
         { account: Account.SALES_REVENUE, amount: '-200.00' },

@@ -28,8 +28,8 @@ const ASSERT_BALANCED = `CREATE FUNCTION assert_journal_entry_balanced(entry uui
  * postings of every entry it touched in one query. An entry that is balanced then needs nothing
  * more: a later posting to it fires the check again. An entry that is not balanced yet (a writer
  * that inserts the entry, then its postings one statement at a time) is noted in
- * `journal_entry_pending_check`, whose deferred constraint trigger checks it at the commit, as
- * before. So an entry written with its postings in one statement (LedgerService.postMany) leaves
+ * `journal_entry_pending_check` (once), whose deferred constraint trigger checks it at the commit,
+ * as before. So an entry written with its postings in one statement (LedgerService.postMany) leaves
  * nothing for the commit, and the commit of a transaction that posts only writes.
  *
  * Before, a deferred row trigger on each entry and on each posting ran the check at the commit:
@@ -64,10 +64,11 @@ export class LedgerStatementChecks1796300000000 implements MigrationInterface {
       DECLARE
         entries uuid[];
       BEGIN
+        -- An entry already waiting for its check at the commit needs nothing more now.
         IF TG_TABLE_NAME = 'journal_entry' THEN
           entries := ARRAY(SELECT id FROM new_rows);
         ELSE
-          entries := ARRAY(SELECT DISTINCT journal_entry_id FROM new_rows);
+          entries := ARRAY(SELECT journal_entry_id FROM new_rows EXCEPT SELECT journal_entry_id FROM journal_entry_pending_check);
         END IF;
         INSERT INTO journal_entry_pending_check (journal_entry_id) SELECT unbalanced_journal_entries(entries);
         RETURN NULL;
