@@ -286,7 +286,13 @@ describe('ledger: balanced, append-only, exact', () => {
       const sourceId = randomUUID();
       const outcome = withRunner(async (runner) => {
         const [id] = await ledger.postMany(runner.manager, [
-          { description: 'then unbalanced', sourceType: 'test', sourceId, currency: 'CNY', lines: [line(Account.CASH, '3.00'), line(Account.SALES_REVENUE, '-3.00')] },
+          {
+            description: 'then unbalanced',
+            sourceType: 'test',
+            sourceId,
+            currency: 'CNY',
+            lines: [line(Account.CASH, '3.00'), line(Account.SALES_REVENUE, '-3.00')],
+          },
         ]);
         await runner.query(POSTING_SQL, [id, Account.CASH, 'CNY', '0.01']);
       });
@@ -323,7 +329,10 @@ describe('ledger: balanced, append-only, exact', () => {
           [ids, odd],
         ),
       );
-      await expect(outcome).rejects.toMatchObject({ code: '23514', message: expect.stringContaining(`journal entry ${odd} does not balance`) });
+      await expect(outcome).rejects.toMatchObject({
+        code: '23514',
+        message: expect.stringContaining(`journal entry ${odd} does not balance`),
+      });
       expect(await stack.dataSource.query('SELECT id FROM journal_entry WHERE id = ANY($1)', [ids])).toEqual([]);
     });
 
