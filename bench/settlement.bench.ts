@@ -9,6 +9,7 @@ import { insertRestingOrders } from '../test/support/bulk-orders';
 import { Pool } from '../test/support/pool';
 import { startWorkerProcess } from '../test/support/processes';
 import { BENCH_CREDIT_LIMIT, BenchStack, scaled, startBenchStack } from './support/bench-stack';
+import { topStatements } from './support/top-statements';
 
 /**
  * Settlement throughput: N fills (100,000 × BENCH_SCALE, from one match run of as many resting
@@ -52,7 +53,9 @@ export async function measure(): Promise<{ markdown: string; figures: StageFigur
     for (let i = 0; i < 100; i++)
       partnerIds.push((await new Pool(stack).partner(`Bench Settler ${i}`, i % 2 ? 'SG' : 'CN', BENCH_CREDIT_LIMIT)).id);
     const worker = await fillsOf(stack, partnerIds, 'cn-beijing', count);
-    const workerSeconds = await settleByWorker(stack, worker.fills.length);
+    const { measured: workerSeconds, statements } = await topStatements(stack.env.DATABASE_URL, 'the worker', () =>
+      settleByWorker(stack, worker.fills.length),
+    );
 
     const direct = await fillsOf(stack, partnerIds, 'cn-shanghai', count + sample);
     const settlements = stack.app.get(SettlementService);
@@ -95,6 +98,8 @@ export async function measure(): Promise<{ markdown: string; figures: StageFigur
       ...figures.map(
         (f) => `| ${f.stage} | ${fmt(f.fills)} | ${f.seconds.toFixed(2)} | ${fmt(f.fillsPerSecond)} | ${f.ratio.toFixed(2)} |`,
       ),
+      '',
+      ...statements,
       '',
     ].join('\n');
     return { markdown, figures };
