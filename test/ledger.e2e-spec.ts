@@ -123,6 +123,32 @@ describe('ledger: balanced, append-only, exact', () => {
       expect(await stack.dataSource.query('SELECT id FROM journal_entry WHERE id = $1', [id])).toEqual([]);
     });
 
+    it('commits 2,000 entries written in one statement and their postings in the next, each checked once at the commit', async () => {
+      const ids = Array.from({ length: 2_000 }, () => randomUUID());
+      let pending = 0;
+      await withRunner(async (runner) => {
+        await runner.query(
+          `INSERT INTO journal_entry (id, description, source_type, source_id, currency)
+           SELECT id, 'bulk', 'test-sql', id::text, 'CNY' FROM unnest($1::uuid[]) AS id`,
+          [ids],
+        );
+        await runner.query(
+          `INSERT INTO posting (journal_entry_id, account_id, currency, amount)
+           SELECT e.id, a.id, 'CNY', CASE a.code WHEN 'CASH' THEN 0.01 ELSE -0.01 END
+             FROM unnest($1::uuid[]) AS e(id) CROSS JOIN ledger_account a WHERE a.code IN ('CASH', 'SALES_REVENUE')`,
+          [ids],
+        );
+        pending = Number((await runner.query('SELECT count(*) AS n FROM journal_entry_pending_check'))[0].n);
+      });
+      expect(pending).toBe(2_000);
+      expectCommitted([
+        { account: Account.CASH, amount: '20.00' },
+        { account: Account.SALES_REVENUE, amount: '-20.00' },
+      ]);
+      expect(await count(`journal_entry WHERE source_type = 'test-sql' AND id = ANY('{${ids.join(',')}}')`)).toBe(2_000);
+      expect(await count('journal_entry_pending_check')).toBe(0);
+    });
+
     it('refuses a zero posting', async () => {
       const id = randomUUID();
       const outcome = withRunner(async (runner) => {

@@ -43,6 +43,8 @@ export class LedgerStatementChecks1796300000000 implements MigrationInterface {
     await q.query(ASSERT_BALANCED);
 
     await q.query(`CREATE TABLE "journal_entry_pending_check" ("journal_entry_id" uuid NOT NULL)`);
+    // A bulk writer of entries, then of their postings, leaves as many rows as entries until its commit.
+    await q.query(`CREATE INDEX "journal_entry_pending_check_entry" ON "journal_entry_pending_check" ("journal_entry_id")`);
     await q.query(`CREATE FUNCTION check_pending_journal_entry() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         PERFORM assert_journal_entry_balanced(NEW.journal_entry_id);
