@@ -22,18 +22,21 @@ const ASSERT_BALANCED = `CREATE FUNCTION assert_journal_entry_balanced(entry uui
 
 /**
  * The balance check of journal entries, set-based: once per statement that writes entries or
- * postings, not once per row.
+ * postings, not once per row, and from the rows the statement inserted.
  *
- * At the end of each statement that inserts entries or postings, a statement trigger sums the
- * postings of every entry it touched in one query. An entry that is balanced then needs nothing
- * more: a later posting to it fires the check again. An entry that is not balanced yet (a writer
- * that inserts the entry, then its postings one statement at a time) is noted in
- * `journal_entry_pending_check` (once), whose deferred constraint trigger checks it at the commit,
- * as before. So an entry written with its postings in one statement (LedgerService.postMany) leaves
- * nothing for the commit, and the commit of a transaction that posts only writes.
+ * What holds at the end of every statement: an entry that is not in `journal_entry_pending_check`
+ * has two postings or more summing to zero per currency. So at the end of a statement:
+ * - its new postings are summed per entry and currency: an entry whose new postings sum to zero was
+ *   balanced and still is (a single posting is never zero, so it cannot balance alone);
+ * - an entry it inserted has no postings but the statement's own (a posting needs its entry first),
+ *   so it only has to have one.
+ * An entry that fails either (a writer that inserts the entry, then its postings one statement at a
+ * time) is noted in `journal_entry_pending_check`, once; that table's deferred constraint trigger
+ * checks it from all its postings at the commit, as before. So an entry written with its postings in
+ * one statement (LedgerService.postMany) leaves nothing for the commit, which then only writes.
  *
- * Before, a deferred row trigger on each entry and on each posting ran the check at the commit:
- * five or six times per entry of four or five postings.
+ * Before, a deferred row trigger on each entry and on each posting summed the entry's postings at
+ * the commit: five or six times per entry of four or five postings.
  */
 export class LedgerStatementChecks1796300000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
@@ -54,36 +57,30 @@ export class LedgerStatementChecks1796300000000 implements MigrationInterface {
     await q.query(`CREATE CONSTRAINT TRIGGER journal_entry_pending_balanced AFTER INSERT ON journal_entry_pending_check
       DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION check_pending_journal_entry()`);
 
-    // The entries among $1 with fewer than two postings, or whose postings do not sum to zero in a currency.
-    await q.query(`CREATE FUNCTION unbalanced_journal_entries(entries uuid[]) RETURNS SETOF uuid LANGUAGE sql STABLE AS $$
-      SELECT id FROM (
-        SELECT e.id, count(p.id) AS postings, sum(p.amount) AS total
-          FROM unnest(entries) AS e(id) LEFT JOIN posting p ON p.journal_entry_id = e.id
-         GROUP BY e.id, p.currency) AS per_currency
-       GROUP BY id HAVING sum(postings) < 2 OR bool_or(total <> 0)
-    $$`);
-    await q.query(`CREATE FUNCTION note_unbalanced_journal_entries() RETURNS trigger LANGUAGE plpgsql AS $$
-      DECLARE
-        entries uuid[];
+    await q.query(`CREATE FUNCTION note_entries_without_postings() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        -- An entry already waiting for its check at the commit needs nothing more now.
-        IF TG_TABLE_NAME = 'journal_entry' THEN
-          entries := ARRAY(SELECT id FROM new_rows);
-        ELSE
-          entries := ARRAY(SELECT journal_entry_id FROM new_rows EXCEPT SELECT journal_entry_id FROM journal_entry_pending_check);
-        END IF;
-        INSERT INTO journal_entry_pending_check (journal_entry_id) SELECT unbalanced_journal_entries(entries);
+        INSERT INTO journal_entry_pending_check (journal_entry_id)
+        SELECT e.id FROM new_rows e WHERE NOT EXISTS (SELECT FROM posting p WHERE p.journal_entry_id = e.id);
         RETURN NULL;
       END $$`);
-    for (const table of ['journal_entry', 'posting'])
-      await q.query(`CREATE TRIGGER ${table}_balanced AFTER INSERT ON ${table} REFERENCING NEW TABLE AS new_rows
-        FOR EACH STATEMENT EXECUTE FUNCTION note_unbalanced_journal_entries()`);
+    await q.query(`CREATE TRIGGER journal_entry_balanced AFTER INSERT ON journal_entry REFERENCING NEW TABLE AS new_rows
+      FOR EACH STATEMENT EXECUTE FUNCTION note_entries_without_postings()`);
+    // An entry already waiting for its check at the commit needs nothing more now.
+    await q.query(`CREATE FUNCTION note_unbalanced_postings() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO journal_entry_pending_check (journal_entry_id)
+        SELECT journal_entry_id FROM new_rows GROUP BY journal_entry_id, currency HAVING sum(amount) <> 0
+        EXCEPT SELECT journal_entry_id FROM journal_entry_pending_check;
+        RETURN NULL;
+      END $$`);
+    await q.query(`CREATE TRIGGER posting_balanced AFTER INSERT ON posting REFERENCING NEW TABLE AS new_rows
+      FOR EACH STATEMENT EXECUTE FUNCTION note_unbalanced_postings()`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     for (const table of ['journal_entry', 'posting']) await q.query(`DROP TRIGGER ${table}_balanced ON ${table}`);
-    await q.query(`DROP FUNCTION note_unbalanced_journal_entries()`);
-    await q.query(`DROP FUNCTION unbalanced_journal_entries(uuid[])`);
+    await q.query(`DROP FUNCTION note_unbalanced_postings()`);
+    await q.query(`DROP FUNCTION note_entries_without_postings()`);
     await q.query(`DROP TABLE "journal_entry_pending_check"`);
     await q.query(`DROP FUNCTION check_pending_journal_entry()`);
     // The row triggers of before, with the check they ran written out again as it was.
