@@ -69,8 +69,9 @@ export class LedgerStatementChecks1796300000000 implements MigrationInterface {
     await q.query(`CREATE FUNCTION note_unbalanced_postings() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         INSERT INTO journal_entry_pending_check (journal_entry_id)
-        SELECT journal_entry_id FROM new_rows GROUP BY journal_entry_id, currency HAVING sum(amount) <> 0
-        EXCEPT SELECT journal_entry_id FROM journal_entry_pending_check;
+        SELECT DISTINCT u.journal_entry_id
+          FROM (SELECT journal_entry_id FROM new_rows GROUP BY journal_entry_id, currency HAVING sum(amount) <> 0) u
+         WHERE NOT EXISTS (SELECT FROM journal_entry_pending_check c WHERE c.journal_entry_id = u.journal_entry_id);
         RETURN NULL;
       END $$`);
     await q.query(`CREATE TRIGGER posting_balanced AFTER INSERT ON posting REFERENCING NEW TABLE AS new_rows
