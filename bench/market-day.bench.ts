@@ -9,8 +9,8 @@ import { ownCpuSeconds, postgresCpuSeconds, redisCpuSeconds } from '../test/supp
 import { AppProcess, startApiProcess, startWorkerProcess } from '../test/support/processes';
 import { seededRandom } from '../test/support/seeded-random';
 import { BENCH_CREDIT_LIMIT, BenchStack, scaled, startBenchStack } from './support/bench-stack';
-import { booksViolations, untimed } from './support/books-check';
-import { topStatements } from './support/top-statements';
+import { booksViolations } from './support/books-check';
+import { sql, topStatements } from './support/top-statements';
 import { workersQuiet } from './support/worker-quiet';
 
 /**
@@ -185,9 +185,9 @@ async function day(orders: number): Promise<MarketDayFigures> {
       redis: cpuAtStart.redis === null ? null : redisCpuSeconds(redisPort)! - cpuAtStart.redis,
       bench: ownCpuSeconds() - cpuAtStart.bench,
     };
-    const [latency] = await untimed(stack.dataSource, (runner) =>
-      runner.query(
-        `WITH first_fill AS (SELECT o.id, extract(epoch FROM min(f.executed_at) - o.created_at) * 1000 AS ms
+    const [latency] = await sql(
+      stack.env.DATABASE_URL,
+      `WITH first_fill AS (SELECT o.id, extract(epoch FROM min(f.executed_at) - o.created_at) * 1000 AS ms
                              FROM orders o JOIN fill f ON f.order_id = o.id GROUP BY o.id, o.created_at),
             settled AS (SELECT extract(epoch FROM s.settled_at - f.executed_at) * 1000 AS ms FROM settlement s JOIN fill f ON f.id = s.fill_id)
        SELECT (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM first_fill) AS fill_p50,
@@ -195,7 +195,6 @@ async function day(orders: number): Promise<MarketDayFigures> {
               (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM settled) AS settle_p50,
               (SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) FROM settled) AS settle_p99,
               (SELECT count(*)::int FROM fill) AS fills`,
-      ),
     );
 
     // What is measured so far, kept should the report or the checks of a long day fail.
@@ -219,13 +218,14 @@ async function day(orders: number): Promise<MarketDayFigures> {
       await new Promise((r) => setTimeout(r, 100));
     }
     const reportSeconds = (performance.now() - reportStarted) / 1000;
-    const [gross] = await untimed(stack.dataSource, (runner) =>
-      runner.query(`SELECT COALESCE(sum(gross_amount), 0)::numeric(24,2)::text AS gross FROM settlement`),
+    const [gross] = await sql(
+      stack.env.DATABASE_URL,
+      `SELECT COALESCE(sum(gross_amount), 0)::numeric(24,2)::text AS gross FROM settlement`,
     );
     if (report.status !== 'SUCCEEDED' || report.rowCount !== latency.fills || report.totals!.grossAmount !== gross.gross) {
       throw new Error(`the day's report does not reconcile: ${JSON.stringify({ report, fills: latency.fills, gross: gross.gross })}`);
     }
-    const violations = await booksViolations(stack.dataSource);
+    const violations = await booksViolations(stack.env.DATABASE_URL);
     if (Object.keys(violations).length > 0) throw new Error(`the books are not right after the day: ${JSON.stringify(violations)}`);
 
     const figures: ProcessFigures[] = [

@@ -1,5 +1,5 @@
-import { DataSource, QueryRunner } from 'typeorm';
 import { settlementViolations } from '../../test/support/settlement-invariants';
+import { sql } from './top-statements';
 
 /** The trading promises a benchmark day must keep at rest (the soak test checks more of them in test/support). */
 const TRADING_CHECKS: Record<string, string> = {
@@ -23,28 +23,16 @@ const TRADING_CHECKS: Record<string, string> = {
 };
 
 /**
- * Runs `work` on a connection of its own without the api's statement timeout: after a day of 10^6
- * orders, a check or a percentile reads millions of rows.
+ * Every broken promise of trading, settlement and the ledger at rest, by name, with up to five rows;
+ * {} when the books are right. Each check runs on a connection of its own, without the api's
+ * statement timeout: after a day of 10^6 orders a check reads millions of rows.
  */
-export async function untimed<T>(dataSource: DataSource, work: (runner: QueryRunner) => Promise<T>): Promise<T> {
-  const runner = dataSource.createQueryRunner();
-  try {
-    await runner.query('SET statement_timeout = 0');
-    return await work(runner);
-  } finally {
-    await runner.query('RESET statement_timeout');
-    await runner.release();
+export async function booksViolations(url: string): Promise<Record<string, unknown[]>> {
+  const db = { query: (text: string) => sql(url, text) };
+  const found = await settlementViolations(db);
+  for (const [promise, text] of Object.entries(TRADING_CHECKS)) {
+    const rows = await db.query(text);
+    if (rows.length > 0) found[promise] = rows.slice(0, 5);
   }
-}
-
-/** Every broken promise of trading, settlement and the ledger at rest, by name, with up to five rows; {} when the books are right. */
-export async function booksViolations(dataSource: DataSource): Promise<Record<string, unknown[]>> {
-  return untimed(dataSource, async (runner) => {
-    const found = await settlementViolations(runner);
-    for (const [promise, sql] of Object.entries(TRADING_CHECKS)) {
-      const rows: unknown[] = await runner.query(sql);
-      if (rows.length > 0) found[promise] = rows.slice(0, 5);
-    }
-    return found;
-  });
+  return found;
 }

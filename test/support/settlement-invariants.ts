@@ -67,7 +67,10 @@ const CHECKS: Record<string, string> = {
  * Every broken promise, by name, with (up to five of) the rows that break it; {} when all hold.
  * At rest every fill must be settled; while work is in flight, fills may still wait.
  */
-export async function settlementViolations(dataSource: Pick<DataSource, 'query'>, atRest = true): Promise<Record<string, unknown[]>> {
+export async function settlementViolations(
+  dataSource: { query(text: string): Promise<unknown[]> },
+  atRest = true,
+): Promise<Record<string, unknown[]>> {
   const found: Record<string, unknown[]> = {};
   for (const [promise, sql] of Object.entries(CHECKS)) {
     const rows: unknown[] = await dataSource.query(sql.replace('__AT_REST__', String(atRest)));
