@@ -16,12 +16,15 @@ import { StageResult, stagesOf } from './support/results-json';
  */
 async function main(): Promise<void> {
   const dataDir = '.data/bench';
-  // pg_stat_statements: a benchmark may say which statements its time went to.
+  // pg_stat_statements: a benchmark may say which statements its time went to; commit timestamps:
+  // it may time a transaction to its commit by Postgres's clock.
   const postgres = await provisionPostgres(dataDir, Number(process.env.BENCH_PG_PORT ?? 54322), 'postgres', [
     '-c',
     'shared_preload_libraries=pg_stat_statements',
     '-c',
     'pg_stat_statements.track_planning=on',
+    '-c',
+    'track_commit_timestamp=on',
   ]);
   const redis = await provisionRedis(dataDir, Number(process.env.BENCH_REDIS_PORT ?? 6382), { ownOnly: true });
   process.env.BENCH_DATABASE_URL = postgres.url;

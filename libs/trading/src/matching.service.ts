@@ -8,10 +8,10 @@ import { InventoryService, MarketView } from '@gpupool/inventory';
 import { DomainEvents, SentStatements, transactionWithRetry } from '@gpupool/platform';
 import { fillHoldPart } from './credit-hold';
 import { Fill } from './fill.entity';
-import { FillRepository } from './fill.repository';
+import { FillRepository, RunOfFills } from './fill.repository';
 import { FillsCommitted } from './fills-committed.event';
 import { BookOrder, matchMarket, MatchResult } from './matching';
-import { orderEventOf, OrderEvents } from './order-events';
+import { OrderEventMessage, orderEventOf, OrderEvents } from './order-events';
 import { GiveBack, OrderEnding } from './order-ending';
 import { Order } from './order.entity';
 import { OrderRepository, RUN_BATCH } from './order.repository';
@@ -35,6 +35,12 @@ const toBook = (order: Order): BookOrder => ({
   resting: order.resting,
 });
 
+/**
+ * Resting bids in a run's first page: few, so Postgres starts on the run's writes while the run
+ * reads and matches the next page of RUN_BATCH.
+ */
+const FIRST_PAGE = 1_000;
+
 /** Fills a run builds between two turns of the event loop. */
 const YIELD_EVERY = 1_000;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -48,6 +54,14 @@ function* takeBatches<T>(items: T[], all: boolean): Generator<T[]> {
 interface Ended {
   order: Order;
   status: 'CANCELLED' | 'EXPIRED';
+}
+
+/** What a run committed: its events (each order and fill as the run left them), its fills, units sold and orders ended. */
+interface RunOutcome {
+  events: OrderEventMessage[];
+  fillIds: string[];
+  unitsSold: number;
+  ended: number;
 }
 
 /** A fill of a run, the order it filled, and the event it makes of it. */
@@ -64,9 +78,10 @@ interface RunFill {
  * units sold set-based; then queue settlement in bulk and publish the run's events in bulk.
  *
  * Every change of an open order is made under its market's lock (here, and in OrderService.cancel),
- * so a run reads its book without row locks. It reads the book a page at a time and sends each
- * page's writes without waiting for them (SentStatements): Postgres writes one page while the run
- * reads and matches the next. The locks placeOrder also needs (export usage, then partners, each
+ * so a run reads its book (`order_book`) without row locks. It reads the book a page at a time and
+ * sends each page's writes without waiting for them (SentStatements): Postgres writes one page
+ * while the run reads and matches the next and builds the events of the page it sent, so only
+ * their publication is left for after the commit. The locks placeOrder also needs (export usage, then partners, each
  * in key order) are taken last, in one statement each, just before the commit, so intake waits for
  * them only as long as those two statements (lock order: libs/trading/README.md). A run that lost
  * a lock race is run again whole (transactionWithRetry).
@@ -86,25 +101,14 @@ export class MatchingService {
   ) {}
 
   async run(marketId: string): Promise<MatchRunSummary> {
-    const { ended, fills, unitsSold } = await transactionWithRetry(this.dataSource, (em) => this.runIn(em, marketId));
-    // Settlement hears of the fills while the events are built (once the run committed: each
-    // carries its order as the run left it) and published.
-    const settling = fills.length > 0 ? this.domainEvents.publish(new FillsCommitted(fills.map(({ fill }) => fill.id))) : undefined;
-    await Promise.all([
-      settling,
-      this.events.publish([
-        ...ended.map(({ order, status }) => orderEventOf(status, order)),
-        ...fills.map(({ fill, order, event }) => orderEventOf(event, order, fill)),
-      ]),
-    ]);
-    return {
-      fills: fills.length,
-      unitsSold,
-      ended: ended.length,
-    };
+    const { events, fillIds, unitsSold, ended } = await transactionWithRetry(this.dataSource, (em) => this.runIn(em, marketId));
+    // Once the run committed, settlement hears of its fills while its events are published.
+    const settling = fillIds.length > 0 ? this.domainEvents.publish(new FillsCommitted(fillIds)) : undefined;
+    await Promise.all([settling, this.events.publish(events)]);
+    return { fills: fillIds.length, unitsSold, ended };
   }
 
-  private async runIn(em: EntityManager, marketId: string): Promise<{ ended: Ended[]; fills: RunFill[]; unitsSold: number }> {
+  private async runIn(em: EntityManager, marketId: string): Promise<RunOutcome> {
     const ended: Ended[] = [];
     const giveBack = new GiveBack();
     const market = await this.inventory.lockMarket(em, marketId);
@@ -116,15 +120,32 @@ export class MatchingService {
     await this.end(em, barred, 'CANCELLED', (order) => blocked.get(order.partnerId)!, now, ended, giveBack);
 
     const sent = new SentStatements();
+    const shared: RunOfFills = { marketId: market.id, skuCode: market.sku.code, regionCode: market.region.code, executedAt: now };
     const fills: RunFill[] = [];
     let available = market.availableUnits;
 
-    /** Order states and fills go out RUN_BATCH at a time as pages fill them, the rest at the end: a small run writes each once. */
+    /**
+     * Order states and fills go out after each page that has a next one (RUN_BATCH a statement at
+     * most), the rest at the end: a small run writes each once, whichever phase made them.
+     */
     const toWrite: Order[] = [];
     const toInsert: Fill[] = [];
     const write = (all: boolean) => {
       for (const batch of takeBatches(toWrite, all)) sent.add(this.orders.writeStates(em, batch, now));
-      for (const batch of takeBatches(toInsert, all)) sent.add(this.fills.insertMany(em, batch));
+      for (const batch of takeBatches(toInsert, all)) sent.add(this.fills.insertMany(em, shared, batch));
+    };
+
+    /**
+     * The events of the fills whose writes are all sent: built while Postgres writes (each order is
+     * written once a run, so it is as the run leaves it), not after the commit.
+     */
+    const fillEvents: OrderEventMessage[] = [];
+    const announce = async () => {
+      while (fillEvents.length < fills.length) {
+        const { fill, order, event } = fills[fillEvents.length]!;
+        fillEvents.push(orderEventOf(event, order, fill));
+        if (fillEvents.length % YIELD_EVERY === 0) await nextTurn();
+      }
     };
 
     /**
@@ -152,14 +173,11 @@ export class MatchingService {
           id: randomUUID(),
           orderId: order.id,
           partnerId: order.partnerId,
-          marketId: market.id,
-          skuCode: market.sku.code,
-          regionCode: market.region.code,
+          ...shared,
           quantity: matched.quantity,
           price: matched.price,
           amount,
           holdAmount,
-          executedAt: now,
         });
         pageFills.push({ fill, order, event });
       }
@@ -177,7 +195,6 @@ export class MatchingService {
       const ends = new Set(ending);
       toWrite.push(...[...touched].filter((order) => !ends.has(order)));
       toInsert.push(...pageFills.map(({ fill }) => fill));
-      write(false);
     };
 
     await sent.settledAfter(async () => {
@@ -186,15 +203,21 @@ export class MatchingService {
       // Phase 1: supply meets resting bids, page by page while units last; the next page is read while this one is written.
       if (market.askPrice && available > 0) {
         const ask = market.askPrice;
-        let page = seen(await this.orders.restingPage(em, marketId, ask, available));
+        // A page holds no more bids than units are left, since every bid that fills takes one at least.
+        let limit = Math.min(FIRST_PAGE, available);
+        let page = seen(await this.orders.restingPage(em, marketId, ask, limit));
         for (;;) {
           const result = matchMarket({ askPrice: ask, availableUnits: available, resting: page.map(toBook), incoming: [], blocked });
-          const next =
-            page.length === RUN_BATCH && available > result.unitsSold
-              ? sent.add(this.orders.restingPage(em, marketId, ask, available - result.unitsSold, page.at(-1)))
-              : undefined;
+          const left = available - result.unitsSold;
+          let next: Promise<Order[]> | undefined;
+          if (page.length === limit && left > 0) {
+            limit = Math.min(RUN_BATCH, left);
+            next = sent.add(this.orders.restingPage(em, marketId, ask, limit, page.at(-1)));
+          }
           await settlePage(page, result, false);
           if (!next) break;
+          write(true);
+          await announce();
           page = seen(await next);
         }
       }
@@ -206,12 +229,18 @@ export class MatchingService {
         true,
       );
       write(true);
+      await announce();
     });
 
     const unitsSold = market.availableUnits - available;
     if (unitsSold > 0) await this.inventory.commitUnits(em, market, unitsSold);
     await this.ending.giveBack(em, giveBack);
-    return { ended, fills, unitsSold };
+    return {
+      events: [...ended.map(({ order, status }) => orderEventOf(status, order)), ...fillEvents],
+      fillIds: fills.map(({ fill }) => fill.id),
+      unitsSold,
+      ended: ended.length,
+    };
   }
 
   /** Ends orders with a remainder (what they give back is added to `giveBack`) and notes them in `ended`. */

@@ -88,23 +88,48 @@ describe('OrderEvents', () => {
     expect(fillOfEvent({ ...message, fill: undefined })).toBeNull();
   });
 
-  it('snapshots an order and a fill exactly as JSON would carry them', () => {
+  it('snapshots an order and a fill exactly as JSON would carry them, every field', () => {
     const order = Object.assign(new Order(), {
       id: 'o2',
+      seq: '42',
       partnerId: 'p',
+      clientOrderId: 'c-2',
+      marketId: 'm',
+      skuCode: 'H20',
+      regionCode: 'cn-beijing',
+      quantity: 3,
+      filledQuantity: 3,
       limitPrice: new Decimal('99999999.99'),
       filledAmount: new Decimal('0'),
-      holdAmount: new Decimal('0.01'),
+      timeInForce: 'GTC',
       expiresAt: new Date('2027-01-01T00:00:00.001Z'),
+      status: 'FILLED',
       statusReason: null,
       resting: false,
+      taxRatePercent: new Decimal('6.00'),
+      holdAmount: new Decimal('0.01'),
+      holdReleased: new Decimal('-0'),
       createdAt: new Date('2026-12-01T00:00:00.123Z'),
+      updatedAt: new Date('2026-12-01T00:00:00.124Z'),
     });
-    const fill = Object.assign(new Fill(), { id: 'f2', price: new Decimal('1e-2'), executedAt: new Date(0) });
+    const fill = Object.assign(new Fill(), {
+      id: 'f2',
+      orderId: 'o2',
+      partnerId: 'p',
+      marketId: 'm',
+      skuCode: 'H20',
+      regionCode: 'cn-beijing',
+      quantity: 3,
+      price: new Decimal('1e-2'),
+      amount: new Decimal('0.03'),
+      holdAmount: new Decimal('0.04'),
+      executedAt: new Date(0),
+    });
     const message = orderEventOf('FILLED', order, fill);
     expect(message).toEqual(JSON.parse(JSON.stringify(message)));
-    expect(message.order).toEqual(JSON.parse(JSON.stringify(Object.assign({}, order, { partner: undefined, market: undefined }))));
-    expect(message.fill).toEqual({ id: 'f2', price: '0.01', executedAt: '1970-01-01T00:00:00.000Z' });
+    expect(message.order).toStrictEqual(JSON.parse(JSON.stringify(Object.assign({}, order, { partner: undefined, market: undefined }))));
+    expect(message.fill).toStrictEqual(JSON.parse(JSON.stringify(Object.assign({}, fill, { order: undefined, partner: undefined, market: undefined }))));
+    expect(message.fill).toMatchObject({ price: '0.01', executedAt: '1970-01-01T00:00:00.000Z' });
   });
 
   it('publishes nothing for no events', async () => {

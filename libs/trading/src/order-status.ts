@@ -1,7 +1,7 @@
 /**
  * The order lifecycle, declared once: the statuses, which of them are open, and which status may
- * follow which. The GraphQL enum, the entity's checks, the partial indexes over open orders and
- * every query for open orders are built from these.
+ * follow which. The GraphQL enum and the entity's checks are built from these; the open book's
+ * triggers (migrations/1796400000000-OrderBook.ts) keep the orders of OPEN_STATUSES.
  *
  *   OPEN ──fill──▶ PARTIALLY_FILLED ──fill──▶ FILLED
  *     │                  │
@@ -44,6 +44,3 @@ const quoted = (values: readonly string[]) => values.map((v) => `'${v}'`).join('
 
 /** SQL: `status` is one of the lifecycle's (the table's check). */
 export const ANY_STATUS_SQL = `status IN (${quoted(ORDER_STATUSES)})`;
-
-/** SQL: the order is open; the predicate of the partial indexes over open orders (prefix `o.` where aliased). */
-export const OPEN_SQL = `status IN (${quoted(OPEN_STATUSES)})`;

@@ -11,7 +11,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { Decimal, decimalTransformer } from '@gpupool/platform';
-import { ANY_STATUS_SQL, OPEN_SQL, OrderStatusValue } from './order-status';
+import { ANY_STATUS_SQL, OrderStatusValue } from './order-status';
 
 export type TimeInForceValue = 'GTC' | 'IOC' | 'FOK';
 
@@ -19,7 +19,9 @@ export type TimeInForceValue = 'GTC' | 'IOC' | 'FOK';
  * A partner's bid for GPUs of one market; its status moves as `order-status.ts` says. `resting`
  * turns true once a match run has seen it (an ended order is written with it true as well);
  * `seq` is its arrival order. Its credit hold is fixed at placement from its limit and the
- * partner's tax rate at that time.
+ * partner's tax rate at that time. While it is open, `order_book` holds it too (kept by triggers,
+ * migrations/1796400000000-OrderBook.ts): runs, cancels and expiry find open orders there, and no
+ * index of `orders` covers what a fill changes, so a fill rewrites the row in place.
  */
 @Entity('orders')
 @Unique('orders_partner_client_order_id', ['partnerId', 'clientOrderId'])
@@ -30,9 +32,6 @@ export type TimeInForceValue = 'GTC' | 'IOC' | 'FOK';
 @Check('orders_status', ANY_STATUS_SQL)
 @Check('orders_filled_status', `(status = 'FILLED') = (filled_quantity = quantity)`)
 @Check('orders_hold', `hold_amount > 0 AND hold_released >= 0 AND hold_released <= hold_amount`)
-@Index('orders_book', ['marketId', 'resting', 'limitPrice', 'seq'], { where: OPEN_SQL })
-@Index('orders_open_partner', ['marketId', 'partnerId'], { where: OPEN_SQL })
-@Index('orders_open_expiry', ['marketId', 'expiresAt'], { where: OPEN_SQL })
 @Index('orders_partner_created', ['partnerId', 'createdAt', 'id'])
 @Index('orders_created', ['createdAt', 'id'])
 export class Order {

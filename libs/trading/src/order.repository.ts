@@ -4,13 +4,13 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Decimal, keysetPage, Page, PreparedStatement, runPrepared } from '@gpupool/platform';
 import { ORDER_COLUMNS, orderFromRow, OrderRow } from './order-row';
 import { Order } from './order.entity';
-import { OPEN_SQL } from './order-status';
 import { OrderFilter, PlaceOrderInput } from './trading.models';
 
 /** Rows a match run reads or writes per statement. */
 export const RUN_BATCH = 10_000;
 
-const OPEN = `o.${OPEN_SQL}`;
+/** Open orders: the open book (one row per open order, kept by triggers on `orders`) with each order's row. */
+const OPEN_ORDERS = 'order_book b JOIN orders o ON o.id = b.order_id';
 
 /**
  * placeOrder in one autocommit statement: trading's `place_order` (migrations/) inserts the order
@@ -24,20 +24,20 @@ const PLACE_ORDER: PreparedStatement = {
 /** The run's reads of its book and its write-back: prepared, as they run at every match run. */
 const EXPIRED: PreparedStatement = {
   name: 'orders-expired',
-  text: `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.market_id = $1 AND ${OPEN} AND o.expires_at <= now() ORDER BY o.seq`,
+  text: `SELECT ${ORDER_COLUMNS} FROM ${OPEN_ORDERS} WHERE b.market_id = $1 AND b.expires_at <= now() ORDER BY b.seq`,
 };
 const INCOMING: PreparedStatement = {
   name: 'orders-incoming',
-  text: `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.market_id = $1 AND ${OPEN} AND NOT o.resting ORDER BY o.seq`,
+  text: `SELECT ${ORDER_COLUMNS} FROM ${OPEN_ORDERS} WHERE b.market_id = $1 AND NOT b.resting ORDER BY b.seq`,
 };
-const RESTING = `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.market_id = $1 AND ${OPEN} AND o.resting AND o.limit_price >= $2`;
+const RESTING = `SELECT ${ORDER_COLUMNS} FROM ${OPEN_ORDERS} WHERE b.market_id = $1 AND b.resting AND b.limit_price >= $2`;
 /** Best first; `$3` rows at most (see restingPage). */
-const RESTING_ORDER = `ORDER BY o.limit_price DESC, o.seq LIMIT $3`;
+const RESTING_ORDER = `ORDER BY b.limit_price DESC, b.seq LIMIT $3`;
 const RESTING_FIRST: PreparedStatement = { name: 'orders-resting', text: `${RESTING} ${RESTING_ORDER}` };
 /** The next page: `limit_price <= after` bounds the index scan, so each page starts where the last one ended. */
 const RESTING_AFTER: PreparedStatement = {
   name: 'orders-resting-after',
-  text: `${RESTING} AND o.limit_price <= $4 AND (o.limit_price < $4 OR o.seq > $5) ${RESTING_ORDER}`,
+  text: `${RESTING} AND b.limit_price <= $4 AND (b.limit_price < $4 OR b.seq > $5) ${RESTING_ORDER}`,
 };
 const WRITE_STATES: PreparedStatement = {
   name: 'orders-write-states',
@@ -106,7 +106,7 @@ export class OrderRepository {
   /** Open orders of the market placed by `partnerIds`, in arrival order. */
   async openOfPartners(em: EntityManager, marketId: string, partnerIds: readonly string[]): Promise<Order[]> {
     const rows: OrderRow[] = await em.query(
-      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.market_id = $1 AND ${OPEN} AND o.partner_id = ANY($2::uuid[]) ORDER BY o.seq`,
+      `SELECT ${ORDER_COLUMNS} FROM ${OPEN_ORDERS} WHERE b.market_id = $1 AND b.partner_id = ANY($2::uuid[]) ORDER BY b.seq`,
       [marketId, partnerIds],
     );
     return rows.map(orderFromRow);
@@ -119,12 +119,10 @@ export class OrderRepository {
   }
 
   /**
-   * Resting bids at or above the ask, best first (highest limit, then earliest), after `after`
-   * (prepared): at most RUN_BATCH, and no more than `units`, since every bid that fills takes at
-   * least one unit: a run with three units to sell reads three bids, whatever the book holds.
+   * Resting bids at or above the ask, best first (highest limit, then earliest), after `after`:
+   * `limit` at most (prepared).
    */
-  async restingPage(em: EntityManager, marketId: string, ask: Decimal, units: number, after?: Order): Promise<Order[]> {
-    const limit = Math.min(RUN_BATCH, units);
+  async restingPage(em: EntityManager, marketId: string, ask: Decimal, limit: number, after?: Order): Promise<Order[]> {
     const { rows } = after
       ? await runPrepared<OrderRow>(em, RESTING_AFTER, [marketId, ask.toFixed(2), limit, after.limitPrice.toFixed(2), after.seq])
       : await runPrepared<OrderRow>(em, RESTING_FIRST, [marketId, ask.toFixed(2), limit]);
@@ -134,17 +132,17 @@ export class OrderRepository {
   /** Which of `partnerIds` have an open order in the market. */
   async partnersWithOpenOrders(em: EntityManager, marketId: string, partnerIds: readonly string[]): Promise<Set<string>> {
     const rows: { partner_id: string }[] = await em.query(
-      `SELECT DISTINCT o.partner_id FROM orders o WHERE o.market_id = $1 AND o.partner_id = ANY($2::uuid[]) AND ${OPEN}`,
+      `SELECT DISTINCT b.partner_id FROM order_book b WHERE b.market_id = $1 AND b.partner_id = ANY($2::uuid[])`,
       [marketId, partnerIds],
     );
     return new Set(rows.map((r) => r.partner_id));
   }
 
-  /** Which of `marketIds` have an open order: one probe of the open-orders partial index per market. */
+  /** Which of `marketIds` have an open order: one probe of the open book per market. */
   async marketsWithOpenOrders(marketIds: readonly string[]): Promise<string[]> {
     const rows: { market_id: string }[] = await this.dataSource.query(
       `SELECT m.id AS market_id FROM unnest($1::uuid[]) AS m(id)
-        WHERE EXISTS (SELECT 1 FROM orders o WHERE o.market_id = m.id AND ${OPEN})`,
+        WHERE EXISTS (SELECT 1 FROM order_book b WHERE b.market_id = m.id)`,
       [marketIds],
     );
     return rows.map((r) => r.market_id);
@@ -158,7 +156,7 @@ export class OrderRepository {
    */
   async writeStates(em: EntityManager, orders: readonly Order[], at: Date): Promise<void> {
     if (orders.length === 0) return;
-    await runPrepared(em, WRITE_STATES, [
+    const written = runPrepared(em, WRITE_STATES, [
       orders.map((o) => o.id),
       orders.map((o) => o.filledQuantity),
       orders.map((o) => o.filledAmount.toFixed(2)),
@@ -167,10 +165,12 @@ export class OrderRepository {
       orders.map((o) => o.holdReleased.toFixed(2)),
       at,
     ]);
+    // The orders as written, at once: a caller may describe them while the statement runs.
     for (const order of orders) {
       order.resting = true;
       order.updatedAt = at;
     }
+    await written;
   }
 
   /** Orders newest first, of one partner or all, filtered. */
@@ -186,9 +186,9 @@ export class OrderRepository {
   /** The market's open bids by price level, best first. */
   async bookLevels(marketId: string): Promise<BookLevel[]> {
     const levels: { price: string; quantity: string; orders: string }[] = await this.dataSource.query(
-      `SELECT limit_price AS price, sum(quantity - filled_quantity) AS quantity, count(*) AS orders
-       FROM orders WHERE market_id = $1 AND ${OPEN_SQL}
-       GROUP BY limit_price ORDER BY limit_price DESC`,
+      `SELECT b.limit_price AS price, sum(o.quantity - o.filled_quantity) AS quantity, count(*) AS orders
+       FROM ${OPEN_ORDERS} WHERE b.market_id = $1
+       GROUP BY b.limit_price ORDER BY b.limit_price DESC`,
       [marketId],
     );
     return levels.map((l) => ({ price: new Decimal(l.price), quantity: Number(l.quantity), orders: Number(l.orders) }));

@@ -6,7 +6,7 @@ import { OrderRepository } from './order.repository';
 /**
  * Postgres is the source of truth: the sweep asks for a match run of every market with open
  * orders, so a job lost with Redis (flushed, restarted, a crash between commit and enqueue)
- * only delays matching. One probe of the open-orders partial index per market: its cost follows
+ * only delays matching. One probe of the open book (`order_book`) per market: its cost follows
  * the number of markets, not of orders.
  */
 @Injectable()

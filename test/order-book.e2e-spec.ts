@@ -1,0 +1,177 @@
+import { InventoryService } from '@gpupool/inventory';
+import { MatchingService } from '@gpupool/trading';
+import { DataSource, EntityManager } from 'typeorm';
+import { insertRestingOrders } from './support/bulk-orders';
+import { Pool } from './support/pool';
+import { startStack, TestStack } from './support/stack';
+import { OPEN_BOOK_DRIFT, tradingViolations } from './support/trading-invariants';
+
+const SKU = 'ASCEND-910B';
+const REGION = 'cn-beijing';
+const DEEP_REGION = 'cn-shanghai';
+
+/**
+ * `order_book` holds exactly the open orders, kept by triggers on `orders` whoever writes them (the
+ * api, a match run, a cancel, plain SQL), and no index of `orders` covers what a fill changes.
+ */
+describe('the open book', () => {
+  let stack: TestStack;
+  let pool: Pool;
+  let partner: { id: string; key: string };
+  let marketId: string;
+  let n = 0;
+  const place = async (quantity: number, limitPrice: string, timeInForce: 'GTC' | 'IOC' = 'GTC') => {
+    const res = await pool.place(partner.key, {
+      clientOrderId: `book-${++n}`,
+      skuCode: SKU,
+      regionCode: REGION,
+      quantity,
+      limitPrice,
+      timeInForce,
+    });
+    expect(res.errors).toBeUndefined();
+    return res.data!.placeOrder.id;
+  };
+  const bookDrift = (em: Pick<EntityManager, 'query'> = stack.dataSource) => em.query(OPEN_BOOK_DRIFT);
+  const inBook = async (id: string) =>
+    (await stack.dataSource.query('SELECT resting FROM order_book WHERE order_id = $1', [id]))[0] as { resting: boolean } | undefined;
+  const run = (market = marketId) => stack.get(MatchingService).run(market);
+
+  beforeAll(async () => {
+    stack = await startStack();
+    pool = new Pool(stack);
+    partner = await pool.partner('Book Keeper', 'SG');
+    await pool.receive(SKU, REGION, 100);
+    await pool.ask(SKU, REGION, '100000.00');
+    await pool.share('0.00', SKU);
+    marketId = await pool.marketId(SKU, REGION);
+  });
+  afterAll(() => stack.close());
+
+  it('adds a placed order, marks it seen by a run, takes it out when it fills, ends or is cancelled', async () => {
+    const resting = await place(2, '120000.00');
+    const cancelled = await place(1, '110000.00');
+    const ioc = await place(1, '130000.00', 'IOC');
+    expect(await inBook(resting)).toEqual({ resting: false });
+    expect(await inBook(ioc)).toEqual({ resting: false });
+
+    await run(); // nothing to sell: the GTC bids rest, the IOC bid is cancelled
+    expect(await inBook(resting)).toEqual({ resting: true });
+    expect(await inBook(cancelled)).toEqual({ resting: true });
+    expect(await inBook(ioc)).toBeUndefined();
+
+    expect((await pool.cancel(partner.key, cancelled)).errors).toBeUndefined();
+    expect(await inBook(cancelled)).toBeUndefined();
+
+    await pool.share('2.00', SKU); // 2 units of 100
+    await run();
+    expect((await pool.order(partner.key, resting)).status).toBe('FILLED');
+    expect(await inBook(resting)).toBeUndefined();
+    expect(await bookDrift()).toEqual([]);
+    expect(await tradingViolations(stack.dataSource)).toEqual({});
+  });
+
+  it('follows plain SQL: a bulk insert, a many-row update that ends half of it, a copied column changed', async () => {
+    await insertRestingOrders(stack.dataSource, {
+      prefix: 'sql-',
+      marketId,
+      skuCode: SKU,
+      regionCode: REGION,
+      partnerIds: [partner.id],
+      count: 50,
+      minLimit: 1_000,
+    });
+    expect(await bookDrift()).toEqual([]);
+    // Rolled back: these writes skip what a cancel gives back, which other tests check.
+    await rolledBack(stack.dataSource, async (em) => {
+      await em.query(
+        `UPDATE orders SET status = 'CANCELLED', hold_released = hold_amount WHERE starts_with(client_order_id, 'sql-') AND seq % 2 = 0`,
+      );
+      await em.query(`UPDATE orders SET limit_price = limit_price + 1 WHERE starts_with(client_order_id, 'sql-') AND seq % 3 = 0`);
+      expect(await bookDrift(em)).toEqual([]);
+      const [{ open }] = await em.query(
+        `SELECT count(*)::int AS open FROM order_book b JOIN orders o ON o.id = b.order_id WHERE starts_with(o.client_order_id, 'sql-')`,
+      );
+      expect(open).toBe(25);
+    });
+    expect(await bookDrift()).toEqual([]);
+  });
+
+  it('fills a book deeper than a page best first across pages, and keeps what is left', async () => {
+    // 2 % of 1,700,000 units: 34,000 to sell to 12,000 bids of 1-5 units, best first: more than the
+    // first page and a full one after it, and a bid filled in part where the units run out.
+    const sell = 34_000;
+    await pool.receive(SKU, DEEP_REGION, 1_700_000);
+    await pool.ask(SKU, DEEP_REGION, '100000.00');
+    const deepMarket = await pool.marketId(SKU, DEEP_REGION);
+    await insertRestingOrders(stack.dataSource, {
+      prefix: 'deep-',
+      marketId: deepMarket,
+      skuCode: SKU,
+      regionCode: DEEP_REGION,
+      partnerIds: [partner.id],
+      count: 12_000,
+      minLimit: 100_000,
+    });
+    const book: { id: string; quantity: number }[] = await stack.dataSource.query(
+      `SELECT o.id, o.quantity FROM order_book b JOIN orders o ON o.id = b.order_id WHERE b.market_id = $1 ORDER BY b.limit_price DESC, b.seq`,
+      [deepMarket],
+    );
+    expect((await stack.get(InventoryService).findMarket(SKU, DEEP_REGION))!.availableUnits).toBe(sell);
+
+    const summary = await run(deepMarket);
+    expect(summary.unitsSold).toBe(sell);
+    const expected = new Map<string, number>();
+    let left = sell;
+    for (const bid of book) {
+      if (left === 0) break;
+      expected.set(bid.id, Math.min(bid.quantity, left));
+      left -= expected.get(bid.id)!;
+    }
+    expect(expected.size).toBeGreaterThan(11_000);
+    const filled: { id: string; filled: number }[] = await stack.dataSource.query(
+      `SELECT id, filled_quantity AS filled FROM orders WHERE market_id = $1 AND filled_quantity > 0`,
+      [deepMarket],
+    );
+    expect(new Map(filled.map((o) => [o.id, o.filled]))).toEqual(expected);
+    expect(await bookDrift()).toEqual([]);
+    expect(await tradingViolations(stack.dataSource)).toEqual({});
+  });
+
+  it('fills an order in place: no index of orders covers what a fill changes (a HOT update)', async () => {
+    const ids = (
+      await stack.dataSource.query<{ id: string }[]>(
+        `SELECT o.id FROM order_book b JOIN orders o ON o.id = b.order_id WHERE starts_with(o.client_order_id, 'deep-') LIMIT 200`,
+      )
+    ).map((r) => r.id);
+    expect(ids.length).toBe(200);
+    await rolledBack(stack.dataSource, async (em) => {
+      await em.query(
+        `UPDATE orders SET filled_quantity = quantity, filled_amount = quantity * limit_price, status = 'FILLED', status_reason = NULL,
+                resting = true, updated_at = now()
+          WHERE id = ANY($1::uuid[])`,
+        [ids],
+      );
+      const [stats] = await em.query(
+        `SELECT n_tup_upd AS updated, n_tup_hot_upd AS hot FROM pg_stat_xact_user_tables WHERE relname = 'orders'`,
+      );
+      expect(Number(stats.updated)).toBe(200);
+      expect(Number(stats.hot)).toBe(200);
+      expect(await em.query('SELECT 1 FROM order_book WHERE order_id = ANY($1::uuid[])', [ids])).toEqual([]);
+    });
+  });
+});
+
+class RollBack extends Error {}
+
+/** Runs `work` in a transaction that is rolled back whatever it does. */
+async function rolledBack(dataSource: DataSource, work: (em: EntityManager) => Promise<void>): Promise<void> {
+  await dataSource
+    .transaction(async (em) => {
+      await work(em);
+      throw new RollBack();
+    })
+    .catch((error: unknown) => {
+      if (!(error instanceof RollBack)) throw error;
+    });
+}
