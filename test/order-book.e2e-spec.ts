@@ -9,6 +9,7 @@ import { OPEN_BOOK_DRIFT, tradingViolations } from './support/trading-invariants
 const SKU = 'ASCEND-910B';
 const REGION = 'cn-beijing';
 const DEEP_REGION = 'cn-shanghai';
+const EXPIRY_REGION = 'cn-guangzhou';
 
 /**
  * `order_book` holds exactly the open orders, kept by triggers on `orders` whoever writes them (the
@@ -138,25 +139,75 @@ describe('the open book', () => {
     expect(await tradingViolations(stack.dataSource)).toEqual({});
   });
 
+  it('expires the bids whose time ran out deep in the book, and fills none of them', async () => {
+    // 2 % of 500,000 units: 10,000, enough for every bid over three pages.
+    await pool.receive(SKU, EXPIRY_REGION, 500_000);
+    await pool.ask(SKU, EXPIRY_REGION, '100000.00');
+    const market = await pool.marketId(SKU, EXPIRY_REGION);
+    await insertRestingOrders(stack.dataSource, {
+      prefix: 'late-',
+      marketId: market,
+      skuCode: SKU,
+      regionCode: EXPIRY_REGION,
+      partnerIds: [partner.id],
+      count: 3_000,
+      minLimit: 100_000,
+    });
+    // Bids deep in the book, past the first page, whose time ran out.
+    const expired: { id: string }[] = await stack.dataSource.query(
+      `WITH late AS (
+         UPDATE orders SET expires_at = now() - interval '1 minute'
+          WHERE id IN (SELECT order_id FROM order_book WHERE market_id = $1 ORDER BY limit_price DESC, seq OFFSET 1500 LIMIT 100)
+         RETURNING id)
+       SELECT id FROM late`,
+      [market],
+    );
+    expect(expired.length).toBe(100);
+
+    const summary = await run(market);
+    expect(summary.ended).toBe(100);
+    const [{ filled, ended }] = await stack.dataSource.query(
+      `SELECT count(*) FILTER (WHERE status = 'FILLED')::int AS filled,
+              count(*) FILTER (WHERE status = 'EXPIRED' AND filled_quantity = 0 AND id = ANY($2::uuid[]))::int AS ended
+         FROM orders WHERE market_id = $1`,
+      [market, expired.map((o) => o.id)],
+    );
+    expect({ filled, ended }).toEqual({ filled: 2_900, ended: 100 });
+    expect(await bookDrift()).toEqual([]);
+    expect(await tradingViolations(stack.dataSource)).toEqual({});
+  });
+
   it('fills an order in place: no index of orders covers what a fill changes (a HOT update)', async () => {
-    const ids = (
-      await stack.dataSource.query<{ id: string }[]>(
-        `SELECT o.id FROM order_book b JOIN orders o ON o.id = b.order_id WHERE starts_with(o.client_order_id, 'deep-') LIMIT 200`,
-      )
-    ).map((r) => r.id);
+    await insertRestingOrders(stack.dataSource, {
+      prefix: 'hot-',
+      marketId,
+      skuCode: SKU,
+      regionCode: REGION,
+      partnerIds: [partner.id],
+      count: 200,
+      minLimit: 1_000,
+    });
+    const ids = (await stack.dataSource.query<{ id: string }[]>(`SELECT id FROM orders WHERE starts_with(client_order_id, 'hot-')`)).map(
+      (r) => r.id,
+    );
     expect(ids.length).toBe(200);
     await rolledBack(stack.dataSource, async (em) => {
+      // The backend's counts not yet reported include its earlier transactions': compare before and after.
+      const counts = async () =>
+        (
+          await em.query(
+            `SELECT n_tup_upd::int AS updated, n_tup_hot_upd::int AS hot FROM pg_stat_xact_user_tables WHERE relname = 'orders'`,
+          )
+        )[0] as { updated: number; hot: number };
+      const before = await counts();
       await em.query(
         `UPDATE orders SET filled_quantity = quantity, filled_amount = quantity * limit_price, status = 'FILLED', status_reason = NULL,
                 resting = true, updated_at = now()
           WHERE id = ANY($1::uuid[])`,
         [ids],
       );
-      const [stats] = await em.query(
-        `SELECT n_tup_upd AS updated, n_tup_hot_upd AS hot FROM pg_stat_xact_user_tables WHERE relname = 'orders'`,
-      );
-      expect(Number(stats.updated)).toBe(200);
-      expect(Number(stats.hot)).toBe(200);
+      const after = await counts();
+      expect({ updated: after.updated - before.updated, hot: after.hot - before.hot }).toEqual({ updated: 200, hot: 200 });
       expect(await em.query('SELECT 1 FROM order_book WHERE order_id = ANY($1::uuid[])', [ids])).toEqual([]);
     });
   });

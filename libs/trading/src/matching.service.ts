@@ -81,10 +81,10 @@ interface RunFill {
  * so a run reads its book (`order_book`) without row locks. It reads the book a page at a time and
  * sends each page's writes without waiting for them (SentStatements): Postgres writes one page
  * while the run reads and matches the next and builds the events of the page it sent, so only
- * their publication is left for after the commit. The locks placeOrder also needs (export usage, then partners, each
- * in key order) are taken last, in one statement each, just before the commit, so intake waits for
- * them only as long as those two statements (lock order: libs/trading/README.md). A run that lost
- * a lock race is run again whole (transactionWithRetry).
+ * their publication is left for after the commit. The locks placeOrder also needs (export usage,
+ * then partners, each in key order) are taken last, in one statement each, just before the commit,
+ * so intake waits for them only as long as those two statements (lock order:
+ * libs/trading/README.md). A run that lost a lock race is run again whole (transactionWithRetry).
  */
 @Injectable()
 export class MatchingService {
