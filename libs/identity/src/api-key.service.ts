@@ -46,7 +46,7 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    const channel = `${this.config.QUEUE_PREFIX}:${API_KEYS_CHANGED}`;
+    const channel = this.bus.channelOf(API_KEYS_CHANGED);
     const subscriber = new Redis(this.config.REDIS_URL, { maxRetriesPerRequest: null, retryStrategy: () => 500 });
     const deaf = () => {
       this.hearing = false;

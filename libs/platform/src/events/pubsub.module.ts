@@ -42,16 +42,17 @@ export class EventBus implements OnModuleDestroy {
   }
 
   async publish<T>(channel: string, payload: T): Promise<void> {
-    await this.pubsub.publish(this.channel(channel), payload).catch((error: unknown) => {
+    await this.pubsub.publish(this.channelOf(channel), payload).catch((error: unknown) => {
       this.logger.warn({ channel, err: error }, 'event not published');
     });
   }
 
   subscribe<T>(channel: string): AsyncIterableIterator<T> {
-    return this.pubsub.asyncIterableIterator(this.channel(channel)) as AsyncIterableIterator<T>;
+    return this.pubsub.asyncIterableIterator(this.channelOf(channel)) as AsyncIterableIterator<T>;
   }
 
-  private channel(name: string): string {
+  /** The Redis channel of `name`, for a subscriber that listens on a connection of its own. */
+  channelOf(name: string): string {
     return `${this.prefix}:${name}:msgpack`;
   }
 
