@@ -37,6 +37,17 @@ describe('the open book', () => {
   const inBook = async (id: string) =>
     (await stack.dataSource.query('SELECT resting FROM order_book WHERE order_id = $1', [id]))[0] as { resting: boolean } | undefined;
   const run = (market = marketId) => stack.get(MatchingService).run(market);
+  /** `count` resting bids of the partner written with SQL, limits spread above `minLimit`. */
+  const restingBids = (prefix: string, market: string, regionCode: string, count: number, minLimit: number) =>
+    insertRestingOrders(stack.dataSource, {
+      prefix,
+      marketId: market,
+      skuCode: SKU,
+      regionCode,
+      partnerIds: [partner.id],
+      count,
+      minLimit,
+    });
 
   beforeAll(async () => {
     stack = await startStack();
@@ -73,15 +84,7 @@ describe('the open book', () => {
   });
 
   it('follows plain SQL: a bulk insert, a many-row update that ends half of it, a copied column changed', async () => {
-    await insertRestingOrders(stack.dataSource, {
-      prefix: 'sql-',
-      marketId,
-      skuCode: SKU,
-      regionCode: REGION,
-      partnerIds: [partner.id],
-      count: 50,
-      minLimit: 1_000,
-    });
+    await restingBids('sql-', marketId, REGION, 50, 1_000);
     expect(await bookDrift()).toEqual([]);
     // Rolled back: these writes skip what a cancel gives back, which other tests check.
     await rolledBack(stack.dataSource, async (em) => {
@@ -105,15 +108,7 @@ describe('the open book', () => {
     await pool.receive(SKU, DEEP_REGION, 1_700_000);
     await pool.ask(SKU, DEEP_REGION, '100000.00');
     const deepMarket = await pool.marketId(SKU, DEEP_REGION);
-    await insertRestingOrders(stack.dataSource, {
-      prefix: 'deep-',
-      marketId: deepMarket,
-      skuCode: SKU,
-      regionCode: DEEP_REGION,
-      partnerIds: [partner.id],
-      count: 12_000,
-      minLimit: 100_000,
-    });
+    await restingBids('deep-', deepMarket, DEEP_REGION, 12_000, 100_000);
     const book: { id: string; quantity: number }[] = await stack.dataSource.query(
       `SELECT o.id, o.quantity FROM order_book b JOIN orders o ON o.id = b.order_id WHERE b.market_id = $1 ORDER BY b.limit_price DESC, b.seq`,
       [deepMarket],
@@ -144,15 +139,7 @@ describe('the open book', () => {
     await pool.receive(SKU, EXPIRY_REGION, 500_000);
     await pool.ask(SKU, EXPIRY_REGION, '100000.00');
     const market = await pool.marketId(SKU, EXPIRY_REGION);
-    await insertRestingOrders(stack.dataSource, {
-      prefix: 'late-',
-      marketId: market,
-      skuCode: SKU,
-      regionCode: EXPIRY_REGION,
-      partnerIds: [partner.id],
-      count: 3_000,
-      minLimit: 100_000,
-    });
+    await restingBids('late-', market, EXPIRY_REGION, 3_000, 100_000);
     // Bids deep in the book, past the first page, whose time ran out.
     const expired: { id: string }[] = await stack.dataSource.query(
       `WITH late AS (
@@ -178,15 +165,7 @@ describe('the open book', () => {
   });
 
   it('fills an order in place: no index of orders covers what a fill changes (a HOT update)', async () => {
-    await insertRestingOrders(stack.dataSource, {
-      prefix: 'hot-',
-      marketId,
-      skuCode: SKU,
-      regionCode: REGION,
-      partnerIds: [partner.id],
-      count: 200,
-      minLimit: 1_000,
-    });
+    await restingBids('hot-', marketId, REGION, 200, 1_000);
     const ids = (await stack.dataSource.query<{ id: string }[]>(`SELECT id FROM orders WHERE starts_with(client_order_id, 'hot-')`)).map(
       (r) => r.id,
     );

@@ -128,7 +128,9 @@ describe('OrderEvents', () => {
     const message = orderEventOf('FILLED', order, fill);
     expect(message).toEqual(JSON.parse(JSON.stringify(message)));
     expect(message.order).toStrictEqual(JSON.parse(JSON.stringify(Object.assign({}, order, { partner: undefined, market: undefined }))));
-    expect(message.fill).toStrictEqual(JSON.parse(JSON.stringify(Object.assign({}, fill, { order: undefined, partner: undefined, market: undefined }))));
+    expect(message.fill).toStrictEqual(
+      JSON.parse(JSON.stringify(Object.assign({}, fill, { order: undefined, partner: undefined, market: undefined }))),
+    );
     expect(message.fill).toMatchObject({ price: '0.01', executedAt: '1970-01-01T00:00:00.000Z' });
   });
 
