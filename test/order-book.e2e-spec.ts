@@ -1,6 +1,8 @@
 import { InventoryService } from '@gpupool/inventory';
 import { MatchingService } from '@gpupool/trading';
+import { dataSourceOptions } from '@gpupool/platform';
 import { DataSource, EntityManager } from 'typeorm';
+import { MIGRATIONS } from '../apps/migrations';
 import { insertRestingOrders } from './support/bulk-orders';
 import { Pool } from './support/pool';
 import { startStack, TestStack } from './support/stack';
@@ -189,6 +191,30 @@ describe('the open book', () => {
       expect({ updated: after.updated - before.updated, hot: after.hot - before.hot }).toEqual({ updated: 200, hot: 200 });
       expect(await em.query('SELECT 1 FROM order_book WHERE order_id = ANY($1::uuid[])', [ids])).toEqual([]);
     });
+  });
+
+  it('migrates a database with orders both ways: down brings back the partial indexes, up copies the open orders into the book', async () => {
+    const [{ open, closed }] = await stack.dataSource.query(
+      `SELECT count(*) FILTER (WHERE status IN ('OPEN', 'PARTIALLY_FILLED'))::int AS open,
+              count(*) FILTER (WHERE status NOT IN ('OPEN', 'PARTIALLY_FILLED'))::int AS closed
+         FROM orders`,
+    );
+    expect(open).toBeGreaterThan(100);
+    expect(closed).toBeGreaterThan(100);
+    const partialIndexes = `SELECT indexname FROM pg_indexes WHERE indexname IN ('orders_book', 'orders_open_partner', 'orders_open_expiry')`;
+    const migrations = await new DataSource(dataSourceOptions(stack.env.DATABASE_URL, MIGRATIONS, [], 1)).initialize();
+    try {
+      await migrations.undoLastMigration({ transaction: 'each' });
+      expect(await migrations.query(`SELECT to_regclass('order_book') AS book`)).toEqual([{ book: null }]);
+      expect(await migrations.query(partialIndexes)).toHaveLength(3);
+
+      await migrations.runMigrations({ transaction: 'each' });
+      expect(await migrations.query(OPEN_BOOK_DRIFT)).toEqual([]);
+      expect(await migrations.query('SELECT count(*)::int AS n FROM order_book')).toEqual([{ n: open }]);
+      expect(await migrations.query(partialIndexes)).toEqual([]);
+    } finally {
+      await migrations.destroy();
+    }
   });
 });
 
