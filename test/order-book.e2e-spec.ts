@@ -12,6 +12,7 @@ const SKU = 'ASCEND-910B';
 const REGION = 'cn-beijing';
 const DEEP_REGION = 'cn-shanghai';
 const EXPIRY_REGION = 'cn-guangzhou';
+const BLOCK_REGION = 'cn-wulanchabu';
 
 /**
  * `order_book` holds exactly the open orders, kept by triggers on `orders` whoever writes them (the
@@ -162,6 +163,41 @@ describe('the open book', () => {
       [market, expired.map((o) => o.id)],
     );
     expect({ filled, ended }).toEqual({ filled: 2_900, ended: 100 });
+    expect(await bookDrift()).toEqual([]);
+    expect(await tradingViolations(stack.dataSource)).toEqual({});
+  });
+
+  it('reads on past bids it may not fill (their partner was blocked) while units are left', async () => {
+    // 2 % of 150 units: 3 to sell. The best three bids are a partner's whose country the SKU may no
+    // longer go to; a page of three (one bid per unit) holds only them, so the run reads on.
+    await pool.receive(SKU, BLOCK_REGION, 150);
+    await pool.ask(SKU, BLOCK_REGION, '100000.00');
+    const market = await pool.marketId(SKU, BLOCK_REGION);
+    const blocked = await pool.partner('Blocked Desk', 'MY');
+    const insert = (who: string, prefix: string, minLimit: number) =>
+      insertRestingOrders(stack.dataSource, {
+        prefix,
+        marketId: market,
+        skuCode: SKU,
+        regionCode: BLOCK_REGION,
+        partnerIds: [who],
+        count: 3,
+        minLimit,
+      });
+    await insert(blocked.id, 'blocked-', 120_000);
+    await insert(partner.id, 'next-', 100_000);
+    await pool.ok(stack.adminKey, `mutation($input: SetExportRuleInput!) { setExportRule(input: $input) }`, {
+      input: { skuCode: SKU, countryCode: 'MY', rule: 'PROHIBITED' },
+    });
+
+    const summary = await run(market);
+    expect(summary).toMatchObject({ unitsSold: 3, ended: 3 });
+    const orders: { prefix: string; status: string; filled: number }[] = await stack.dataSource.query(
+      `SELECT split_part(client_order_id, '-', 1) AS prefix, status, filled_quantity AS filled FROM orders WHERE market_id = $1`,
+      [market],
+    );
+    expect(orders.filter((o) => o.prefix === 'blocked').map((o) => o.status)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED']);
+    expect(orders.filter((o) => o.prefix === 'next').reduce((sum, o) => sum + o.filled, 0)).toBe(3);
     expect(await bookDrift()).toEqual([]);
     expect(await tradingViolations(stack.dataSource)).toEqual({});
   });
