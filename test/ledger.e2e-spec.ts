@@ -342,6 +342,26 @@ describe('ledger: balanced, append-only, exact', () => {
       expect(await count(`posting WHERE journal_entry_id = '${id}'`)).toBe(2);
     });
 
+    it('fails both of two concurrent transactions that each add half of a balanced pair to an entry committed before', async () => {
+      const id = randomUUID();
+      await withRunner(async (runner) => {
+        await runner.query(ENTRY_SQL, [id]);
+        await runner.query(POSTING_SQL, [id, Account.CASH, 'CNY', '3.00']);
+        await runner.query(POSTING_SQL, [id, Account.SALES_REVENUE, 'CNY', '-3.00']);
+      });
+      expectCommitted([
+        { account: Account.CASH, amount: '3.00' },
+        { account: Account.SALES_REVENUE, amount: '-3.00' },
+      ]);
+      // Together the two halves would balance; neither transaction sees the other's, so each commits alone, unbalanced.
+      const halves = await Promise.allSettled([
+        withRunner((runner) => runner.query(POSTING_SQL, [id, Account.CASH, 'CNY', '2.00'])),
+        withRunner((runner) => runner.query(POSTING_SQL, [id, Account.SALES_REVENUE, 'CNY', '-2.00'])),
+      ]);
+      expect(halves.map((h) => (h.status === 'rejected' ? (h.reason as { code?: string }).code : 'committed'))).toEqual(['23514', '23514']);
+      expect(await count(`posting WHERE journal_entry_id = '${id}'`)).toBe(2);
+    });
+
     it.each([
       ['off by a fen', `CASE WHEN a.code = 'CASH' THEN 12.50 WHEN e.id = $2 THEN -12.49 ELSE -12.50 END`, '', /does not balance/],
       [

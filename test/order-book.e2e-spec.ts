@@ -40,14 +40,14 @@ describe('the open book', () => {
   const inBook = async (id: string) =>
     (await stack.dataSource.query('SELECT resting FROM order_book WHERE order_id = $1', [id]))[0] as { resting: boolean } | undefined;
   const run = (market = marketId) => stack.get(MatchingService).run(market);
-  /** `count` resting bids of the partner written with SQL, limits spread above `minLimit`. */
-  const restingBids = (prefix: string, market: string, regionCode: string, count: number, minLimit: number) =>
+  /** `count` resting bids of a partner (this file's, unless told) written with SQL, limits spread above `minLimit`. */
+  const restingBids = (prefix: string, market: string, regionCode: string, count: number, minLimit: number, partnerId = partner.id) =>
     insertRestingOrders(stack.dataSource, {
       prefix,
       marketId: market,
       skuCode: SKU,
       regionCode,
-      partnerIds: [partner.id],
+      partnerIds: [partnerId],
       count,
       minLimit,
     });
@@ -174,18 +174,8 @@ describe('the open book', () => {
     await pool.ask(SKU, BLOCK_REGION, '100000.00');
     const market = await pool.marketId(SKU, BLOCK_REGION);
     const blocked = await pool.partner('Blocked Desk', 'MY');
-    const insert = (who: string, prefix: string, minLimit: number) =>
-      insertRestingOrders(stack.dataSource, {
-        prefix,
-        marketId: market,
-        skuCode: SKU,
-        regionCode: BLOCK_REGION,
-        partnerIds: [who],
-        count: 3,
-        minLimit,
-      });
-    await insert(blocked.id, 'blocked-', 120_000);
-    await insert(partner.id, 'next-', 100_000);
+    await restingBids('blocked-', market, BLOCK_REGION, 3, 120_000, blocked.id);
+    await restingBids('next-', market, BLOCK_REGION, 3, 100_000);
     await pool.ok(stack.adminKey, `mutation($input: SetExportRuleInput!) { setExportRule(input: $input) }`, {
       input: { skuCode: SKU, countryCode: 'MY', rule: 'PROHIBITED' },
     });
