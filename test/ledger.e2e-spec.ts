@@ -55,6 +55,21 @@ describe('ledger: balanced, append-only, exact', () => {
     }
   };
 
+  /** Commits an entry of cash against sales revenue written by direct SQL, records it, and returns its id. */
+  const committedCashSale = async (amount: string): Promise<string> => {
+    const id = randomUUID();
+    await withRunner(async (runner) => {
+      await runner.query(ENTRY_SQL, [id]);
+      await runner.query(POSTING_SQL, [id, Account.CASH, 'CNY', amount]);
+      await runner.query(POSTING_SQL, [id, Account.SALES_REVENUE, 'CNY', `-${amount}`]);
+    });
+    expectCommitted([
+      { account: Account.CASH, amount },
+      { account: Account.SALES_REVENUE, amount: `-${amount}` },
+    ]);
+    return id;
+  };
+
   const post = (lines: JournalLine[], sourceId = randomUUID(), sourceType = 'test', currency = 'CNY') =>
     stack.dataSource.transaction((em) => ledger.post(em, { description: 'test entry', sourceType, sourceId, currency, lines }));
   /** Posts and records what it posted. */
@@ -327,32 +342,14 @@ describe('ledger: balanced, append-only, exact', () => {
     });
 
     it('fails the commit of a posting added to an entry committed before', async () => {
-      const id = randomUUID();
-      await withRunner(async (runner) => {
-        await runner.query(ENTRY_SQL, [id]);
-        await runner.query(POSTING_SQL, [id, Account.CASH, 'CNY', '7.00']);
-        await runner.query(POSTING_SQL, [id, Account.SALES_REVENUE, 'CNY', '-7.00']);
-      });
-      expectCommitted([
-        { account: Account.CASH, amount: '7.00' },
-        { account: Account.SALES_REVENUE, amount: '-7.00' },
-      ]);
+      const id = await committedCashSale('7.00');
       const outcome = withRunner((runner) => runner.query(POSTING_SQL, [id, Account.VAT_PAYABLE, 'CNY', '-1.00']));
       await expect(outcome).rejects.toMatchObject({ code: '23514', message: expect.stringMatching(/does not balance.*-1\.00/) });
       expect(await count(`posting WHERE journal_entry_id = '${id}'`)).toBe(2);
     });
 
     it('fails both of two concurrent transactions that each add half of a balanced pair to an entry committed before', async () => {
-      const id = randomUUID();
-      await withRunner(async (runner) => {
-        await runner.query(ENTRY_SQL, [id]);
-        await runner.query(POSTING_SQL, [id, Account.CASH, 'CNY', '3.00']);
-        await runner.query(POSTING_SQL, [id, Account.SALES_REVENUE, 'CNY', '-3.00']);
-      });
-      expectCommitted([
-        { account: Account.CASH, amount: '3.00' },
-        { account: Account.SALES_REVENUE, amount: '-3.00' },
-      ]);
+      const id = await committedCashSale('3.00');
       // Together the two halves would balance; neither transaction sees the other's, so each commits alone, unbalanced.
       const halves = await Promise.allSettled([
         withRunner((runner) => runner.query(POSTING_SQL, [id, Account.CASH, 'CNY', '2.00'])),
