@@ -105,8 +105,8 @@ describe('the open book', () => {
   });
 
   it('fills a book deeper than a page best first across pages, and keeps what is left', async () => {
-    // 2 % of 1,700,000 units: 34,000 to sell to 12,000 bids of 1-5 units, best first: more than the
-    // first page and a full one after it, and a bid filled in part where the units run out.
+    // 2 % of 1,700,000 units: 34,000 to sell to 12,000 bids of 1-5 units, best first: a full page of
+    // RUN_BATCH (10,000 bids), then a second page, and a bid filled in part where the units run out.
     const sell = 34_000;
     await pool.receive(SKU, DEEP_REGION, 1_700_000);
     await pool.ask(SKU, DEEP_REGION, '100000.00');
@@ -138,12 +138,12 @@ describe('the open book', () => {
   });
 
   it('expires the bids whose time ran out deep in the book, and fills none of them', async () => {
-    // 2 % of 500,000 units: 10,000, enough for every bid over three pages.
+    // 2 % of 500,000 units: 10,000, enough for every bid.
     await pool.receive(SKU, EXPIRY_REGION, 500_000);
     await pool.ask(SKU, EXPIRY_REGION, '100000.00');
     const market = await pool.marketId(SKU, EXPIRY_REGION);
     await restingBids('late-', market, EXPIRY_REGION, 3_000, 100_000);
-    // Bids deep in the book, past the first page, whose time ran out.
+    // Bids deep in the book whose time ran out.
     const expired: { id: string }[] = await stack.dataSource.query(
       `WITH late AS (
          UPDATE orders SET expires_at = now() - interval '1 minute'
@@ -169,7 +169,8 @@ describe('the open book', () => {
 
   it('reads on past bids it may not fill (their partner was blocked) while units are left', async () => {
     // 2 % of 150 units: 3 to sell. The best three bids are a partner's whose country the SKU may no
-    // longer go to; a page of three (one bid per unit) holds only them, so the run reads on.
+    // longer go to; a page of three (one bid per unit) would hold only them, so the run must end them
+    // before it reads the book.
     await pool.receive(SKU, BLOCK_REGION, 150);
     await pool.ask(SKU, BLOCK_REGION, '100000.00');
     const market = await pool.marketId(SKU, BLOCK_REGION);

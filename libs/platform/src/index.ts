@@ -7,8 +7,8 @@ export { isUniqueViolation, retryOnConflict, ServiceBusyError, transactionWithRe
 export { SentStatements } from './database/sent-statements';
 export { BatchCollector } from './batching/batch-collector';
 export { databaseRefusal } from './database/database-refusal';
-export { runPrepared } from './database/prepared-statement';
-export type { PreparedStatement } from './database/prepared-statement';
+export { parseRows, runPrepared, runPreparedRaw } from './database/prepared-statement';
+export type { PreparedStatement, RawRows } from './database/prepared-statement';
 export { ErrorCode } from './errors/error-code';
 export { BadInputError, DomainError, ForbiddenError, NotFoundError, UnauthenticatedError } from './errors/domain-error';
 export { formatGraphQLError } from './errors/format-error';

@@ -10,12 +10,13 @@ import { fillHoldPart } from './credit-hold';
 import { Fill } from './fill.entity';
 import { FillRepository, RunOfFills } from './fill.repository';
 import { FillsCommitted } from './fills-committed.event';
-import { BookOrder, matchMarket, MatchResult } from './matching';
+import { BookOrder, MatchFill, matchMarket } from './matching';
 import { OrderEventMessage, orderEventOf, OrderEvents } from './order-events';
 import { GiveBack, OrderEnding } from './order-ending';
 import { Order } from './order.entity';
 import { OrderRepository, RUN_BATCH } from './order.repository';
 import { nextStatus, statusAfterFill } from './order-status';
+import { FilledPage, RestingFills } from './resting-fills';
 
 export interface MatchRunSummary {
   fills: number;
@@ -32,22 +33,13 @@ const toBook = (order: Order): BookOrder => ({
   limitPrice: order.limitPrice,
   remaining: order.remainingQuantity,
   timeInForce: order.timeInForce,
-  resting: order.resting,
 });
 
-/**
- * Resting bids in a run's first page: few, so Postgres starts on the run's writes while the run
- * reads and matches the next page of RUN_BATCH.
- */
-const FIRST_PAGE = 1_000;
-
-/** Fills a run builds between two turns of the event loop. */
-const YIELD_EVERY = 1_000;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Takes full batches of RUN_BATCH off the front of `items` (with `all`, the rest too). */
-function* takeBatches<T>(items: T[], all: boolean): Generator<T[]> {
-  while (items.length >= RUN_BATCH || (all && items.length > 0)) yield items.splice(0, RUN_BATCH);
+/** `items` in slices of `size`. */
+function* chunk<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
 /** An order a run ended, and how. */
@@ -56,12 +48,12 @@ interface Ended {
   status: 'CANCELLED' | 'EXPIRED';
 }
 
-/** What a run committed: its events (each order and fill as the run left them), its fills, units sold and orders ended. */
+/** What a run committed: the orders it ended, its fills of resting bids and of new ones (each order as the run left it), the units sold. */
 interface RunOutcome {
-  events: OrderEventMessage[];
-  fillIds: string[];
+  ended: Ended[];
+  resting: RestingRecord;
+  fills: RunFill[];
   unitsSold: number;
-  ended: number;
 }
 
 /** A fill of a run, the order it filled, and the event it makes of it. */
@@ -72,19 +64,56 @@ interface RunFill {
 }
 
 /**
+ * The fills of a run's phase 1 and their events. A page comes as Postgres sent it and is parsed
+ * (`describe`) while Postgres writes the next page, or after the commit: never while the run's
+ * locks wait on Node alone.
+ */
+class RestingRecord {
+  readonly fills: RunFill[] = [];
+  readonly events: OrderEventMessage[] = [];
+  private readonly pages: FilledPage[] = [];
+
+  constructor(
+    private readonly resting: RestingFills,
+    private readonly run: RunOfFills,
+  ) {}
+
+  add(page: FilledPage): void {
+    this.pages.push(page);
+  }
+
+  /** Parses the pages not yet parsed, and builds their events. */
+  async describe(): Promise<void> {
+    for (const page of this.pages.splice(0)) {
+      for (const { order, fill } of this.resting.parse(page, this.run)) {
+        const event = statusAfterFill(order.filledQuantity, order.quantity);
+        this.fills.push({ fill, order, event });
+        this.events.push(orderEventOf(event, order, fill));
+      }
+      await nextTurn();
+    }
+  }
+}
+
+/**
  * One match run of a market, in one transaction: lock the market (so runs of one market never
  * overlap, whichever worker has the job), end expired orders and those of partners who may no
- * longer trade its SKU, load the book, call the pure matcher, write order states, fills and the
- * units sold set-based; then queue settlement in bulk and publish the run's events in bulk.
+ * longer trade its SKU, then
+ * 1. supply meets resting bids, best first, in SQL (RestingFills: a statement reads a page of the
+ *    book, inserts its fills and writes its orders back);
+ * 2. the bids no run has seen yet meet the ask, in arrival order (the pure `matchMarket`), and their
+ *    states and fills are written set-based;
+ * then the units sold; after the commit, settlement is queued in bulk and the run's events are
+ * published in bulk.
  *
  * Every change of an open order is made under its market's lock (here, and in OrderService.cancel),
- * so a run reads its book (`order_book`) without row locks. It reads the book a page at a time and
- * sends each page's writes without waiting for them (SentStatements): Postgres writes one page
- * while the run reads and matches the next and builds the events of the page it sent, so only
- * their publication is left for after the commit. The locks placeOrder also needs (export usage,
- * then partners, each in key order) are taken last, in one statement each, just before the commit,
- * so intake waits for them only as long as those two statements (lock order:
- * libs/trading/README.md). A run that lost a lock race is run again whole (transactionWithRetry).
+ * so a run reads its book (`order_book`) without row locks. Phase 1 parses each page while
+ * Postgres writes the next one, and the last one after the commit, so the run's locks wait on
+ * Postgres, not on Node (phase 2's writes are sent without waiting, SentStatements). The locks
+ * placeOrder also needs (export usage, then partners, each in key order) are taken last, in one
+ * statement each, just before the commit, so intake waits for them only as long as those two
+ * statements (lock order: libs/trading/README.md). A run that lost a lock race is run again whole
+ * (transactionWithRetry).
  */
 @Injectable()
 export class MatchingService {
@@ -92,6 +121,7 @@ export class MatchingService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly orders: OrderRepository,
     private readonly fills: FillRepository,
+    private readonly resting: RestingFills,
     private readonly inventory: InventoryService,
     private readonly partners: PartnerService,
     private readonly compliance: ComplianceService,
@@ -101,11 +131,18 @@ export class MatchingService {
   ) {}
 
   async run(marketId: string): Promise<MatchRunSummary> {
-    const { events, fillIds, unitsSold, ended } = await transactionWithRetry(this.dataSource, (em) => this.runIn(em, marketId));
+    const { ended, resting, unitsSold, ...outcome } = await transactionWithRetry(this.dataSource, (em) => this.runIn(em, marketId));
+    await resting.describe();
+    const fills = [...resting.fills, ...outcome.fills];
     // Once the run committed, settlement hears of its fills while its events are published.
-    const settling = fillIds.length > 0 ? this.domainEvents.publish(new FillsCommitted(fillIds)) : undefined;
+    const settling = fills.length > 0 ? this.domainEvents.publish(new FillsCommitted(fills.map(({ fill }) => fill.id))) : undefined;
+    const events = [
+      ...ended.map(({ order, status }) => orderEventOf(status, order)),
+      ...resting.events,
+      ...outcome.fills.map(({ fill, order, event }) => orderEventOf(event, order, fill)),
+    ];
     await Promise.all([settling, this.events.publish(events)]);
-    return { fills: fillIds.length, unitsSold, ended };
+    return { fills: fills.length, unitsSold, ended: ended.length };
   }
 
   private async runIn(em: EntityManager, marketId: string): Promise<RunOutcome> {
@@ -121,126 +158,91 @@ export class MatchingService {
 
     const sent = new SentStatements();
     const shared: RunOfFills = { marketId: market.id, skuCode: market.sku.code, regionCode: market.region.code, executedAt: now };
-    const fills: RunFill[] = [];
+    const resting = new RestingRecord(this.resting, shared);
+    let fills: RunFill[] = [];
     let available = market.availableUnits;
 
-    /**
-     * Order states and fills go out after each page that has a next one (RUN_BATCH a statement at
-     * most), the rest at the end: a small run writes each once, whichever phase made them.
-     */
-    const toWrite: Order[] = [];
-    const toInsert: Fill[] = [];
-    const write = (all: boolean) => {
-      for (const batch of takeBatches(toWrite, all)) sent.add(this.orders.writeStates(em, batch, now));
-      for (const batch of takeBatches(toInsert, all)) sent.add(this.fills.insertMany(em, shared, batch));
-    };
-
-    /**
-     * The events of the fills whose writes are all sent: built while Postgres writes (each order is
-     * written once a run, so it is as the run leaves it), not after the commit.
-     */
-    const fillEvents: OrderEventMessage[] = [];
-    const announce = async () => {
-      while (fillEvents.length < fills.length) {
-        const { fill, order, event } = fills[fillEvents.length]!;
-        fillEvents.push(orderEventOf(event, order, fill));
-        if (fillEvents.length % YIELD_EVERY === 0) await nextTurn();
-      }
-    };
-
-    /**
-     * What a matched page comes to: each fill takes its part of the order's credit hold; orders
-     * that end give back the rest; every order seen for the first time, filled or given a new
-     * reason is written back (each order row once). Writes are sent, not awaited.
-     */
-    const settlePage = async (orders: Order[], result: MatchResult, firstSeen: boolean) => {
-      available -= result.unitsSold;
-      const byId = new Map(orders.map((o) => [o.id, o]));
-      const touched = new Set<Order>(firstSeen ? orders : []);
-      const pageFills: RunFill[] = [];
-      for (const matched of result.fills) {
-        // Now and then the connection gets its turn, so Postgres starts the next statement sent at once.
-        if (pageFills.length % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
-        const order = byId.get(matched.orderId)!;
-        const amount = matched.price.times(matched.quantity);
-        const holdAmount = fillHoldPart(order.filledQuantity, matched.quantity, order.limitPrice, order.taxRatePercent);
-        order.filledQuantity += matched.quantity;
-        order.filledAmount = order.filledAmount.plus(amount);
-        const event = statusAfterFill(order.filledQuantity, order.quantity);
-        order.status = nextStatus(order.status, event);
-        touched.add(order);
-        const fill = Object.assign(new Fill(), {
-          id: randomUUID(),
-          orderId: order.id,
-          partnerId: order.partnerId,
-          ...shared,
-          quantity: matched.quantity,
-          price: matched.price,
-          amount,
-          holdAmount,
-        });
-        pageFills.push({ fill, order, event });
-      }
-      const ending: Order[] = [];
-      for (const outcome of result.outcomes) {
-        const order = byId.get(outcome.orderId)!;
-        if (outcome.cancelRemainder) ending.push(order);
-        else if (order.resting && !touched.has(order)) continue; // still waiting, nothing new
-        order.statusReason = outcome.reason;
-        touched.add(order);
-      }
-      fills.push(...pageFills);
-      // What ended orders give back (export usage, then credit) goes last, with the run's other give-backs.
-      sent.add(this.end(em, ending, 'CANCELLED', (order) => order.statusReason, now, ended, giveBack));
-      const ends = new Set(ending);
-      toWrite.push(...[...touched].filter((order) => !ends.has(order)));
-      toInsert.push(...pageFills.map(({ fill }) => fill));
-    };
-
     await sent.settledAfter(async () => {
-      // Bids not yet through a run, read now, beside the first page of the book: a run's writes never change them.
+      // Bids not yet through a run, read now, beside phase 1: a run's writes of resting bids never change them.
       const incoming = sent.add(this.orders.incoming(em, marketId).then(seen));
-      // Phase 1: supply meets resting bids, page by page while units last; the next page is read while this one is written.
+      // Phase 1: supply meets resting bids in SQL, a page at a time while units last.
       if (market.askPrice && available > 0) {
         const ask = market.askPrice;
         // A page holds no more bids than units are left, since every bid that fills takes one at least.
-        let limit = Math.min(FIRST_PAGE, available);
-        let page = seen(await this.orders.restingPage(em, marketId, ask, limit));
-        for (;;) {
-          const result = matchMarket({ askPrice: ask, availableUnits: available, resting: page.map(toBook), incoming: [], blocked });
-          const left = available - result.unitsSold;
-          let next: Promise<Order[]> | undefined;
-          if (page.length === limit && left > 0) {
-            limit = Math.min(RUN_BATCH, left);
-            next = sent.add(this.orders.restingPage(em, marketId, ask, limit, page.at(-1)));
-          }
-          await settlePage(page, result, false);
-          if (!next) break;
-          write(true);
-          await announce();
-          page = seen(await next);
+        const fillPage = (after: FilledPage['last']) => {
+          const limit = Math.min(RUN_BATCH, available);
+          return { limit, filled: sent.add(this.resting.fillPage(em, shared, ask, available, limit, after)) };
+        };
+        for (let next = fillPage(null); ;) {
+          const page = await next.filled;
+          resting.add(page);
+          available -= page.units;
+          // A short page: the book ran dry or the units ran out.
+          if (page.raw.rows.length < next.limit || available === 0) break;
+          next = fillPage(page.last);
+          // The next page goes out, and this one is parsed while Postgres writes it.
+          await nextTurn();
+          await resting.describe();
         }
       }
       // Phase 2: bids not yet through a run meet the ask, in arrival order.
       const bids = await incoming;
-      await settlePage(
-        bids,
-        matchMarket({ askPrice: market.askPrice, availableUnits: available, resting: [], incoming: bids.map(toBook), blocked }),
-        true,
-      );
-      write(true);
-      await announce();
+      const result = matchMarket({ askPrice: market.askPrice, availableUnits: available, incoming: bids.map(toBook), blocked });
+      available -= result.unitsSold;
+      fills = this.fillsOf(bids, result.fills, shared);
+      // Every new bid is written back (seen by a run, filled, with its reason); those that end give back the rest.
+      const ends = new Map(result.outcomes.map(({ orderId, cancelRemainder, reason }) => [orderId, { cancelRemainder, reason }]));
+      const ending: Order[] = [];
+      const waiting: Order[] = [];
+      for (const order of bids) {
+        const outcome = ends.get(order.id);
+        if (outcome) order.statusReason = outcome.reason;
+        (outcome?.cancelRemainder ? ending : waiting).push(order);
+      }
+      sent.add(this.end(em, ending, 'CANCELLED', (order) => order.statusReason, now, ended, giveBack));
+      for (const batch of chunk(waiting, RUN_BATCH)) sent.add(this.orders.writeStates(em, batch, now));
+      for (const batch of chunk(fills, RUN_BATCH))
+        sent.add(
+          this.fills.insertMany(
+            em,
+            shared,
+            batch.map(({ fill }) => fill),
+          ),
+        );
     });
 
     const unitsSold = market.availableUnits - available;
     if (unitsSold > 0) await this.inventory.commitUnits(em, market, unitsSold);
     await this.ending.giveBack(em, giveBack);
-    return {
-      events: [...ended.map(({ order, status }) => orderEventOf(status, order)), ...fillEvents],
-      fillIds: fills.map(({ fill }) => fill.id),
-      unitsSold,
-      ended: ended.length,
-    };
+    return { ended, resting, fills, unitsSold };
+  }
+
+  /**
+   * The fills of new bids as the matcher gave them: each takes its part of the order's credit
+   * hold, and moves the order on (what it filled, its status).
+   */
+  private fillsOf(bids: Order[], matched: MatchFill[], run: RunOfFills): RunFill[] {
+    const byId = new Map(bids.map((order) => [order.id, order]));
+    return matched.map(({ orderId, quantity, price }) => {
+      const order = byId.get(orderId)!;
+      const amount = price.times(quantity);
+      const holdAmount = fillHoldPart(order.filledQuantity, quantity, order.limitPrice, order.taxRatePercent);
+      order.filledQuantity += quantity;
+      order.filledAmount = order.filledAmount.plus(amount);
+      const event = statusAfterFill(order.filledQuantity, order.quantity);
+      order.status = nextStatus(order.status, event);
+      const fill = Object.assign(new Fill(), {
+        id: randomUUID(),
+        orderId,
+        partnerId: order.partnerId,
+        ...run,
+        quantity,
+        price,
+        amount,
+        holdAmount,
+      });
+      return { fill, order, event };
+    });
   }
 
   /** Ends orders with a remainder (what they give back is added to `giveBack`) and notes them in `ended`. */

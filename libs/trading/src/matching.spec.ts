@@ -8,11 +8,10 @@ const bid = (id: string, limit: string, remaining: number, extra: Partial<BookOr
   limitPrice: new Decimal(limit),
   remaining,
   timeInForce: 'GTC',
-  resting: false,
   ...extra,
 });
 const run = (input: Partial<MatchInput>) =>
-  matchMarket({ askPrice: new Decimal('100.00'), availableUnits: 0, resting: [], incoming: [], blocked: new Map(), ...input });
+  matchMarket({ askPrice: new Decimal('100.00'), availableUnits: 0, incoming: [], blocked: new Map(), ...input });
 const fillsOf = (result: ReturnType<typeof matchMarket>) => result.fills.map((f) => [f.orderId, f.quantity, f.price.toFixed(2)]);
 
 describe('matchMarket', () => {
@@ -38,28 +37,6 @@ describe('matchMarket', () => {
     expect(result.outcomes).toEqual([{ orderId: 'low', cancelRemainder: false, reason: REASON.belowAsk(new Decimal(100)) }]);
   });
 
-  it('fills resting bids in price-time priority, each at its own limit', () => {
-    const resting = [
-      bid('high', '130.00', 3, { resting: true }),
-      bid('early', '110.00', 3, { resting: true }),
-      bid('late', '110.00', 3, { resting: true }),
-    ];
-    const result = run({ availableUnits: 5, resting });
-    expect(fillsOf(result)).toEqual([
-      ['high', 3, '130.00'],
-      ['early', 2, '110.00'],
-    ]);
-    expect(result.outcomes.map((o) => o.orderId)).toEqual(['early', 'late']);
-  });
-
-  it('serves resting bids before new ones', () => {
-    const result = run({ availableUnits: 3, resting: [bid('r', '100.00', 2, { resting: true })], incoming: [bid('n', '500.00', 2)] });
-    expect(fillsOf(result)).toEqual([
-      ['r', 2, '100.00'],
-      ['n', 1, '100.00'],
-    ]);
-  });
-
   it('IOC fills what it can and cancels the rest; with nothing available it is cancelled', () => {
     const partial = run({ availableUnits: 3, incoming: [bid('i', '100.00', 5, { timeInForce: 'IOC' })] });
     expect(fillsOf(partial)).toEqual([['i', 3, '100.00']]);
@@ -81,11 +58,13 @@ describe('matchMarket', () => {
     const result = run({
       askPrice: null,
       availableUnits: 10,
-      resting: [bid('r', '1.00', 1, { resting: true })],
-      incoming: [bid('n', '1.00', 1)],
+      incoming: [bid('n', '1.00', 1), bid('m', '1.00', 1, { timeInForce: 'IOC' })],
     });
     expect(result.fills).toEqual([]);
-    expect(result.outcomes.every((o) => o.reason === REASON.notOffered && !o.cancelRemainder)).toBe(true);
+    expect(result.outcomes).toEqual([
+      { orderId: 'n', cancelRemainder: false, reason: REASON.notOffered },
+      { orderId: 'm', cancelRemainder: true, reason: `${REASON.iocRest} (${REASON.notOffered})` },
+    ]);
   });
 
   it('cancels the bids of a blocked partner with the reason', () => {
@@ -93,8 +72,7 @@ describe('matchMarket', () => {
     const result = run({
       availableUnits: 10,
       blocked,
-      resting: [bid('x', '200.00', 1, { resting: true })],
-      incoming: [bid('y', '200.00', 1)],
+      incoming: [bid('x', '200.00', 1), bid('y', '200.00', 1)],
     });
     expect(fillsOf(result)).toEqual([['y', 1, '100.00']]);
     expect(result.outcomes).toEqual([{ orderId: 'x', cancelRemainder: true, reason: 'H100 exports to CN are prohibited' }]);
@@ -106,19 +84,15 @@ describe('matchMarket', () => {
     const tifs: TimeInForceValue[] = ['GTC', 'IOC', 'FOK'];
     for (let round = 0; round < 500; round++) {
       const ask = new Decimal(90 + Math.floor(random() * 20));
-      const make = (i: number, resting: boolean) =>
-        bid(`${resting ? 'r' : 'n'}${i}`, String(80 + Math.floor(random() * 40)), 1 + Math.floor(random() * 20), {
-          resting,
-          timeInForce: resting ? 'GTC' : tifs[Math.floor(random() * 3)],
-        });
-      const resting = Array.from({ length: Math.floor(random() * 10) }, (_, i) => make(i, true)).sort((a, b) =>
-        b.limitPrice.comparedTo(a.limitPrice),
+      const incoming = Array.from({ length: Math.floor(random() * 20) }, (_, i) =>
+        bid(`n${i}`, String(80 + Math.floor(random() * 40)), 1 + Math.floor(random() * 20), {
+          timeInForce: tifs[Math.floor(random() * 3)],
+        }),
       );
-      const incoming = Array.from({ length: Math.floor(random() * 10) }, (_, i) => make(i, false));
       const availableUnits = Math.floor(random() * 60);
-      const result = run({ askPrice: ask, availableUnits, resting, incoming });
+      const result = run({ askPrice: ask, availableUnits, incoming });
       expect(result.unitsSold).toBeLessThanOrEqual(availableUnits);
-      const byOrder = new Map([...resting, ...incoming].map((o) => [o.id, o]));
+      const byOrder = new Map(incoming.map((o) => [o.id, o]));
       const filled = new Map<string, number>();
       for (const fill of result.fills) {
         const order = byOrder.get(fill.orderId)!;
@@ -126,7 +100,7 @@ describe('matchMarket', () => {
         expect(fill.quantity).toBeGreaterThan(0);
         expect(fill.price.lte(order.limitPrice)).toBe(true);
         expect(fill.price.gte(ask)).toBe(true);
-        expect(fill.price.eq(order.resting ? order.limitPrice : ask)).toBe(true);
+        expect(fill.price.eq(ask)).toBe(true);
       }
       for (const [id, qty] of filled) {
         const order = byOrder.get(id)!;

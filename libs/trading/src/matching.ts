@@ -2,22 +2,20 @@ import { Decimal } from '@gpupool/platform';
 
 import type { TimeInForceValue } from './order.entity';
 
-/** An open bid as the matcher sees it. `resting`: it went through an earlier run. */
+/** A bid not yet through a run, as the matcher sees it. */
 export interface BookOrder {
   id: string;
   partnerId: string;
   limitPrice: Decimal;
   remaining: number;
   timeInForce: TimeInForceValue;
-  resting: boolean;
 }
 
 export interface MatchInput {
   /** null: the market is not offered, nothing trades. */
   askPrice: Decimal | null;
+  /** What phase 1 (resting-fills.ts) left. */
   availableUnits: number;
-  /** Resting bids in price-time priority: highest limit first, then earliest. */
-  resting: BookOrder[];
   /** Bids not yet through a run, in arrival order. */
   incoming: BookOrder[];
   /** Partners that may no longer trade this SKU, with the reason (export rule or license). */
@@ -53,11 +51,11 @@ export const REASON = {
 } as const;
 
 /**
- * One match run of a market, as a pure function of its book and supply:
- * 1. supply meets resting bids: in price-time priority while limit ≥ ask, each at its own limit;
- * 2. new bids meet the ask: in arrival order, each whose limit ≥ ask takes what is left at the ask
- *    (lower bids are skipped, not a stop); IOC and FOK resolve here; GTC remainders rest.
- * Never sells more than `availableUnits`, never fills an order past its remaining quantity.
+ * Phase 2 of a match run, as a pure function of the new bids and what supply phase 1 left (phase 1,
+ * resting bids in price-time priority each at its own limit, runs in SQL: resting-fills.ts): in
+ * arrival order, each new bid whose limit ≥ ask takes what is left at the ask (lower bids are
+ * skipped, not a stop); IOC and FOK resolve here; GTC remainders rest; bids of blocked partners are
+ * cancelled. Never sells more than `availableUnits`, never fills an order past its remaining quantity.
  */
 export function matchMarket(input: MatchInput): MatchResult {
   const { askPrice: ask, blocked } = input;
@@ -72,20 +70,6 @@ export function matchMarket(input: MatchInput): MatchResult {
   };
   const waitingReason = (order: BookOrder) =>
     ask === null ? REASON.notOffered : order.limitPrice.lt(ask) ? REASON.belowAsk(ask) : REASON.capReached;
-
-  for (const order of input.resting) {
-    const block = blocked.get(order.partnerId);
-    if (block) {
-      outcomes.push({ orderId: order.id, cancelRemainder: true, reason: block });
-      continue;
-    }
-    if (ask === null || order.limitPrice.lt(ask) || available === 0) {
-      outcomes.push({ orderId: order.id, cancelRemainder: false, reason: waitingReason(order) });
-      continue;
-    }
-    const left = take(order, Math.min(order.remaining, available), order.limitPrice);
-    if (left > 0) outcomes.push({ orderId: order.id, cancelRemainder: false, reason: REASON.capReached });
-  }
 
   for (const order of input.incoming) {
     const block = blocked.get(order.partnerId);

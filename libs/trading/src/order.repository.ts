@@ -30,15 +30,6 @@ const INCOMING: PreparedStatement = {
   name: 'orders-incoming',
   text: `SELECT ${ORDER_COLUMNS} FROM ${OPEN_ORDERS} WHERE b.market_id = $1 AND NOT b.resting ORDER BY b.seq`,
 };
-const RESTING = `SELECT ${ORDER_COLUMNS} FROM ${OPEN_ORDERS} WHERE b.market_id = $1 AND b.resting AND b.limit_price >= $2`;
-/** Best first; `$3` rows at most (see restingPage). */
-const RESTING_ORDER = `ORDER BY b.limit_price DESC, b.seq LIMIT $3`;
-const RESTING_FIRST: PreparedStatement = { name: 'orders-resting', text: `${RESTING} ${RESTING_ORDER}` };
-/** The next page: `limit_price <= after` bounds the index scan, so each page starts where the last one ended. */
-const RESTING_AFTER: PreparedStatement = {
-  name: 'orders-resting-after',
-  text: `${RESTING} AND b.limit_price <= $4 AND (b.limit_price < $4 OR b.seq > $5) ${RESTING_ORDER}`,
-};
 const WRITE_STATES: PreparedStatement = {
   name: 'orders-write-states',
   text: `UPDATE orders o SET filled_quantity = u.filled, filled_amount = u.amount, status = u.status, status_reason = u.reason,
@@ -115,17 +106,6 @@ export class OrderRepository {
   /** Open orders of the market no match run has seen yet, in arrival order (prepared). */
   async incoming(em: EntityManager, marketId: string): Promise<Order[]> {
     const { rows } = await runPrepared<OrderRow>(em, INCOMING, [marketId]);
-    return rows.map(orderFromRow);
-  }
-
-  /**
-   * Resting bids at or above the ask, best first (highest limit, then earliest), after `after`:
-   * `limit` at most (prepared).
-   */
-  async restingPage(em: EntityManager, marketId: string, ask: Decimal, limit: number, after?: Order): Promise<Order[]> {
-    const { rows } = after
-      ? await runPrepared<OrderRow>(em, RESTING_AFTER, [marketId, ask.toFixed(2), limit, after.limitPrice.toFixed(2), after.seq])
-      : await runPrepared<OrderRow>(em, RESTING_FIRST, [marketId, ask.toFixed(2), limit]);
     return rows.map(orderFromRow);
   }
 

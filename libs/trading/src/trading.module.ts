@@ -16,6 +16,7 @@ import { OrderEventResolver, OrderResolver } from './order.resolver';
 import { Order } from './order.entity';
 import { OrderRepository } from './order.repository';
 import { OrderService } from './order.service';
+import { RestingFills } from './resting-fills';
 import { TradingSweep } from './trading.sweep';
 
 export const TRADING_ENTITIES = [Order, Fill];
@@ -25,7 +26,7 @@ const imports = [TypeOrmModule.forFeature(TRADING_ENTITIES), IdentityModule, Inv
 const services = [OrderService, OrderQueryService, OrderEnding, OrderEvents, MatchingService, MatchTrigger, TradingSweep, FillRepository];
 
 /** Orders, matching and fills: services for api and worker, and the match runs of changed markets. */
-@Module({ imports, providers: [...services, OrderRepository, MatchRequests], exports: services })
+@Module({ imports, providers: [...services, OrderRepository, RestingFills, MatchRequests], exports: services })
 export class TradingModule {}
 
 /** GraphQL for trading: only the api imports it. */

@@ -1,4 +1,4 @@
-import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
+import { type FieldDef, type PoolClient, type QueryConfig, type QueryResult, type QueryResultRow, types } from 'pg';
 import { prepareValue } from 'pg/lib/utils';
 import { EntityManager, QueryFailedError } from 'typeorm';
 
@@ -21,15 +21,63 @@ export interface PreparedStatement {
  * run sends a page's writes without waiting) goes out the moment Postgres is free, instead of
  * after a 10,000-element array is written out.
  */
-export async function runPrepared<R extends QueryResultRow>(
+export function runPrepared<R extends QueryResultRow>(
   em: EntityManager,
   statement: PreparedStatement,
   values: readonly unknown[],
 ): Promise<QueryResult<R>> {
+  return onConnection(em, statement, values, (client, config) => client.query<R>(config));
+}
+
+/** Rows as Postgres sent them, each an array of its columns' text: `parseRows` makes them what `runPrepared` returns. */
+export interface RawRows {
+  fields: FieldDef[];
+  rows: (string | null)[][];
+}
+
+/** Every column as its text: node-postgres parses nothing. */
+const AS_TEXT = { getTypeParser: () => (value: string) => value } as unknown as QueryConfig['types'];
+
+/**
+ * `runPrepared`, with the rows left as Postgres's text: receiving them costs the connection next to
+ * nothing, and the caller parses them (`parseRows`) when it needs them, for example once its
+ * transaction has committed, so a large result does not hold the transaction's locks while Node
+ * parses it.
+ */
+export async function runPreparedRaw(em: EntityManager, statement: PreparedStatement, values: readonly unknown[]): Promise<RawRows> {
+  const { fields, rows } = await onConnection(em, statement, values, (client, config) =>
+    client.query<(string | null)[]>({ ...config, rowMode: 'array', types: AS_TEXT }),
+  );
+  return { fields, rows };
+}
+
+/** Raw rows as objects by column name, each value parsed by node-postgres's parser of its column's type, as `runPrepared` returns them. */
+export function parseRows<R>(raw: RawRows): R[] {
+  const columns = raw.fields.map(({ name, dataTypeID }) => ({
+    name,
+    parse: types.getTypeParser(dataTypeID, 'text') as (value: string) => unknown,
+  }));
+  return raw.rows.map((values) => {
+    const row: Record<string, unknown> = {};
+    columns.forEach(({ name, parse }, i) => {
+      const value = values[i]!;
+      row[name] = value === null ? null : parse(value);
+    });
+    return row as R;
+  });
+}
+
+/** Runs `query` with the statement's config on `em`'s connection (its transaction's, or the pool's for the call). */
+async function onConnection<T>(
+  em: EntityManager,
+  statement: PreparedStatement,
+  values: readonly unknown[],
+  query: (client: PoolClient, config: QueryConfig) => Promise<T>,
+): Promise<T> {
   const runner = em.queryRunner ?? em.connection.createQueryRunner();
   try {
     const client = (await runner.connect()) as PoolClient;
-    return await client.query<R>({ name: statement.name, text: statement.text, values: values.map((value) => prepareValue(value)) });
+    return await query(client, { name: statement.name, text: statement.text, values: values.map((value) => prepareValue(value)) });
   } catch (error) {
     throw new QueryFailedError(statement.text, [...values], error as Error);
   } finally {

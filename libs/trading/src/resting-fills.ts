@@ -1,0 +1,142 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Decimal, parseRows, PreparedStatement, RawRows, runPreparedRaw } from '@gpupool/platform';
+import { Fill } from './fill.entity';
+import { RunOfFills } from './fill.repository';
+import { REASON } from './matching';
+import { ORDER_COLUMNS, orderFromRow, OrderRow } from './order-row';
+import { Order } from './order.entity';
+
+/** SQL: the hold of `quantity` units of the page's bid `t` (`holdFor`). */
+const holdOf = (quantity: string) => `ceil((${quantity}) * t.limit_price * (1 + t.tax / 100) * 100) / 100`;
+
+/**
+ * Phase 1 of a match run in one statement per page: supply meets resting bids in price-time
+ * priority (highest limit, then earliest) while limit ≥ ask, each filled at its own limit with what
+ * is left. Postgres reads the page of the open book, cuts it where the units run out (a running sum
+ * over the page), inserts the fills and writes each filled order back, so no order travels to Node
+ * and back before it is written; the statement returns the filled orders as written, each with its
+ * fill, best first, for the run's events.
+ *
+ * - A fill's hold part is the hold of everything filled so far minus that of what was filled before
+ *   (`fillHoldPart`, credit-hold.ts): `ceil(q × limit × (1 + tax / 100))` to the fen, as
+ *   `place_order` holds it. The hold of a whole order is its `hold_amount`, so the usual fill, a
+ *   whole order at once, computes nothing.
+ * - Its status follows `statusAfterFill` (order-status.ts), which the table's check
+ *   `orders_filled_status` pins; a partly filled order rests with the reason of a sold-out cap.
+ * - Bids after the one that took the last unit are not written: they keep resting as they were.
+ * - The orders are found by their keys (`= ANY`, an index scan), never by a scan of `orders`,
+ *   which holds the whole history.
+ *
+ * The caller holds the market's lock and ended the expired bids and those of blocked partners
+ * first, so every bid of the page may trade.
+ */
+const PAGE = `page AS (
+      SELECT o.id, o.partner_id, o.quantity - o.filled_quantity AS remaining, o.filled_quantity AS before,
+             o.hold_amount AS hold, b.limit_price, b.seq, o.tax_rate_percent AS tax
+        FROM order_book b JOIN orders o ON o.id = b.order_id
+       WHERE b.market_id = $1 AND b.resting AND b.limit_price >= $2`;
+const FILL_PAGE = `ORDER BY b.limit_price DESC, b.seq LIMIT $3
+    ), taken AS (
+      SELECT p.*, least(p.remaining, $4 - (sum(p.remaining) OVER (ORDER BY p.limit_price DESC, p.seq) - p.remaining)) AS quantity
+        FROM page p
+    ), fills AS (
+      INSERT INTO fill (order_id, partner_id, market_id, sku_code, region_code, quantity, price, amount, hold_amount, executed_at)
+      SELECT t.id, t.partner_id, $1, $5, $6, t.quantity, t.limit_price, t.quantity * t.limit_price,
+             CASE WHEN t.quantity = t.remaining THEN t.hold ELSE ${holdOf('t.before + t.quantity')} END
+               - CASE WHEN t.before = 0 THEN 0 ELSE ${holdOf('t.before')} END,
+             $7
+        FROM taken t WHERE t.quantity > 0
+      RETURNING id, order_id, quantity, price, amount, hold_amount
+    ), filled AS (
+      UPDATE orders o
+         SET filled_quantity = o.filled_quantity + f.quantity, filled_amount = o.filled_amount + f.amount,
+             status = CASE WHEN o.filled_quantity + f.quantity = o.quantity THEN 'FILLED' ELSE 'PARTIALLY_FILLED' END,
+             status_reason = CASE WHEN o.filled_quantity + f.quantity = o.quantity THEN NULL ELSE $8 END,
+             resting = true, updated_at = $7
+        FROM fills f
+       WHERE o.id = f.order_id AND o.id = ANY (ARRAY(SELECT order_id FROM fills))
+      RETURNING ${ORDER_COLUMNS}, f.id AS fill_id, f.quantity AS fill_quantity, f.price AS fill_price, f.amount AS fill_amount,
+                f.hold_amount AS fill_hold_amount
+    )
+    SELECT * FROM filled ORDER BY limit_price DESC, seq`;
+const FILL_FIRST: PreparedStatement = { name: 'resting-fill', text: `WITH ${PAGE} ${FILL_PAGE}` };
+/** A later page: `limit_price <= after` bounds the index scan, so it starts where the last page ended. */
+const FILL_AFTER: PreparedStatement = {
+  name: 'resting-fill-after',
+  text: `WITH ${PAGE} AND b.limit_price <= $9 AND (b.limit_price < $9 OR b.seq > $10) ${FILL_PAGE}`,
+};
+
+interface FilledRow extends OrderRow {
+  fill_id: string;
+  fill_quantity: number;
+  fill_price: string;
+  fill_amount: string;
+  fill_hold_amount: string;
+}
+
+/** A resting bid a page filled: the order as the statement left it, and its fill. */
+export interface RestingFill {
+  order: Order;
+  fill: Fill;
+}
+
+/**
+ * A page of resting bids filled, as Postgres sent it: the run needs only the units it sold and
+ * where it ended before its commit; the orders and fills (`RestingFills.parse`) are for its events,
+ * after the commit.
+ */
+export interface FilledPage {
+  raw: RawRows;
+  units: number;
+  /** The last bid of the page in price-time priority (null: the page is empty). */
+  last: { limitPrice: string; seq: string } | null;
+}
+
+/** Phase 1 of a match run: resting bids filled a page at a time, in SQL. */
+@Injectable()
+export class RestingFills {
+  /**
+   * Fills up to `limit` resting bids at or above `ask` after `after` (best first) with `available`
+   * units at most. Fewer than `limit` filled means the book ran dry or the units ran out.
+   */
+  async fillPage(
+    em: EntityManager,
+    run: RunOfFills,
+    ask: Decimal,
+    available: number,
+    limit: number,
+    after: FilledPage['last'],
+  ): Promise<FilledPage> {
+    const values = [run.marketId, ask.toFixed(2), limit, available, run.skuCode, run.regionCode, run.executedAt, REASON.capReached];
+    const raw = after
+      ? await runPreparedRaw(em, FILL_AFTER, [...values, after.limitPrice, after.seq])
+      : await runPreparedRaw(em, FILL_FIRST, values);
+    const column = (name: keyof FilledRow) => raw.fields.findIndex((field) => field.name === name);
+    const [units, price, seq] = [column('fill_quantity'), column('limit_price'), column('seq')];
+    const last = raw.rows.at(-1);
+    return {
+      raw,
+      units: raw.rows.reduce((sum, row) => sum + Number(row[units]), 0),
+      last: last ? { limitPrice: last[price]!, seq: last[seq]! } : null,
+    };
+  }
+
+  /** The orders and fills of a page, parsed. */
+  parse(page: FilledPage, run: RunOfFills): RestingFill[] {
+    return parseRows<FilledRow>(page.raw).map((row) => {
+      const order = orderFromRow(row);
+      const fill = Object.assign(new Fill(), {
+        id: row.fill_id,
+        orderId: order.id,
+        partnerId: order.partnerId,
+        ...run,
+        quantity: row.fill_quantity,
+        price: new Decimal(row.fill_price),
+        amount: new Decimal(row.fill_amount),
+        holdAmount: new Decimal(row.fill_hold_amount),
+      });
+      return { order, fill };
+    });
+  }
+}

@@ -1,0 +1,164 @@
+import { InventoryService } from '@gpupool/inventory';
+import { MatchingService } from '@gpupool/trading';
+import { Decimal } from '@gpupool/platform';
+import { fillHoldPart } from '../libs/trading/src/credit-hold';
+import { REASON } from '../libs/trading/src/matching';
+import { Pool } from './support/pool';
+import { startStack, TestStack } from './support/stack';
+import { OPEN_BOOK_DRIFT, tradingViolations } from './support/trading-invariants';
+
+const SKU = 'H800';
+const REGION = 'cn-shanghai';
+
+/** A resting bid as the book holds it before a run. */
+interface Bid {
+  id: string;
+  partnerId: string;
+  quantity: number;
+  filled: number;
+  filledAmount: string;
+  limitPrice: string;
+  taxRatePercent: string;
+}
+
+/** An order's fill of one run, and the order's state after it. */
+interface Outcome {
+  quantity: number;
+  price: string;
+  holdAmount: string;
+  status: string;
+  statusReason: string | null;
+  filledQuantity: number;
+  filledAmount: string;
+}
+
+/**
+ * Phase 1 of a match run runs in SQL (libs/trading/src/resting-fills.ts). Checked against the rule
+ * written plainly here: resting bids at or above the ask, best first (highest limit, then earliest),
+ * each takes what is left at its own limit, and its fill takes the part of its hold `fillHoldPart`
+ * gives; a bid filled in part rests with the reason of a sold-out cap.
+ */
+describe('a match run, phase 1: resting bids filled in SQL', () => {
+  let stack: TestStack;
+  let pool: Pool;
+  let marketId: string;
+  const partners: { id: string; key: string }[] = [];
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const pick = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
+  let placed = 0;
+
+  /** The resting bids at or above `ask`, best first, as the run will meet them. */
+  const marketable = (ask: string): Promise<Bid[]> =>
+    stack.dataSource.query(
+      `SELECT o.id, o.partner_id AS "partnerId", o.quantity, o.filled_quantity AS filled, o.filled_amount::text AS "filledAmount",
+              o.limit_price AS "limitPrice",
+              o.tax_rate_percent AS "taxRatePercent"
+         FROM order_book b JOIN orders o ON o.id = b.order_id
+        WHERE b.market_id = $1 AND b.resting AND b.limit_price >= $2
+        ORDER BY b.limit_price DESC, b.seq`,
+      [marketId, ask],
+    );
+
+  /** What the rule gives each bid, with `units` to sell. */
+  const expected = (bids: Bid[], units: number): Map<string, Outcome> => {
+    const outcomes = new Map<string, Outcome>();
+    let left = units;
+    for (const bid of bids) {
+      if (left === 0) break;
+      const quantity = Math.min(bid.quantity - bid.filled, left);
+      left -= quantity;
+      const price = new Decimal(bid.limitPrice);
+      const filledQuantity = bid.filled + quantity;
+      outcomes.set(bid.id, {
+        quantity,
+        price: price.toFixed(2),
+        holdAmount: fillHoldPart(bid.filled, quantity, price, new Decimal(bid.taxRatePercent)).toFixed(2),
+        status: filledQuantity === bid.quantity ? 'FILLED' : 'PARTIALLY_FILLED',
+        statusReason: filledQuantity === bid.quantity ? null : REASON.capReached,
+        filledQuantity,
+        filledAmount: new Decimal(bid.filledAmount).plus(price.times(quantity)).toFixed(2),
+      });
+    }
+    return outcomes;
+  };
+
+  /** The fills a run wrote (those not in `before`), with their orders' states after it. */
+  const fillsOfRun = async (before: Set<string>): Promise<Map<string, Outcome>> => {
+    const rows: (Outcome & { id: string; fillId: string })[] = await stack.dataSource.query(
+      `SELECT o.id, f.id AS "fillId", f.quantity, f.price::text, f.hold_amount::text AS "holdAmount", o.status,
+              o.status_reason AS "statusReason", o.filled_quantity AS "filledQuantity", o.filled_amount::text AS "filledAmount"
+         FROM fill f JOIN orders o ON o.id = f.order_id WHERE f.market_id = $1`,
+      [marketId],
+    );
+    return new Map(rows.filter((r) => !before.has(r.fillId)).map(({ id, fillId: _, ...outcome }) => [id, outcome]));
+  };
+  const fillIds = async () => {
+    const rows: { id: string }[] = await stack.dataSource.query(`SELECT id FROM fill WHERE market_id = $1`, [marketId]);
+    return new Set(rows.map((r) => r.id));
+  };
+
+  /** Bids through the api at limits around the ask. */
+  const placeBids = async (count: number) => {
+    for (let i = 0; i < count; i++) {
+      const partner = partners[pick(0, partners.length - 1)]!;
+      const res = await pool.place(partner.key, {
+        clientOrderId: `phase1-${++placed}`,
+        skuCode: SKU,
+        regionCode: REGION,
+        quantity: pick(1, 40),
+        // Half at a few round levels, so bids tie on price and time decides.
+        limitPrice: random() < 0.5 ? `${pick(19, 26) * 5_000}.00` : `${pick(95_000, 130_000)}.${String(pick(0, 99)).padStart(2, '0')}`,
+        timeInForce: 'GTC',
+      });
+      expect(res.errors).toBeUndefined();
+    }
+  };
+
+  beforeAll(async () => {
+    stack = await startStack();
+    pool = new Pool(stack);
+    // Tax rates whose holds round differently to the fen.
+    for (const [i, tax] of ['0.00', '6.00', '13.00', '9.75', '17.33'].entries()) {
+      const partner = await pool.partner(`Phase One ${i}`, 'SG');
+      await stack.dataSource.query('UPDATE partner SET tax_rate_percent = $2 WHERE id = $1', [partner.id, tax]);
+      partners.push(partner);
+    }
+    await pool.share('5.00', SKU);
+    await pool.receive(SKU, REGION, 20);
+    await pool.ask(SKU, REGION, '100000.00');
+    marketId = await pool.marketId(SKU, REGION);
+  });
+  afterAll(() => stack.close());
+
+  it('fills resting bids best first, each at its own limit, with its part of the hold, over random books, asks and supplies', async () => {
+    const matching = stack.get(MatchingService);
+    let soldOutMidBid = 0;
+    let filledAgain = 0;
+    for (let round = 0; round < 12; round++) {
+      // New bids go through a run first (phase 2), so the checked run meets them resting.
+      await placeBids(pick(0, 25));
+      await matching.run(marketId);
+      const ask = `${pick(97_000, 125_000)}.${String(pick(0, 99)).padStart(2, '0')}`;
+      await pool.ask(SKU, REGION, ask);
+      // 5 % of what is received is for sale, on top of what earlier runs left unsold.
+      const units = pick(0, 120);
+      await pool.receive(SKU, REGION, units * 20);
+      const available = (await stack.get(InventoryService).findMarket(SKU, REGION))!.availableUnits;
+
+      const bids = await marketable(ask);
+      const before = await fillIds();
+      const summary = await matching.run(marketId);
+      const want = expected(bids, available);
+      expect(await fillsOfRun(before)).toEqual(want);
+      expect(summary.unitsSold).toBe([...want.values()].reduce((sum, o) => sum + o.quantity, 0));
+      soldOutMidBid += [...want.values()].filter((o) => o.status === 'PARTIALLY_FILLED').length;
+      filledAgain += bids.filter((bid) => bid.filled > 0 && want.has(bid.id)).length;
+    }
+    // The rounds sold out in the middle of a bid, and filled the rest of bids filled in part before.
+    expect(soldOutMidBid).toBeGreaterThan(0);
+    expect(filledAgain).toBeGreaterThan(0);
+    expect(await stack.dataSource.query(OPEN_BOOK_DRIFT)).toEqual([]);
+    expect(await tradingViolations(stack.dataSource)).toEqual({});
+  });
+});
