@@ -52,6 +52,13 @@ describe('the open book', () => {
       minLimit,
     });
 
+  /** A market of the SKU in `regionCode`, `units` received, offered at 100,000.00. */
+  const offered = async (regionCode: string, units: number) => {
+    await pool.receive(SKU, regionCode, units);
+    await pool.ask(SKU, regionCode, '100000.00');
+    return pool.marketId(SKU, regionCode);
+  };
+
   beforeAll(async () => {
     stack = await startStack();
     pool = new Pool(stack);
@@ -108,9 +115,7 @@ describe('the open book', () => {
     // 2 % of 1,700,000 units: 34,000 to sell to 12,000 bids of 1-5 units, best first: a full page of
     // RUN_BATCH (10,000 bids), then a second page, and a bid filled in part where the units run out.
     const sell = 34_000;
-    await pool.receive(SKU, DEEP_REGION, 1_700_000);
-    await pool.ask(SKU, DEEP_REGION, '100000.00');
-    const deepMarket = await pool.marketId(SKU, DEEP_REGION);
+    const deepMarket = await offered(DEEP_REGION, 1_700_000);
     await restingBids('deep-', deepMarket, DEEP_REGION, 12_000, 100_000);
     const book: { id: string; quantity: number }[] = await stack.dataSource.query(
       `SELECT o.id, o.quantity FROM order_book b JOIN orders o ON o.id = b.order_id WHERE b.market_id = $1 ORDER BY b.limit_price DESC, b.seq`,
@@ -139,9 +144,7 @@ describe('the open book', () => {
 
   it('expires the bids whose time ran out deep in the book, and fills none of them', async () => {
     // 2 % of 500,000 units: 10,000, enough for every bid.
-    await pool.receive(SKU, EXPIRY_REGION, 500_000);
-    await pool.ask(SKU, EXPIRY_REGION, '100000.00');
-    const market = await pool.marketId(SKU, EXPIRY_REGION);
+    const market = await offered(EXPIRY_REGION, 500_000);
     await restingBids('late-', market, EXPIRY_REGION, 3_000, 100_000);
     // Bids deep in the book whose time ran out.
     const expired: { id: string }[] = await stack.dataSource.query(
@@ -171,9 +174,7 @@ describe('the open book', () => {
     // 2 % of 150 units: 3 to sell. The best three bids are a partner's whose country the SKU may no
     // longer go to; a page of three (one bid per unit) would hold only them, so the run must end them
     // before it reads the book.
-    await pool.receive(SKU, BLOCK_REGION, 150);
-    await pool.ask(SKU, BLOCK_REGION, '100000.00');
-    const market = await pool.marketId(SKU, BLOCK_REGION);
+    const market = await offered(BLOCK_REGION, 150);
     const blocked = await pool.partner('Blocked Desk', 'MY');
     await restingBids('blocked-', market, BLOCK_REGION, 3, 120_000, blocked.id);
     await restingBids('next-', market, BLOCK_REGION, 3, 100_000);

@@ -3,6 +3,7 @@ import { MatchingService } from '@gpupool/trading';
 import { Decimal } from '@gpupool/platform';
 import { fillHoldPart } from '../libs/trading/src/credit-hold';
 import { REASON } from '../libs/trading/src/matching';
+import { insertRestingOrders } from './support/bulk-orders';
 import { Pool } from './support/pool';
 import { startStack, TestStack } from './support/stack';
 import { OPEN_BOOK_DRIFT, tradingViolations } from './support/trading-invariants';
@@ -48,8 +49,8 @@ describe('a match run, phase 1: resting bids filled in SQL', () => {
   const pick = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
   let placed = 0;
 
-  /** The resting bids at or above `ask`, best first, as the run will meet them. */
-  const marketable = (ask: string): Promise<Bid[]> =>
+  /** The resting bids of `market` at or above `ask`, best first, as the run will meet them. */
+  const marketable = (market: string, ask: string): Promise<Bid[]> =>
     stack.dataSource.query(
       `SELECT o.id, o.partner_id AS "partnerId", o.quantity, o.filled_quantity AS filled, o.filled_amount::text AS "filledAmount",
               o.limit_price AS "limitPrice",
@@ -57,7 +58,7 @@ describe('a match run, phase 1: resting bids filled in SQL', () => {
          FROM order_book b JOIN orders o ON o.id = b.order_id
         WHERE b.market_id = $1 AND b.resting AND b.limit_price >= $2
         ORDER BY b.limit_price DESC, b.seq`,
-      [marketId, ask],
+      [market, ask],
     );
 
   /** What the rule gives each bid, with `units` to sell. */
@@ -83,13 +84,13 @@ describe('a match run, phase 1: resting bids filled in SQL', () => {
     return outcomes;
   };
 
-  /** The fills a run wrote (those not in `before`), with their orders' states after it. */
-  const fillsOfRun = async (before: Set<string>): Promise<Map<string, Outcome>> => {
+  /** The fills a run of `market` wrote (those not in `before`), with their orders' states after it. */
+  const fillsOfRun = async (market: string, before: Set<string>): Promise<Map<string, Outcome>> => {
     const rows: (Outcome & { id: string; fillId: string })[] = await stack.dataSource.query(
       `SELECT o.id, f.id AS "fillId", f.quantity, f.price::text, f.hold_amount::text AS "holdAmount", o.status,
               o.status_reason AS "statusReason", o.filled_quantity AS "filledQuantity", o.filled_amount::text AS "filledAmount"
          FROM fill f JOIN orders o ON o.id = f.order_id WHERE f.market_id = $1`,
-      [marketId],
+      [market],
     );
     return new Map(rows.filter((r) => !before.has(r.fillId)).map(({ id, fillId: _, ...outcome }) => [id, outcome]));
   };
@@ -146,11 +147,11 @@ describe('a match run, phase 1: resting bids filled in SQL', () => {
       await pool.receive(SKU, REGION, units * 20);
       const available = (await stack.get(InventoryService).findMarket(SKU, REGION))!.availableUnits;
 
-      const bids = await marketable(ask);
+      const bids = await marketable(marketId, ask);
       const before = await fillIds();
       const summary = await matching.run(marketId);
       const want = expected(bids, available);
-      expect(await fillsOfRun(before)).toEqual(want);
+      expect(await fillsOfRun(marketId, before)).toEqual(want);
       expect(summary.unitsSold).toBe([...want.values()].reduce((sum, o) => sum + o.quantity, 0));
       soldOutMidBid += [...want.values()].filter((o) => o.status === 'PARTIALLY_FILLED').length;
       filledAgain += bids.filter((bid) => bid.filled > 0 && want.has(bid.id)).length;
@@ -158,6 +159,58 @@ describe('a match run, phase 1: resting bids filled in SQL', () => {
     // The rounds sold out in the middle of a bid, and filled the rest of bids filled in part before.
     expect(soldOutMidBid).toBeGreaterThan(0);
     expect(filledAgain).toBeGreaterThan(0);
+    expect(await stack.dataSource.query(OPEN_BOOK_DRIFT)).toEqual([]);
+    expect(await tradingViolations(stack.dataSource)).toEqual({});
+  });
+
+  it('runs a run again whole when its second page fails, sent while the first was parsed: every bid filled once, nothing unhandled', async () => {
+    const region = 'cn-beijing';
+    await pool.receive(SKU, region, 660_000); // 5 %: 33,000 units
+    await pool.ask(SKU, region, '100000.00');
+    const market = await pool.marketId(SKU, region);
+    // 12,000 bids of 1-5 units: a full first page of RUN_BATCH (10,000), then a second one.
+    await insertRestingOrders(stack.dataSource, {
+      prefix: 'faulty-',
+      marketId: market,
+      skuCode: SKU,
+      regionCode: region,
+      partnerIds: partners.map((p) => p.id),
+      count: 12_000,
+      minLimit: 100_000,
+    });
+    const bids = await marketable(market, '100000.00');
+    const want = expected(bids, 33_000);
+    // The second statement that inserts fills fails as a serialization failure would: once, on the
+    // first attempt; the run sent it before it parsed the first page.
+    await stack.dataSource.query(`CREATE SEQUENCE fill_statements`);
+    await stack.dataSource.query(`CREATE FUNCTION fail_second_page() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF nextval('fill_statements') = 2 THEN RAISE EXCEPTION 'the second page fails' USING ERRCODE = '40001'; END IF;
+        RETURN NULL;
+      END $$`);
+    await stack.dataSource.query(
+      `CREATE TRIGGER fail_second_page AFTER INSERT ON fill FOR EACH STATEMENT EXECUTE FUNCTION fail_second_page()`,
+    );
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      const summary = await stack.get(MatchingService).run(market);
+      expect(summary.unitsSold).toBe(33_000);
+      // Two statements of the first attempt, two pages of the second.
+      const [{ statements }] = await stack.dataSource.query(`SELECT last_value::int AS statements FROM fill_statements`);
+      expect(statements).toBe(4);
+    } finally {
+      process.off('unhandledRejection', record);
+      await stack.dataSource.query(
+        `DROP TRIGGER fail_second_page ON fill; DROP FUNCTION fail_second_page(); DROP SEQUENCE fill_statements`,
+      );
+    }
+    expect(unhandled).toEqual([]);
+    expect(await fillsOfRun(market, new Set())).toEqual(want);
+    const [{ fills }] = await stack.dataSource.query(`SELECT count(*)::int AS fills FROM fill WHERE market_id = $1`, [market]);
+    expect(fills).toBe(want.size);
+    expect(want.size).toBeGreaterThan(10_000);
     expect(await stack.dataSource.query(OPEN_BOOK_DRIFT)).toEqual([]);
     expect(await tradingViolations(stack.dataSource)).toEqual({});
   });

@@ -1,4 +1,5 @@
-import { type FieldDef, type PoolClient, type QueryConfig, type QueryResult, type QueryResultRow, types } from 'pg';
+import type { FieldDef, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
+import Result from 'pg/lib/result';
 import { prepareValue } from 'pg/lib/utils';
 import { EntityManager, QueryFailedError } from 'typeorm';
 
@@ -51,20 +52,11 @@ export async function runPreparedRaw(em: EntityManager, statement: PreparedState
   return { fields, rows };
 }
 
-/** Raw rows as objects by column name, each value parsed by node-postgres's parser of its column's type, as `runPrepared` returns them. */
+/** Raw rows as objects by column name, parsed as `runPrepared` returns them: by node-postgres's own result builder. */
 export function parseRows<R>(raw: RawRows): R[] {
-  const columns = raw.fields.map(({ name, dataTypeID }) => ({
-    name,
-    parse: types.getTypeParser(dataTypeID, 'text') as (value: string) => unknown,
-  }));
-  return raw.rows.map((values) => {
-    const row: Record<string, unknown> = {};
-    columns.forEach(({ name, parse }, i) => {
-      const value = values[i]!;
-      row[name] = value === null ? null : parse(value);
-    });
-    return row as R;
-  });
+  const result = new Result();
+  result.addFields(raw.fields);
+  return raw.rows.map((values) => result.parseRow(values) as R);
 }
 
 /** Runs `query` with the statement's config on `em`'s connection (its transaction's, or the pool's for the call). */
