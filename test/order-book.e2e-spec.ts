@@ -60,7 +60,8 @@ describe('the open book', () => {
   };
 
   beforeAll(async () => {
-    stack = await startStack();
+    // Runs of several pages (RUN_BATCH, 10,000 bids): one run may fill more than the default MATCH_RUN_LIMIT.
+    stack = await startStack({ env: { MATCH_RUN_LIMIT: '100000' } });
     pool = new Pool(stack);
     partner = await pool.partner('Book Keeper', 'SG');
     await pool.receive(SKU, REGION, 100);

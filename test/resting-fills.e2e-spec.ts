@@ -117,7 +117,8 @@ describe('a match run, phase 1: resting bids filled in SQL', () => {
   };
 
   beforeAll(async () => {
-    stack = await startStack();
+    // Runs of several pages (RUN_BATCH, 10,000 bids): one run may fill more than the default MATCH_RUN_LIMIT.
+    stack = await startStack({ env: { MATCH_RUN_LIMIT: '100000' } });
     pool = new Pool(stack);
     // Tax rates whose holds round differently to the fen.
     for (const [i, tax] of ['0.00', '6.00', '13.00', '9.75', '17.33'].entries()) {

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ComplianceService } from '@gpupool/compliance';
 import { PartnerService } from '@gpupool/identity';
 import { InventoryService, MarketView } from '@gpupool/inventory';
-import { DomainEvents, SentStatements, transactionWithRetry } from '@gpupool/platform';
+import { APP_CONFIG, AppConfig, DomainEvents, SentStatements, transactionWithRetry } from '@gpupool/platform';
 import { fillHoldPart } from './credit-hold';
 import { Fill } from './fill.entity';
 import { FillRepository, RunOfFills } from './fill.repository';
 import { FillsCommitted } from './fills-committed.event';
+import { MatchTrigger } from './match-trigger';
 import { BookOrder, MatchFill, matchMarket } from './matching';
 import { OrderEventMessage, orderEventOf, OrderEvents } from './order-events';
 import { GiveBack, OrderEnding } from './order-ending';
@@ -22,6 +23,8 @@ export interface MatchRunSummary {
   fills: number;
   unitsSold: number;
   ended: number;
+  /** The run stopped at its limit (MATCH_RUN_LIMIT) with more of the book to meet: it asked for a follow-up run. */
+  more: boolean;
 }
 
 /** Open orders as a run sees them; their reason starts empty, since a run writes the reason it gives now, or none. */
@@ -48,12 +51,16 @@ interface Ended {
   status: 'CANCELLED' | 'EXPIRED';
 }
 
-/** What a run committed: the orders it ended, its fills of resting bids and of new ones (each order as the run left it), the units sold. */
+/**
+ * What a run committed: the orders it ended, its fills of resting bids and of new ones (each order
+ * as the run left it), the units sold, and whether it stopped at its limit.
+ */
 interface RunOutcome {
   ended: Ended[];
   resting: RestingRecord;
   fills: RunFill[];
   unitsSold: number;
+  more: boolean;
 }
 
 /** A fill of a run, the order it filled, and the event it makes of it. */
@@ -66,10 +73,11 @@ interface RunFill {
 /**
  * The fills of a run's phase 1 and their events. A page comes as Postgres sent it and is parsed
  * (`describe`) while Postgres writes the next page, or after the commit: never while the run's
- * locks wait on Node alone.
+ * locks wait on Node alone. It keeps what the run publishes after its commit, the fills' ids and
+ * the events, not the orders and fills parsed.
  */
 class RestingRecord {
-  readonly fills: RunFill[] = [];
+  readonly fillIds: string[] = [];
   readonly events: OrderEventMessage[] = [];
   private readonly pages: FilledPage[] = [];
 
@@ -86,9 +94,8 @@ class RestingRecord {
   async describe(): Promise<void> {
     for (const page of this.pages.splice(0)) {
       for (const { order, fill } of this.resting.parse(page, this.run)) {
-        const event = statusAfterFill(order.filledQuantity, order.quantity);
-        this.fills.push({ fill, order, event });
-        this.events.push(orderEventOf(event, order, fill));
+        this.fillIds.push(fill.id);
+        this.events.push(orderEventOf(statusAfterFill(order.filledQuantity, order.quantity), order, fill));
       }
       await nextTurn();
     }
@@ -105,6 +112,12 @@ class RestingRecord {
  *    states and fills are written set-based;
  * then the units sold; after the commit, settlement is queued in bulk and the run's events are
  * published in bulk.
+ *
+ * A run fills at most MATCH_RUN_LIMIT resting bids and sees at most MATCH_RUN_LIMIT new ones, so
+ * what it holds (each fill, order and event until they are published) and how long it holds its
+ * market's lock stay bounded however deep the book: the rest is a follow-up run's, which it asks
+ * for after its commit. A run stopped in phase 1 leaves phase 2 to the follow-up too, since new
+ * bids never go before resting ones still marketable.
  *
  * Every change of an open order is made under its market's lock (here, and in OrderService.cancel),
  * so a run reads its book (`order_book`) without row locks. Phase 1 parses each page while
@@ -128,21 +141,23 @@ export class MatchingService {
     private readonly ending: OrderEnding,
     private readonly domainEvents: DomainEvents,
     private readonly events: OrderEvents,
+    private readonly trigger: MatchTrigger,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async run(marketId: string): Promise<MatchRunSummary> {
-    const { ended, resting, unitsSold, ...outcome } = await transactionWithRetry(this.dataSource, (em) => this.runIn(em, marketId));
+    const { ended, resting, unitsSold, more, ...outcome } = await transactionWithRetry(this.dataSource, (em) => this.runIn(em, marketId));
     await resting.describe();
-    const fills = [...resting.fills, ...outcome.fills];
+    const fillIds = [...resting.fillIds, ...outcome.fills.map(({ fill }) => fill.id)];
     // Once the run committed, settlement hears of its fills while its events are published.
-    const settling = fills.length > 0 ? this.domainEvents.publish(new FillsCommitted(fills.map(({ fill }) => fill.id))) : undefined;
+    const settling = fillIds.length > 0 ? this.domainEvents.publish(new FillsCommitted(fillIds)) : undefined;
     const events = [
       ...ended.map(({ order, status }) => orderEventOf(status, order)),
       ...resting.events,
       ...outcome.fills.map(({ fill, order, event }) => orderEventOf(event, order, fill)),
     ];
-    await Promise.all([settling, this.events.publish(events)]);
-    return { fills: fills.length, unitsSold, ended: ended.length };
+    await Promise.all([settling, this.events.publish(events), more ? this.trigger.request([marketId]) : undefined]);
+    return { fills: fillIds.length, unitsSold, ended: ended.length, more };
   }
 
   private async runIn(em: EntityManager, marketId: string): Promise<RunOutcome> {
@@ -161,24 +176,33 @@ export class MatchingService {
     const resting = new RestingRecord(this.resting, shared);
     let fills: RunFill[] = [];
     let available = market.availableUnits;
+    const limit = this.config.MATCH_RUN_LIMIT;
+    let more = false;
 
     await sent.settledAfter(async () => {
       // Bids not yet through a run, read now, beside phase 1: a run's writes of resting bids never change them.
-      const incoming = sent.add(this.orders.incoming(em, marketId).then(seen));
-      // Phase 1: supply meets resting bids in SQL, a page at a time while units last.
+      const incoming = sent.add(this.orders.incoming(em, marketId, limit).then(seen));
+      // Phase 1: supply meets resting bids in SQL, a page at a time while units and the run's limit last.
       if (market.askPrice && available > 0) {
         const ask = market.askPrice;
+        let left = limit;
         // A page holds no more bids than units are left, since every bid that fills takes one at least.
         const fillPage = (after: FilledPage['last']) => {
-          const limit = Math.min(RUN_BATCH, available);
-          return { limit, filled: sent.add(this.resting.fillPage(em, shared, ask, available, limit, after)) };
+          const size = Math.min(RUN_BATCH, available, left);
+          return { size, filled: sent.add(this.resting.fillPage(em, shared, ask, available, size, after)) };
         };
         for (let next = fillPage(null); ;) {
           const page = await next.filled;
           resting.add(page);
           available -= page.units;
+          left -= page.raw.rows.length;
           // A short page: the book ran dry or the units ran out.
-          if (page.raw.rows.length < next.limit || available === 0) break;
+          if (page.raw.rows.length < next.size || available === 0) break;
+          // The run's limit: the rest of the book, and the new bids behind it, are a follow-up run's.
+          if (left === 0) {
+            more = true;
+            return;
+          }
           next = fillPage(page.last);
           // The next page goes out, and this one is parsed while Postgres writes it.
           await nextTurn();
@@ -187,6 +211,7 @@ export class MatchingService {
       }
       // Phase 2: bids not yet through a run meet the ask, in arrival order.
       const bids = await incoming;
+      more = bids.length === limit;
       const result = matchMarket({ askPrice: market.askPrice, availableUnits: available, incoming: bids.map(toBook), blocked });
       available -= result.unitsSold;
       fills = this.fillsOf(bids, result.fills, shared);
@@ -214,7 +239,7 @@ export class MatchingService {
     const unitsSold = market.availableUnits - available;
     if (unitsSold > 0) await this.inventory.commitUnits(em, market, unitsSold);
     await this.ending.giveBack(em, giveBack);
-    return { ended, resting, fills, unitsSold };
+    return { ended, resting, fills, unitsSold, more };
   }
 
   /**

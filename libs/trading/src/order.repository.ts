@@ -28,7 +28,7 @@ const EXPIRED: PreparedStatement = {
 };
 const INCOMING: PreparedStatement = {
   name: 'orders-incoming',
-  text: `SELECT ${ORDER_COLUMNS} FROM ${OPEN_ORDERS} WHERE b.market_id = $1 AND NOT b.resting ORDER BY b.seq`,
+  text: `SELECT ${ORDER_COLUMNS} FROM ${OPEN_ORDERS} WHERE b.market_id = $1 AND NOT b.resting ORDER BY b.seq LIMIT $2`,
 };
 const WRITE_STATES: PreparedStatement = {
   name: 'orders-write-states',
@@ -103,9 +103,9 @@ export class OrderRepository {
     return rows.map(orderFromRow);
   }
 
-  /** Open orders of the market no match run has seen yet, in arrival order (prepared). */
-  async incoming(em: EntityManager, marketId: string): Promise<Order[]> {
-    const { rows } = await runPrepared<OrderRow>(em, INCOMING, [marketId]);
+  /** The first `limit` open orders of the market no match run has seen yet, in arrival order (prepared). */
+  async incoming(em: EntityManager, marketId: string, limit: number): Promise<Order[]> {
+    const { rows } = await runPrepared<OrderRow>(em, INCOMING, [marketId, limit]);
     return rows.map(orderFromRow);
   }
 

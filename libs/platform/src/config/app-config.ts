@@ -16,6 +16,7 @@ const schema = z.object({
     .default('gpupool'),
   DB_POOL_SIZE: positiveInt.default(10),
   WORKER_CONCURRENCY: positiveInt.default(4),
+  MATCH_RUN_LIMIT: positiveInt.default(10_000),
   SWEEP_INTERVAL_MS: positiveInt.default(30_000),
   WORKER_LOCK_DURATION_MS: positiveInt.default(30_000),
   WORKER_STALLED_INTERVAL_MS: positiveInt.default(30_000),
