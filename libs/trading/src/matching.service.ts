@@ -114,9 +114,9 @@ class RestingRecord {
  * published in bulk.
  *
  * A run fills at most MATCH_RUN_LIMIT resting bids and sees at most MATCH_RUN_LIMIT new ones, so
- * what it holds (each fill, order and event until they are published) and how long it holds its
- * market's lock stay bounded however deep the book: the rest is a follow-up run's, which it asks
- * for after its commit. A run stopped in phase 1 leaves phase 2 to the follow-up too, since new
+ * what it holds (an event for each order it fills or ends, until they are published) and how long
+ * it holds its market's lock stay bounded however deep the book: the rest is a follow-up run's,
+ * which it asks for after its commit. A run stopped in phase 1 leaves phase 2 to the follow-up too, since new
  * bids never go before resting ones still marketable.
  *
  * Every change of an open order is made under its market's lock (here, and in OrderService.cancel),
