@@ -6,7 +6,7 @@ import { InventoryService, loadDemoFleet } from '@gpupool/inventory';
 import { postGraphQL } from '../test/support/graphql-client';
 import { Pool } from '../test/support/pool';
 import { ownCpuSeconds, postgresCpuSeconds, redisCpuSeconds } from '../test/support/process-cpu';
-import { AppProcess, startApiProcess, startWorkerProcess } from '../test/support/processes';
+import { AppProcess, imageNodeOptions, startApiProcess, startWorkerProcess } from '../test/support/processes';
 import { seededRandom } from '../test/support/seeded-random';
 import { BENCH_CREDIT_LIMIT, BenchStack, scaled, startBenchStack } from './support/bench-stack';
 import { booksViolations } from './support/books-check';
@@ -16,11 +16,12 @@ import { workersQuiet } from './support/worker-quiet';
 /**
  * A market day: N orders (10^4, 10^5 and 10^6 × BENCH_SCALE, each size on a fresh database) from
  * 100 partners (half CN, half SG) over the demo fleet's offered markets, placed through an api
- * process over HTTP by CLIENTS concurrent clients, matched and settled by two worker processes, with
- * an operator receiving inventory, moving the share and the ask prices, and partners cancelling
- * some orders; then a settlement report (CSV) of the day. Reports end-to-end orders/s, place →
- * first fill and fill → settled latencies (p50, p99, from the database's own times), each process's
- * peak RSS and CPU, and the cost per order (CPU ms of every process, Postgres and Redis included).
+ * process over HTTP by CLIENTS concurrent clients, matched and settled by two worker processes (all
+ * three with the image's NODE_OPTIONS, as deployed), with an operator receiving inventory, moving
+ * the share and the ask prices, and partners cancelling some orders; then a settlement report
+ * (CSV) of the day. Reports end-to-end orders/s, place → first fill and fill → settled latencies
+ * (p50, p99, from the database's own times), each process's peak RSS and CPU, and the cost per
+ * order (CPU ms of every process, Postgres and Redis included).
  * MARKET_DAY_SIZES lists the sizes to run (before BENCH_SCALE; default 10000,100000); the others are
  * listed as not run.
  */
@@ -115,8 +116,10 @@ async function day(orders: number): Promise<MarketDayFigures> {
     }
     const finance = await pool.key('FINANCE', 'day books');
 
-    const api = await startApiProcess(stack.env);
-    const workers = [await startWorkerProcess(stack.env), await startWorkerProcess(stack.env)];
+    // As the image runs them: with its NODE_OPTIONS (V8's heap cap).
+    const deployed = { ...stack.env, NODE_OPTIONS: imageNodeOptions() };
+    const api = await startApiProcess(deployed);
+    const workers = [await startWorkerProcess(deployed), await startWorkerProcess(deployed)];
     processes.push(api, ...workers);
     const postgresDir = resolve('.data/bench/postgres');
     const redisPort = Number(new URL(stack.env.REDIS_URL).port || 6379);
@@ -278,7 +281,7 @@ export async function measure(): Promise<{ markdown: string; figures: MarketDayF
     '',
     `Orders from ${PARTNERS} partners (half CN, half SG) over the demo fleet's offered markets, placed through one api process over HTTP ` +
       `by ${CLIENTS} concurrent clients (80 % GTC, 15 % IOC, 5 % FOK; 5 % of GTC orders cancelled at once), matched and settled by two ` +
-      `worker processes; every ${MOVE_EVERY} orders the operator receives inventory into every market and moves the share or an ask price; ` +
+      `worker processes (api and workers with the image's NODE_OPTIONS, \`${imageNodeOptions()}\`); every ${MOVE_EVERY} orders the operator receives inventory into every market and moves the share or an ask price; ` +
       `then a CSV settlement report of the day, reconciled with the settlements, and the books checked. Latencies from the database's ` +
       `own times (order created → its first fill executed; fill executed → settled). Cost per order: CPU of every process below over orders.`,
     '',

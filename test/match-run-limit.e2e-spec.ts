@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { insertRestingOrders } from './support/bulk-orders';
 import { Pool } from './support/pool';
-import { AppProcess, startWorkerProcess } from './support/processes';
+import { AppProcess, imageNodeOptions, startWorkerProcess } from './support/processes';
 import { startStack, TestStack } from './support/stack';
 import { matchingQueue, matchingQuiet, OPEN_BOOK_DRIFT, tradingViolations } from './support/trading-invariants';
 
@@ -200,7 +200,7 @@ describe('a match run stops at its limit and asks for a follow-up', () => {
       // The image's NODE_OPTIONS caps V8's old space (256 MB). A single run of all 100,000 bids also
       // got through, but spent most of its time collecting garbage near the cap: 102 s, against 11 s
       // in runs of 10,000 (bench/RESULTS.md, Matching catch-up).
-      const nodeOptions = /NODE_OPTIONS=(\S+)/.exec(readFileSync(resolve(__dirname, '../docker/Dockerfile'), 'utf8'))![1]!;
+      const nodeOptions = imageNodeOptions();
       expect(nodeOptions).toMatch(/--max-old-space-size=\d+/);
       const pod = parse(readFileSync(resolve(__dirname, '../deploy/k8s/worker.yaml'), 'utf8'));
       const memoryLimitMb = Number(/^(\d+)Mi$/.exec(pod.spec.template.spec.containers[0].resources.limits.memory)![1]);
