@@ -1,8 +1,8 @@
-import { MatchingService } from '@gpupool/trading';
-import { MatchTrigger } from '../libs/trading/src/match-trigger';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
+import { MatchingService } from '@gpupool/trading';
+import { MatchTrigger } from '../libs/trading/src/match-trigger';
 import { insertRestingOrders } from './support/bulk-orders';
 import { Pool } from './support/pool';
 import { AppProcess, imageNodeOptions, startWorkerProcess } from './support/processes';
@@ -221,8 +221,7 @@ describe('a match run stops at its limit and asks for a follow-up', () => {
         count: 100_000,
         minLimit: 100_000,
       });
-      const { MATCH_RUN_LIMIT: _, ...env } = stack.env;
-      worker = await startWorkerProcess({ ...env, NODE_OPTIONS: nodeOptions });
+      worker = await startWorkerProcess({ ...stack.env, NODE_OPTIONS: nodeOptions });
       const queue = matchingQueue(stack);
       try {
         await pool.share('5.00', SKU);
