@@ -145,6 +145,67 @@ describe('a match run stops at its limit and asks for a follow-up', () => {
       expect(await unseen(stack, market)).toBe(0);
       expect(await tradingViolations(stack.dataSource)).toEqual({});
     });
+    /** A market of the SKU in `region` with 1,000 units for sale, and its resting bids: 30 that must end first, then 10 of `partner`. */
+    const endingFirst = async (region: string, ending: { id: string }) => {
+      await pool.receive(SKU, region, 20 * 1_000);
+      await pool.ask(SKU, region, '100000.00');
+      const market = await pool.marketId(SKU, region);
+      const bids = (prefix: string, partnerId: string, count: number) =>
+        insertRestingOrders(stack.dataSource, {
+          prefix,
+          marketId: market,
+          skuCode: SKU,
+          regionCode: region,
+          partnerIds: [partnerId],
+          count,
+          minLimit: 100_000,
+        });
+      await bids(`${region}-ending-`, ending.id, 30);
+      await bids(`${region}-live-`, partner.id, 10);
+      return market;
+    };
+    /** The statuses of a market's orders by their clientOrderId's prefix, and how many of them filled. */
+    const outcome = async (market: string) =>
+      stack.dataSource.query(
+        `SELECT split_part(o.client_order_id, '-', 3) AS kind, o.status, count(*)::int AS orders, count(f.id)::int AS fills
+           FROM orders o LEFT JOIN fill f ON f.order_id = o.id WHERE o.market_id = $1 GROUP BY 1, 2 ORDER BY 1, 2`,
+        [market],
+      );
+
+    it('ends at most the limit of expired orders in a run, and a run that reached it fills nothing', async () => {
+      const region = 'cn-guangzhou';
+      const market = await endingFirst(region, partner);
+      await stack.dataSource.query(`UPDATE orders SET expires_at = now() - interval '1 minute' WHERE starts_with(client_order_id, $1)`, [
+        `${region}-ending-`,
+      ]);
+      const matching = stack.get(MatchingService);
+
+      expect(await matching.run(market)).toEqual({ fills: 0, unitsSold: 0, ended: LIMIT, more: true });
+      expect(await matching.run(market)).toEqual(expect.objectContaining({ fills: 10, ended: 5, more: false }));
+      expect(await outcome(market)).toEqual([
+        { kind: 'ending', status: 'EXPIRED', orders: 30, fills: 0 },
+        { kind: 'live', status: 'FILLED', orders: 10, fills: 10 },
+      ]);
+      expect(await tradingViolations(stack.dataSource)).toEqual({});
+    });
+
+    it('ends at most the limit of orders of blocked partners in a run, and a run that reached it fills nothing', async () => {
+      const region = 'cn-wulanchabu';
+      const blocked = await pool.partner('Run Limit Blocked', 'MY');
+      const market = await endingFirst(region, blocked);
+      await pool.ok(stack.adminKey, `mutation($input: SetExportRuleInput!) { setExportRule(input: $input) }`, {
+        input: { skuCode: SKU, countryCode: 'MY', rule: 'PROHIBITED' },
+      });
+      const matching = stack.get(MatchingService);
+
+      expect(await matching.run(market)).toEqual({ fills: 0, unitsSold: 0, ended: LIMIT, more: true });
+      expect(await matching.run(market)).toEqual(expect.objectContaining({ fills: 10, ended: 5, more: false }));
+      expect(await outcome(market)).toEqual([
+        { kind: 'ending', status: 'CANCELLED', orders: 30, fills: 0 },
+        { kind: 'live', status: 'FILLED', orders: 10, fills: 10 },
+      ]);
+      expect(await tradingViolations(stack.dataSource)).toEqual({});
+    });
   });
 
   describe('with a worker', () => {

@@ -113,11 +113,13 @@ class RestingRecord {
  * then the units sold; after the commit, settlement is queued in bulk and the run's events are
  * published in bulk.
  *
- * A run fills at most MATCH_RUN_LIMIT resting bids and sees at most MATCH_RUN_LIMIT new ones, so
- * what it holds (an event for each order it fills or ends, until they are published) and how long
- * it holds its market's lock stay bounded however deep the book: the rest is a follow-up run's,
- * which it asks for after its commit. A run stopped in phase 1 leaves phase 2 to the follow-up too, since new
- * bids never go before resting ones still marketable.
+ * A run ends at most MATCH_RUN_LIMIT expired orders and as many of blocked partners, fills at most
+ * MATCH_RUN_LIMIT resting bids and sees at most MATCH_RUN_LIMIT new ones, so what it holds (an
+ * event for each order it fills or ends, until they are published) and how long it holds its
+ * market's lock stay bounded however deep the book: the rest is a follow-up run's, which it asks
+ * for after its commit. A run that stops early leaves what comes after to the follow-up: one that
+ * ended its limit of orders fills nothing (an order it did not reach may have to end), and one
+ * stopped in phase 1 leaves phase 2, since new bids never go before resting ones still marketable.
  *
  * Every change of an open order is made under its market's lock (here, and in OrderService.cancel),
  * so a run reads its book (`order_book`) without row locks. Phase 1 parses each page while
@@ -165,76 +167,80 @@ export class MatchingService {
     const giveBack = new GiveBack();
     const market = await this.inventory.lockMarket(em, marketId);
     const now = market.asOf;
-    const expired = seen(await this.orders.expired(em, marketId));
+    const limit = this.config.MATCH_RUN_LIMIT;
+    const expired = seen(await this.orders.expired(em, marketId, limit));
     await this.end(em, expired, 'EXPIRED', (order) => `expired at ${order.expiresAt!.toISOString()}`, now, ended, giveBack);
-    const blocked = await this.blockedPartners(em, market);
-    const barred = blocked.size > 0 ? seen(await this.orders.openOfPartners(em, marketId, [...blocked.keys()])) : [];
+    const blocked = expired.length < limit ? await this.blockedPartners(em, market) : new Map<string, string>();
+    const barred = blocked.size > 0 ? seen(await this.orders.openOfPartners(em, marketId, [...blocked.keys()], limit)) : [];
     await this.end(em, barred, 'CANCELLED', (order) => blocked.get(order.partnerId)!, now, ended, giveBack);
+    // A run that ended as many orders as its limit fills nothing: more of them may be left, and
+    // none of those may fill. The rest, then the fills, are a follow-up run's.
+    let more = expired.length === limit || barred.length === limit;
 
     const sent = new SentStatements();
     const shared: RunOfFills = { marketId: market.id, skuCode: market.sku.code, regionCode: market.region.code, executedAt: now };
     const resting = new RestingRecord(this.resting, shared);
     let fills: RunFill[] = [];
     let available = market.availableUnits;
-    const limit = this.config.MATCH_RUN_LIMIT;
-    let more = false;
 
-    await sent.settledAfter(async () => {
-      // Bids not yet through a run, read now, beside phase 1: a run's writes of resting bids never change them.
-      const incoming = sent.add(this.orders.incoming(em, marketId, limit).then(seen));
-      // Phase 1: supply meets resting bids in SQL, a page at a time while units and the run's limit last.
-      if (market.askPrice && available > 0) {
-        const ask = market.askPrice;
-        let left = limit;
-        // A page holds no more bids than units are left, since every bid that fills takes one at least.
-        const fillPage = (after: FilledPage['last']) => {
-          const size = Math.min(RUN_BATCH, available, left);
-          return { size, filled: sent.add(this.resting.fillPage(em, shared, ask, available, size, after)) };
-        };
-        for (let next = fillPage(null); ;) {
-          const page = await next.filled;
-          resting.add(page);
-          available -= page.units;
-          left -= page.raw.rows.length;
-          // A short page: the book ran dry or the units ran out.
-          if (page.raw.rows.length < next.size || available === 0) break;
-          // The run's limit: the rest of the book, and the new bids behind it, are a follow-up run's.
-          if (left === 0) {
-            more = true;
-            return;
+    if (!more) {
+      await sent.settledAfter(async () => {
+        // Bids not yet through a run, read now, beside phase 1: a run's writes of resting bids never change them.
+        const incoming = sent.add(this.orders.incoming(em, marketId, limit).then(seen));
+        // Phase 1: supply meets resting bids in SQL, a page at a time while units and the run's limit last.
+        if (market.askPrice && available > 0) {
+          const ask = market.askPrice;
+          let left = limit;
+          // A page holds no more bids than units are left, since every bid that fills takes one at least.
+          const fillPage = (after: FilledPage['last']) => {
+            const size = Math.min(RUN_BATCH, available, left);
+            return { size, filled: sent.add(this.resting.fillPage(em, shared, ask, available, size, after)) };
+          };
+          for (let next = fillPage(null); ;) {
+            const page = await next.filled;
+            resting.add(page);
+            available -= page.units;
+            left -= page.raw.rows.length;
+            // A short page: the book ran dry or the units ran out.
+            if (page.raw.rows.length < next.size || available === 0) break;
+            // The run's limit: the rest of the book, and the new bids behind it, are a follow-up run's.
+            if (left === 0) {
+              more = true;
+              return;
+            }
+            next = fillPage(page.last);
+            // The next page goes out, and this one is parsed while Postgres writes it.
+            await nextTurn();
+            await resting.describe();
           }
-          next = fillPage(page.last);
-          // The next page goes out, and this one is parsed while Postgres writes it.
-          await nextTurn();
-          await resting.describe();
         }
-      }
-      // Phase 2: bids not yet through a run meet the ask, in arrival order.
-      const bids = await incoming;
-      more = bids.length === limit;
-      const result = matchMarket({ askPrice: market.askPrice, availableUnits: available, incoming: bids.map(toBook), blocked });
-      available -= result.unitsSold;
-      fills = this.fillsOf(bids, result.fills, shared);
-      // Every new bid is written back (seen by a run, filled, with its reason); those that end give back the rest.
-      const ends = new Map(result.outcomes.map(({ orderId, cancelRemainder, reason }) => [orderId, { cancelRemainder, reason }]));
-      const ending: Order[] = [];
-      const waiting: Order[] = [];
-      for (const order of bids) {
-        const outcome = ends.get(order.id);
-        if (outcome) order.statusReason = outcome.reason;
-        (outcome?.cancelRemainder ? ending : waiting).push(order);
-      }
-      sent.add(this.end(em, ending, 'CANCELLED', (order) => order.statusReason, now, ended, giveBack));
-      for (const batch of chunk(waiting, RUN_BATCH)) sent.add(this.orders.writeStates(em, batch, now));
-      for (const batch of chunk(fills, RUN_BATCH))
-        sent.add(
-          this.fills.insertMany(
-            em,
-            shared,
-            batch.map(({ fill }) => fill),
-          ),
-        );
-    });
+        // Phase 2: bids not yet through a run meet the ask, in arrival order.
+        const bids = await incoming;
+        more = bids.length === limit;
+        const result = matchMarket({ askPrice: market.askPrice, availableUnits: available, incoming: bids.map(toBook), blocked });
+        available -= result.unitsSold;
+        fills = this.fillsOf(bids, result.fills, shared);
+        // Every new bid is written back (seen by a run, filled, with its reason); those that end give back the rest.
+        const ends = new Map(result.outcomes.map(({ orderId, cancelRemainder, reason }) => [orderId, { cancelRemainder, reason }]));
+        const ending: Order[] = [];
+        const waiting: Order[] = [];
+        for (const order of bids) {
+          const outcome = ends.get(order.id);
+          if (outcome) order.statusReason = outcome.reason;
+          (outcome?.cancelRemainder ? ending : waiting).push(order);
+        }
+        sent.add(this.end(em, ending, 'CANCELLED', (order) => order.statusReason, now, ended, giveBack));
+        for (const batch of chunk(waiting, RUN_BATCH)) sent.add(this.orders.writeStates(em, batch, now));
+        for (const batch of chunk(fills, RUN_BATCH))
+          sent.add(
+            this.fills.insertMany(
+              em,
+              shared,
+              batch.map(({ fill }) => fill),
+            ),
+          );
+      });
+    }
 
     const unitsSold = market.availableUnits - available;
     if (unitsSold > 0) await this.inventory.commitUnits(em, market, unitsSold);

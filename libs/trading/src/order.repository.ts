@@ -24,7 +24,7 @@ const PLACE_ORDER: PreparedStatement = {
 /** The run's reads of its book and its write-back: prepared, as they run at every match run. */
 const EXPIRED: PreparedStatement = {
   name: 'orders-expired',
-  text: `SELECT ${ORDER_COLUMNS} FROM ${OPEN_ORDERS} WHERE b.market_id = $1 AND b.expires_at <= now() ORDER BY b.seq`,
+  text: `SELECT ${ORDER_COLUMNS} FROM ${OPEN_ORDERS} WHERE b.market_id = $1 AND b.expires_at <= now() ORDER BY b.seq LIMIT $2`,
 };
 const INCOMING: PreparedStatement = {
   name: 'orders-incoming',
@@ -88,17 +88,17 @@ export class OrderRepository {
     return em.findOneBy(Order, partnerId ? { id, partnerId } : { id });
   }
 
-  /** Open orders of the market that expired, in arrival order (prepared). */
-  async expired(em: EntityManager, marketId: string): Promise<Order[]> {
-    const { rows } = await runPrepared<OrderRow>(em, EXPIRED, [marketId]);
+  /** The first `limit` open orders of the market that expired, in arrival order (prepared). */
+  async expired(em: EntityManager, marketId: string, limit: number): Promise<Order[]> {
+    const { rows } = await runPrepared<OrderRow>(em, EXPIRED, [marketId, limit]);
     return rows.map(orderFromRow);
   }
 
-  /** Open orders of the market placed by `partnerIds`, in arrival order. */
-  async openOfPartners(em: EntityManager, marketId: string, partnerIds: readonly string[]): Promise<Order[]> {
+  /** The first `limit` open orders of the market placed by `partnerIds`, in arrival order. */
+  async openOfPartners(em: EntityManager, marketId: string, partnerIds: readonly string[], limit: number): Promise<Order[]> {
     const rows: OrderRow[] = await em.query(
-      `SELECT ${ORDER_COLUMNS} FROM ${OPEN_ORDERS} WHERE b.market_id = $1 AND b.partner_id = ANY($2::uuid[]) ORDER BY b.seq`,
-      [marketId, partnerIds],
+      `SELECT ${ORDER_COLUMNS} FROM ${OPEN_ORDERS} WHERE b.market_id = $1 AND b.partner_id = ANY($2::uuid[]) ORDER BY b.seq LIMIT $3`,
+      [marketId, partnerIds, limit],
     );
     return rows.map(orderFromRow);
   }
