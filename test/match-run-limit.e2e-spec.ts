@@ -164,13 +164,25 @@ describe('a match run stops at its limit and asks for a follow-up', () => {
       await bids(`${region}-live-`, partner.id, 10);
       return market;
     };
-    /** The statuses of a market's orders by their clientOrderId's prefix, and how many of them filled. */
-    const outcome = async (market: string) =>
-      stack.dataSource.query(
+    /**
+     * Two runs of `market`: the first ends LIMIT of the 30 bids that must end and fills nothing, the
+     * second ends the other 5 and fills the 10 live bids; none of the 30 ever fills.
+     */
+    const endsFirst = async (market: string, status: 'EXPIRED' | 'CANCELLED') => {
+      const matching = stack.get(MatchingService);
+      expect(await matching.run(market)).toEqual({ fills: 0, unitsSold: 0, ended: LIMIT, more: true });
+      expect(await matching.run(market)).toEqual(expect.objectContaining({ fills: 10, ended: 5, more: false }));
+      const outcome = await stack.dataSource.query(
         `SELECT split_part(o.client_order_id, '-', 3) AS kind, o.status, count(*)::int AS orders, count(f.id)::int AS fills
            FROM orders o LEFT JOIN fill f ON f.order_id = o.id WHERE o.market_id = $1 GROUP BY 1, 2 ORDER BY 1, 2`,
         [market],
       );
+      expect(outcome).toEqual([
+        { kind: 'ending', status, orders: 30, fills: 0 },
+        { kind: 'live', status: 'FILLED', orders: 10, fills: 10 },
+      ]);
+      expect(await tradingViolations(stack.dataSource)).toEqual({});
+    };
 
     it('ends at most the limit of expired orders in a run, and a run that reached it fills nothing', async () => {
       const region = 'cn-guangzhou';
@@ -178,15 +190,7 @@ describe('a match run stops at its limit and asks for a follow-up', () => {
       await stack.dataSource.query(`UPDATE orders SET expires_at = now() - interval '1 minute' WHERE starts_with(client_order_id, $1)`, [
         `${region}-ending-`,
       ]);
-      const matching = stack.get(MatchingService);
-
-      expect(await matching.run(market)).toEqual({ fills: 0, unitsSold: 0, ended: LIMIT, more: true });
-      expect(await matching.run(market)).toEqual(expect.objectContaining({ fills: 10, ended: 5, more: false }));
-      expect(await outcome(market)).toEqual([
-        { kind: 'ending', status: 'EXPIRED', orders: 30, fills: 0 },
-        { kind: 'live', status: 'FILLED', orders: 10, fills: 10 },
-      ]);
-      expect(await tradingViolations(stack.dataSource)).toEqual({});
+      await endsFirst(market, 'EXPIRED');
     });
 
     it('ends at most the limit of orders of blocked partners in a run, and a run that reached it fills nothing', async () => {
@@ -196,15 +200,7 @@ describe('a match run stops at its limit and asks for a follow-up', () => {
       await pool.ok(stack.adminKey, `mutation($input: SetExportRuleInput!) { setExportRule(input: $input) }`, {
         input: { skuCode: SKU, countryCode: 'MY', rule: 'PROHIBITED' },
       });
-      const matching = stack.get(MatchingService);
-
-      expect(await matching.run(market)).toEqual({ fills: 0, unitsSold: 0, ended: LIMIT, more: true });
-      expect(await matching.run(market)).toEqual(expect.objectContaining({ fills: 10, ended: 5, more: false }));
-      expect(await outcome(market)).toEqual([
-        { kind: 'ending', status: 'CANCELLED', orders: 30, fills: 0 },
-        { kind: 'live', status: 'FILLED', orders: 10, fills: 10 },
-      ]);
-      expect(await tradingViolations(stack.dataSource)).toEqual({});
+      await endsFirst(market, 'CANCELLED');
     });
   });
 
