@@ -5,6 +5,7 @@ import { MatchingService } from '@gpupool/trading';
 import { insertRestingOrders } from '../test/support/bulk-orders';
 import { Pool } from '../test/support/pool';
 import { BENCH_CREDIT_LIMIT, scaled, startBenchStack } from './support/bench-stack';
+import { Measured, measured } from './support/measured';
 import { topStatements } from './support/top-statements';
 
 /**
@@ -28,7 +29,7 @@ interface CatchUp {
   whole: number;
   baseline: number;
   sameWrites: number;
-  memory: MemoryPeak;
+  memory: Measured<unknown>;
   statements: string[];
 }
 
@@ -63,26 +64,26 @@ async function catchUp(count: number, limit?: number): Promise<CatchUp> {
     // timestamp (the market row it last wrote). Node's own clock would see the commit only once the
     // run's post-commit work lets the event loop turn.
     const clock = async (sql: string, params: unknown[] = []): Promise<number> => Number((await stack.dataSource.query(sql, params))[0].at);
-    const memory = new MemoryPeak();
     let [runs, fills, toCommit, whole] = [0, 0, 0, 0];
-    const { statements } = await topStatements(stack.env.DATABASE_URL, 'the match runs', async () => {
-      // A run stopped at its limit asks for another; a last one that finds nothing left writes no
-      // market row to time, and is not counted.
-      for (let more = true; more;) {
-        const startedAt = await clock('SELECT extract(epoch FROM clock_timestamp()) AS at');
-        const started = performance.now();
-        const summary = await matching.run(marketId);
-        more = summary.more;
-        if (summary.unitsSold === 0) continue;
-        whole += (performance.now() - started) / 1000;
-        toCommit +=
-          (await clock('SELECT extract(epoch FROM pg_xact_commit_timestamp(xmin)) AS at FROM market WHERE id = $1', [marketId])) -
-          startedAt;
-        fills += summary.fills;
-        runs++;
-      }
-    });
-    memory.stop();
+    const memory = await measured(() =>
+      topStatements(stack.env.DATABASE_URL, 'the match runs', async () => {
+        // A run stopped at its limit asks for another; a last one that finds nothing left writes no
+        // market row to time, and is not counted.
+        for (let more = true; more;) {
+          const startedAt = await clock('SELECT extract(epoch FROM clock_timestamp()) AS at');
+          const started = performance.now();
+          const summary = await matching.run(marketId);
+          more = summary.more;
+          if (summary.unitsSold === 0) continue;
+          whole += (performance.now() - started) / 1000;
+          toCommit +=
+            (await clock('SELECT extract(epoch FROM pg_xact_commit_timestamp(xmin)) AS at FROM market WHERE id = $1', [marketId])) -
+            startedAt;
+          fills += summary.fills;
+          runs++;
+        }
+      }),
+    );
     const [check] = await stack.dataSource.query(
       `SELECT (SELECT count(*)::int FROM fill) AS fills, (SELECT sum(quantity)::int FROM fill) AS sold,
               (SELECT count(*)::int FROM orders WHERE status <> 'FILLED') AS unfilled`,
@@ -90,7 +91,7 @@ async function catchUp(count: number, limit?: number): Promise<CatchUp> {
     if (fills !== count || check.fills !== count || check.sold !== units || check.unfilled !== 0) {
       throw new Error(`the runs did not fill every order: ${JSON.stringify({ fills, check, count, units })}`);
     }
-    return { runs, units, toCommit, whole, baseline, sameWrites, memory, statements };
+    return { runs, units, toCommit, whole, baseline, sameWrites, memory, statements: memory.result.statements };
   } finally {
     await stack.close();
   }
@@ -125,8 +126,8 @@ export async function run(): Promise<string> {
     row(`${limit}, whole jobs`, inRuns.whole, inRuns),
     `| baseline of that database | ${inRuns.baseline.toFixed(2)} | ${fmt(count / inRuns.baseline)} | 1.00 | |`,
     '',
-    `Memory of this process over the runs (a run holds its events until they are published): one run, RSS ${one.memory.describe('rss')}, ` +
-      `V8 heap used ${one.memory.describe('heapUsed')}; ${limit}, RSS ${inRuns.memory.describe('rss')}, V8 heap used ${inRuns.memory.describe('heapUsed')}.`,
+    `Memory of this process over the runs (a run holds its events until they are published): one run, ${memoryOf(one.memory)}; ` +
+      `${limit}, ${memoryOf(inRuns.memory)}.`,
     '',
     ...one.statements,
     '',
@@ -144,27 +145,11 @@ const FILL_ORDERS = `UPDATE orders SET filled_quantity = quantity, filled_amount
 /** The units sold added to the market. */
 const COMMIT_UNITS = `UPDATE market SET committed_units = committed_units + (SELECT sum(quantity) FROM orders WHERE market_id = $1) WHERE id = $1`;
 
-/** The highest RSS and V8 heap used of this process from now until `stop`, sampled every 20 ms. */
-class MemoryPeak {
-  private readonly before = process.memoryUsage();
-  private readonly peak = { ...this.before };
-  private readonly timer = setInterval(() => this.sample(), 20);
-
-  stop(): void {
-    clearInterval(this.timer);
-    this.sample();
-  }
-
-  describe(kind: 'rss' | 'heapUsed'): string {
-    const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
-    return `${mb(this.before[kind])} before, ${mb(this.peak[kind])} at most (+${mb(this.peak[kind] - this.before[kind])})`;
-  }
-
-  private sample(): void {
-    const now = process.memoryUsage();
-    this.peak.rss = Math.max(this.peak.rss, now.rss);
-    this.peak.heapUsed = Math.max(this.peak.heapUsed, now.heapUsed);
-  }
+/** RSS and V8 heap used over a measured piece of work. */
+function memoryOf(m: Measured<unknown>): string {
+  const span = (before: number, peak: number) =>
+    `${before.toFixed(0)} MB before, ${peak.toFixed(0)} MB at most (+${(peak - before).toFixed(0)} MB)`;
+  return `RSS ${span(m.startRssMb, m.peakRssMb)}, V8 heap used ${span(m.startHeapMb, m.peakHeapMb)}`;
 }
 
 async function medianOfThree(measure: () => Promise<number>): Promise<number> {

@@ -20,6 +20,7 @@ import {
 } from '@gpupool/reporting';
 import { startWorkerProcess } from '../test/support/processes';
 import { scaled, startBenchStack } from './support/bench-stack';
+import { measured } from './support/measured';
 
 /**
  * Settlement report exports against baselines measured in the same run: CSV through the report
@@ -100,25 +101,6 @@ async function seed(url: string, rows: number): Promise<void> {
     await db.query('COMMIT');
     await db.query('ANALYZE');
   });
-}
-
-/** Peak RSS of this process while `work` runs, sampled every 10 ms. */
-async function measured<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number; startRssMb: number; peakRssMb: number }> {
-  const start = process.memoryUsage.rss();
-  let peak = start;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 10);
-  const started = performance.now();
-  try {
-    const result = await work();
-    return {
-      result,
-      seconds: (performance.now() - started) / 1000,
-      startRssMb: start / 2 ** 20,
-      peakRssMb: Math.max(peak, process.memoryUsage.rss()) / 2 ** 20,
-    };
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 /** Rows Postgres itself writes as CSV: `COPY (query) TO STDOUT WITH CSV`, bytes counted and dropped. */

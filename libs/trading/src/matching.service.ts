@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ComplianceService } from '@gpupool/compliance';
 import { PartnerService } from '@gpupool/identity';
 import { InventoryService, MarketView } from '@gpupool/inventory';
-import { APP_CONFIG, AppConfig, DomainEvents, SentStatements, transactionWithRetry } from '@gpupool/platform';
+import { APP_CONFIG, AppConfig, Decimal, DomainEvents, SentStatements, transactionWithRetry } from '@gpupool/platform';
 import { fillHoldPart } from './credit-hold';
 import { Fill } from './fill.entity';
 import { FillRepository, RunOfFills } from './fill.repository';
@@ -71,7 +71,7 @@ interface RunFill {
 }
 
 /**
- * The fills of a run's phase 1 and their events. A page comes as Postgres sent it and is parsed
+ * A run's phase 1, its fills and their events. A page comes as Postgres sent it and is parsed
  * (`describe`) while Postgres writes the next page, or after the commit: never while the run's
  * locks wait on Node alone. It keeps what the run publishes after its commit, the fills' ids and
  * the events, not the orders and fills parsed.
@@ -86,8 +86,37 @@ class RestingRecord {
     private readonly run: RunOfFills,
   ) {}
 
-  add(page: FilledPage): void {
-    this.pages.push(page);
+  /**
+   * Supply meets resting bids at or above `ask` in SQL, a page at a time while `available` units
+   * and `limit` bids last. Returns the units sold, and whether it stopped at the limit with units
+   * left (the rest of the book, and the new bids behind it, are then a follow-up run's).
+   */
+  async fill(
+    em: EntityManager,
+    sent: SentStatements,
+    ask: Decimal,
+    available: number,
+    limit: number,
+  ): Promise<{ unitsSold: number; more: boolean }> {
+    let [unitsSold, left] = [0, limit];
+    // A page holds no more bids than units are left, since every bid that fills takes one at least.
+    const fillPage = (after: FilledPage['last']) => {
+      const size = Math.min(RUN_BATCH, available - unitsSold, left);
+      return { size, filled: sent.add(this.resting.fillPage(em, this.run, ask, available - unitsSold, size, after)) };
+    };
+    for (let next = fillPage(null); ;) {
+      const page = await next.filled;
+      this.pages.push(page);
+      unitsSold += page.units;
+      left -= page.raw.rows.length;
+      // A short page: the book ran dry or the units ran out.
+      if (page.raw.rows.length < next.size || unitsSold === available) return { unitsSold, more: false };
+      if (left === 0) return { unitsSold, more: true };
+      next = fillPage(page.last);
+      // The next page goes out, and this one is parsed while Postgres writes it.
+      await nextTurn();
+      await this.describe();
+    }
   }
 
   /** Parses the pages not yet parsed, and builds their events. */
@@ -187,32 +216,12 @@ export class MatchingService {
       await sent.settledAfter(async () => {
         // Bids not yet through a run, read now, beside phase 1: a run's writes of resting bids never change them.
         const incoming = sent.add(this.orders.incoming(em, marketId, limit).then(seen));
-        // Phase 1: supply meets resting bids in SQL, a page at a time while units and the run's limit last.
+        // Phase 1: supply meets resting bids in SQL; stopped at the run's limit, it leaves phase 2 to the follow-up.
         if (market.askPrice && available > 0) {
-          const ask = market.askPrice;
-          let left = limit;
-          // A page holds no more bids than units are left, since every bid that fills takes one at least.
-          const fillPage = (after: FilledPage['last']) => {
-            const size = Math.min(RUN_BATCH, available, left);
-            return { size, filled: sent.add(this.resting.fillPage(em, shared, ask, available, size, after)) };
-          };
-          for (let next = fillPage(null); ;) {
-            const page = await next.filled;
-            resting.add(page);
-            available -= page.units;
-            left -= page.raw.rows.length;
-            // A short page: the book ran dry or the units ran out.
-            if (page.raw.rows.length < next.size || available === 0) break;
-            // The run's limit: the rest of the book, and the new bids behind it, are a follow-up run's.
-            if (left === 0) {
-              more = true;
-              return;
-            }
-            next = fillPage(page.last);
-            // The next page goes out, and this one is parsed while Postgres writes it.
-            await nextTurn();
-            await resting.describe();
-          }
+          const phase1 = await resting.fill(em, sent, market.askPrice, available, limit);
+          available -= phase1.unitsSold;
+          more = phase1.more;
+          if (more) return;
         }
         // Phase 2: bids not yet through a run meet the ask, in arrival order.
         const bids = await incoming;
