@@ -18,7 +18,7 @@ import {
   SettledRowReader,
   settledRowsCopy,
 } from '@gpupool/reporting';
-import { startWorkerProcess } from '../test/support/processes';
+import { imageNodeOptions, startWorkerProcess } from '../test/support/processes';
 import { scaled, startBenchStack } from './support/bench-stack';
 import { measured } from './support/measured';
 
@@ -29,9 +29,6 @@ import { measured } from './support/measured';
  * from memory; with the peak memory (RSS) of this process during each export.
  * N = 1,000,000 × BENCH_SCALE settled fills, inserted with generate_series.
  */
-
-/** The V8 heap cap the worker is measured with (what the deployment should set). */
-const WORKER_HEAP = '--max-old-space-size=160';
 
 const PERIOD = { from: new Date('2026-01-01T00:00:00Z'), to: new Date('2026-02-01T00:00:00Z') };
 
@@ -216,16 +213,16 @@ export async function measure(): Promise<{ markdown: string; figures: ReportFigu
     const copy = await measured(() => copyBaseline(url, scope));
     const sample = await sampleRows(url, scope, 10_000);
     const bare = await measured(() => bareXlsx(join(dir, 'bare.xlsx'), sample, rows));
-    const deployed = await xlsxByWorker('');
-    const capped = await xlsxByWorker(WORKER_HEAP);
+    const deployed = await xlsxByWorker(imageNodeOptions());
+    const uncapped = await xlsxByWorker('');
 
     const figures: ReportFigures = {
       rows,
       csv: { seconds: csv.seconds, baselineSeconds: copy.seconds, ratio: copy.seconds / csv.seconds, peakRssMb: csv.peakRssMb },
       xlsx: { seconds: xlsx.seconds, baselineSeconds: bare.seconds, ratio: bare.seconds / xlsx.seconds, peakRssMb: xlsx.peakRssMb },
       xlsxWorker: [
-        { nodeOptions: '', seconds: deployed.seconds, peakRssMb: deployed.peakRssMb },
-        { nodeOptions: WORKER_HEAP, seconds: capped.seconds, peakRssMb: capped.peakRssMb },
+        { nodeOptions: imageNodeOptions(), seconds: deployed.seconds, peakRssMb: deployed.peakRssMb },
+        { nodeOptions: '', seconds: uncapped.seconds, peakRssMb: uncapped.peakRssMb },
       ],
     };
     const perSecond = (seconds: number) => Math.round(rows / seconds);
@@ -248,8 +245,8 @@ export async function measure(): Promise<{ markdown: string; figures: ReportFigu
       '| worker | NODE_OPTIONS | seconds | rows/s | RSS when ready MB | peak RSS MB |',
       '| --- | --- | ---: | ---: | ---: | ---: |',
       ...[
-        { what: 'as deployed today', options: '(none)', r: deployed },
-        { what: 'with a heap cap', options: WORKER_HEAP, r: capped },
+        { what: "as deployed (the image's NODE_OPTIONS)", options: imageNodeOptions(), r: deployed },
+        { what: "with V8's default heap", options: '(none)', r: uncapped },
       ].map(
         ({ what, options, r }) =>
           `| ${what} | \`${options}\` | ${r.seconds.toFixed(2)} | ${fmt(perSecond(r.seconds))} | ${r.readyRssMb.toFixed(0)} | ${r.peakRssMb.toFixed(0)} |`,
