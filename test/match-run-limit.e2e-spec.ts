@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
-import { MatchingService } from '@gpupool/trading';
+import { MatchingService, TradingSweep } from '@gpupool/trading';
 import { MatchTrigger } from '../libs/trading/src/match-trigger';
 import { insertRestingOrders } from './support/bulk-orders';
 import { Pool } from './support/pool';
@@ -201,6 +201,45 @@ describe('a match run stops at its limit and asks for a follow-up', () => {
         input: { skuCode: SKU, countryCode: 'MY', rule: 'PROHIBITED' },
       });
       await endsFirst(market, 'CANCELLED');
+    });
+
+    it('finishes a catch-up whose follow-up run was lost with Redis: the sweep asks for it again', async () => {
+      const sku = 'A100';
+      const region = 'cn-beijing';
+      await pool.share('5.00', sku);
+      await pool.receive(sku, region, 20 * 1_000);
+      await pool.ask(sku, region, '100000.00');
+      const market = await pool.marketId(sku, region);
+      await insertRestingOrders(stack.dataSource, {
+        prefix: 'lost-',
+        marketId: market,
+        skuCode: sku,
+        regionCode: region,
+        partnerIds: [partner.id],
+        count: 60,
+        minLimit: 100_000,
+      });
+      const matching = stack.get(MatchingService);
+      const queue = matchingQueue(stack);
+      const waitingFor = async () =>
+        (await queue.getJobs(['waiting', 'delayed', 'prioritized'])).filter((job) => job.data.marketId === market).length;
+      try {
+        expect(await matching.run(market)).toEqual(expect.objectContaining({ fills: LIMIT, more: true }));
+        expect(await waitingFor()).toBe(1);
+        // Redis loses every job, the follow-up with them.
+        await queue.obliterate({ force: true });
+        expect(await waitingFor()).toBe(0);
+
+        await stack.get(TradingSweep).run();
+        expect(await waitingFor()).toBe(1);
+        // The runs it asks for, one after another, until the book is met.
+        while ((await matching.run(market)).more);
+        const [{ fills }] = await stack.dataSource.query(`SELECT count(*)::int AS fills FROM fill WHERE market_id = $1`, [market]);
+        expect(fills).toBe(60);
+        expect(await tradingViolations(stack.dataSource)).toEqual({});
+      } finally {
+        await queue.close();
+      }
     });
   });
 
