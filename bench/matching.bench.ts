@@ -60,6 +60,7 @@ async function catchUp(count: number, limit?: number): Promise<CatchUp> {
     // The share raise commits and asks for a match run; no worker runs here, so the runs below are the only ones.
     await pool.share('8.00', SKU, 'benchmark: catch-up');
     const matching = stack.app.get(MatchingService);
+    await checkpoint(stack.dataSource);
     // Lock to commit by Postgres's clock: from just before a run to its transaction's commit
     // timestamp (the market row it last wrote). Node's own clock would see the commit only once the
     // run's post-commit work lets the event loop turn.
@@ -152,6 +153,18 @@ function memoryOf(m: Measured<unknown>): string {
   return `RSS ${span(m.startRssMb, m.peakRssMb)}, V8 heap used ${span(m.startHeapMb, m.peakHeapMb)}`;
 }
 
+/**
+ * Starts a measurement from a checkpoint. The first change of a page after a checkpoint writes the
+ * whole page into the WAL, and Postgres checkpoints after about half of max_wal_size of WAL, in the
+ * background: without this, the baselines (the first writes since the database was made) paid no
+ * full-page writes, while the run, which came after the checkpoint their WAL asked for, paid them
+ * for every page it touched, beside the checkpoint still writing. From a checkpoint, each
+ * measurement pays its own, and none of its WAL (100-200 MB) asks for another.
+ */
+async function checkpoint(dataSource: import('typeorm').DataSource): Promise<void> {
+  await dataSource.query('CHECKPOINT');
+}
+
 async function medianOfThree(measure: () => Promise<number>): Promise<number> {
   const seconds: number[] = [];
   for (let i = 0; i < 3; i++) seconds.push(await measure());
@@ -163,6 +176,7 @@ async function rolledBackSeconds(dataSource: import('typeorm').DataSource, state
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
+    await checkpoint(dataSource);
     await runner.startTransaction();
     const started = performance.now();
     for (const statement of statements) await runner.query(statement, [marketId]);
