@@ -1,8 +1,11 @@
+import { In } from 'typeorm';
 import { InventoryService } from '@gpupool/inventory';
-import { MatchingService } from '@gpupool/trading';
+import { Fill, MatchingService } from '@gpupool/trading';
 import { Decimal } from '@gpupool/platform';
 import { fillHoldPart } from '../libs/trading/src/credit-hold';
 import { REASON } from '../libs/trading/src/matching';
+import { fillOfEvent, OrderEventMessage, OrderEvents, orderOfEvent } from '../libs/trading/src/order-events';
+import { Order } from '../libs/trading/src/order.entity';
 import { insertRestingOrders } from './support/bulk-orders';
 import { Pool } from './support/pool';
 import { startStack, TestStack } from './support/stack';
@@ -94,6 +97,27 @@ describe('a match run, phase 1: resting bids filled in SQL', () => {
     );
     return new Map(rows.filter((r) => !before.has(r.fillId)).map(({ id, fillId: _, ...outcome }) => [id, outcome]));
   };
+  /**
+   * Each fill event's order and fill, against the rows as stored after the run: a run builds the
+   * events of its resting bids from Postgres's text, not from entities.
+   */
+  const eventsAgainstTables = async (events: OrderEventMessage[]) => {
+    const plain = (entity: object) =>
+      Object.fromEntries(
+        Object.entries(entity).map(([key, value]) => [
+          key,
+          Decimal.isDecimal(value) ? value.toFixed(2) : value instanceof Date ? value.toISOString() : value,
+        ]),
+      );
+    const orders = await stack.dataSource.getRepository(Order).findBy({ id: In(events.map((e) => e.orderId)) });
+    const fills = await stack.dataSource.getRepository(Fill).findBy({ id: In(events.map((e) => e.fill!.id)) });
+    const byId = new Map<string, object>([...orders, ...fills].map((row) => [row.id, plain(row)]));
+    for (const event of events) {
+      expect(plain(orderOfEvent(event))).toEqual(byId.get(event.orderId));
+      expect(plain(fillOfEvent(event)!)).toEqual(byId.get(event.fill!.id));
+      expect(event.type).toBe(event.order.status);
+    }
+  };
   const fillIds = async () => {
     const rows: { id: string }[] = await stack.dataSource.query(`SELECT id FROM fill WHERE market_id = $1`, [marketId]);
     return new Set(rows.map((r) => r.id));
@@ -150,9 +174,14 @@ describe('a match run, phase 1: resting bids filled in SQL', () => {
 
       const bids = await marketable(marketId, ask);
       const before = await fillIds();
+      const published = jest.spyOn(stack.get(OrderEvents), 'publish');
       const summary = await matching.run(marketId);
+      const events = published.mock.calls.flatMap(([batch]) => batch);
+      published.mockRestore();
       const want = expected(bids, available);
       expect(await fillsOfRun(marketId, before)).toEqual(want);
+      expect(events.map((event) => event.orderId).sort()).toEqual([...want.keys()].sort());
+      await eventsAgainstTables(events);
       expect(summary.unitsSold).toBe([...want.values()].reduce((sum, o) => sum + o.quantity, 0));
       soldOutMidBid += [...want.values()].filter((o) => o.status === 'PARTIALLY_FILLED').length;
       filledAgain += bids.filter((bid) => bid.filled > 0 && want.has(bid.id)).length;

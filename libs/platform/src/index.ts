@@ -7,7 +7,7 @@ export { isUniqueViolation, retryOnConflict, ServiceBusyError, transactionWithRe
 export { SentStatements } from './database/sent-statements';
 export { BatchCollector } from './batching/batch-collector';
 export { databaseRefusal } from './database/database-refusal';
-export { parseRows, runPrepared, runPreparedRaw } from './database/prepared-statement';
+export { runPrepared, runPreparedRaw } from './database/prepared-statement';
 export type { PreparedStatement, RawRows } from './database/prepared-statement';
 export { ErrorCode } from './errors/error-code';
 export { BadInputError, DomainError, ForbiddenError, NotFoundError, UnauthenticatedError } from './errors/domain-error';

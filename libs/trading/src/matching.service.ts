@@ -71,10 +71,10 @@ interface RunFill {
 }
 
 /**
- * A run's phase 1, its fills and their events. A page comes as Postgres sent it and is parsed
- * (`describe`) while Postgres writes the next page, or after the commit: never while the run's
- * locks wait on Node alone. It keeps what the run publishes after its commit, the fills' ids and
- * the events, not the orders and fills parsed.
+ * A run's phase 1, its fills and their events. A page comes as Postgres sent it, and its events
+ * are built (`describe`) while Postgres writes the next page, or after the commit: never while the
+ * run's locks wait on Node alone. It keeps what the run publishes after its commit, the fills' ids
+ * and the events.
  */
 class RestingRecord {
   readonly fillIds: string[] = [];
@@ -113,18 +113,18 @@ class RestingRecord {
       if (page.raw.rows.length < next.size || unitsSold === available) return { unitsSold, more: false };
       if (left === 0) return { unitsSold, more: true };
       next = fillPage(page.last);
-      // The next page goes out, and this one is parsed while Postgres writes it.
+      // The next page goes out, and this one is described while Postgres writes it.
       await nextTurn();
       await this.describe();
     }
   }
 
-  /** Parses the pages not yet parsed, and builds their events. */
+  /** Builds the events of the pages not yet described. */
   async describe(): Promise<void> {
     for (const page of this.pages.splice(0)) {
-      for (const { order, fill } of this.resting.parse(page, this.run)) {
-        this.fillIds.push(fill.id);
-        this.events.push(orderEventOf(statusAfterFill(order.filledQuantity, order.quantity), order, fill));
+      for (const event of this.resting.events(page, this.run)) {
+        this.fillIds.push(event.fill!.id);
+        this.events.push(event);
       }
       await nextTurn();
     }
@@ -151,7 +151,7 @@ class RestingRecord {
  * stopped in phase 1 leaves phase 2, since new bids never go before resting ones still marketable.
  *
  * Every change of an open order is made under its market's lock (here, and in OrderService.cancel),
- * so a run reads its book (`order_book`) without row locks. Phase 1 parses each page while
+ * so a run reads its book (`order_book`) without row locks. Phase 1 describes each page while
  * Postgres writes the next one, and the last one after the commit, so the run's locks wait on
  * Postgres, not on Node (phase 2's writes are sent without waiting, SentStatements). The locks
  * placeOrder also needs (export usage, then partners, each in key order) are taken last, in one

@@ -1,5 +1,4 @@
 import type { FieldDef, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
-import Result from 'pg/lib/result';
 import { prepareValue } from 'pg/lib/utils';
 import { EntityManager, QueryFailedError } from 'typeorm';
 
@@ -30,7 +29,7 @@ export function runPrepared<R extends QueryResultRow>(
   return onConnection(em, statement, values, (client, config) => client.query<R>(config));
 }
 
-/** Rows as Postgres sent them, each an array of its columns' text: `parseRows` makes them what `runPrepared` returns. */
+/** Rows as Postgres sent them, each an array of its columns' text. */
 export interface RawRows {
   fields: FieldDef[];
   rows: (string | null)[][];
@@ -41,22 +40,14 @@ const AS_TEXT = { getTypeParser: () => (value: string) => value } as unknown as 
 
 /**
  * `runPrepared`, with the rows left as Postgres's text: receiving them costs the connection next to
- * nothing, and the caller parses them (`parseRows`) when it needs them, for example once its
- * transaction has committed, so a large result does not hold the transaction's locks while Node
- * parses it.
+ * nothing, and the caller reads them when it needs them, for example once its transaction has
+ * committed, so a large result does not hold the transaction's locks while Node parses it.
  */
 export async function runPreparedRaw(em: EntityManager, statement: PreparedStatement, values: readonly unknown[]): Promise<RawRows> {
   const { fields, rows } = await onConnection(em, statement, values, (client, config) =>
     client.query<(string | null)[]>({ ...config, rowMode: 'array', types: AS_TEXT }),
   );
   return { fields, rows };
-}
-
-/** Raw rows as objects by column name, parsed as `runPrepared` returns them: by node-postgres's own result builder. */
-export function parseRows<R>(raw: RawRows): R[] {
-  const result = new Result();
-  result.addFields(raw.fields);
-  return raw.rows.map((values) => result.parseRow(values) as R);
 }
 
 /** Runs `query` with the statement's config on `em`'s connection (its transaction's, or the pool's for the call). */
