@@ -8,8 +8,10 @@ export const OPEN_BOOK_DRIFT = `
       FROM (SELECT * FROM orders WHERE status IN ('OPEN', 'PARTIALLY_FILLED')) o
       FULL JOIN order_book b ON b.order_id = o.id
      WHERE o.id IS NULL OR b.order_id IS NULL
-        OR (b.market_id, b.partner_id, b.resting, b.limit_price, b.seq, b.expires_at)
-           IS DISTINCT FROM (o.market_id, o.partner_id, o.resting, o.limit_price, o.seq, o.expires_at)`;
+        OR (b.market_id, b.partner_id, b.resting, b.limit_price, b.seq, b.expires_at,
+            b.quantity, b.filled_quantity, b.hold_amount, b.tax_rate_percent)
+           IS DISTINCT FROM (o.market_id, o.partner_id, o.resting, o.limit_price, o.seq, o.expires_at,
+                             o.quantity, o.filled_quantity, o.hold_amount, o.tax_rate_percent)`;
 
 /**
  * The promises of orders and matching, recomputed from the tables: each query returns the rows

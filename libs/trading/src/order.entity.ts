@@ -20,8 +20,9 @@ export type TimeInForceValue = 'GTC' | 'IOC' | 'FOK';
  * turns true once a match run has seen it (an ended order is written with it true as well);
  * `seq` is its arrival order. Its credit hold is fixed at placement from its limit and the
  * partner's tax rate at that time. While it is open, `order_book` holds it too (kept by triggers,
- * migrations/1796400000000-OrderBook.ts): runs, cancels and expiry find open orders there, and no
- * index of `orders` covers what a fill changes, so a fill rewrites the row in place.
+ * migrations/1796400000000-OrderBook.ts, 1796500000000-BookHoldsBids.ts): runs, cancels and
+ * expiry find open orders there, and no index of `orders` covers what a fill changes, so a fill
+ * rewrites the row in place.
  */
 @Entity('orders')
 @Unique('orders_partner_client_order_id', ['partnerId', 'clientOrderId'])

@@ -15,10 +15,11 @@ const holdOf = (quantity: string) => `ceil((${quantity}) * t.limit_price * (1 + 
 /**
  * Phase 1 of a match run in one statement per page: supply meets resting bids in price-time
  * priority (highest limit, then earliest) while limit ≥ ask, each filled at its own limit with what
- * is left. Postgres reads the page of the open book, cuts it where the units run out (a running sum
- * over the page), inserts the fills and writes each filled order back, so no order travels to Node
- * and back before it is written; the statement returns the filled orders as written, each with its
- * fill, best first, for the run's events.
+ * is left. Postgres reads the page of the open book (`order_book` alone: it holds what is left of
+ * each bid and its hold), cuts it where the units run out (a running sum over the page), inserts
+ * the fills and writes each filled order back, so no order travels to Node and back before it is
+ * written; the statement returns the filled orders as written, each with its fill, best first, for
+ * the run's events.
  *
  * - A fill's hold part is the hold of everything filled so far minus that of what was filled before
  *   (`fillHoldPart`, credit-hold.ts): `ceil(q × limit × (1 + tax / 100))` to the fen, as
@@ -34,9 +35,9 @@ const holdOf = (quantity: string) => `ceil((${quantity}) * t.limit_price * (1 + 
  * first, so every bid of the page may trade.
  */
 const PAGE = `page AS (
-      SELECT o.id, o.partner_id, o.quantity - o.filled_quantity AS remaining, o.filled_quantity AS before,
-             o.hold_amount AS hold, b.limit_price, b.seq, o.tax_rate_percent AS tax
-        FROM order_book b JOIN orders o ON o.id = b.order_id
+      SELECT b.order_id AS id, b.partner_id, b.quantity - b.filled_quantity AS remaining, b.filled_quantity AS before,
+             b.hold_amount AS hold, b.limit_price, b.seq, b.tax_rate_percent AS tax
+        FROM order_book b
        WHERE b.market_id = $1 AND b.resting AND b.limit_price >= $2`;
 const FILL_PAGE = `ORDER BY b.limit_price DESC, b.seq LIMIT $3
     ), taken AS (
