@@ -5,9 +5,9 @@ import { Decimal, PreparedStatement, RawRows, runPreparedRaw } from '@gpupool/pl
 import { RunOfFills } from './fill.repository';
 import { REASON } from './matching';
 import { FillSnapshot, OrderEventMessage, OrderSnapshot } from './order-events';
-import { ORDER_COLUMNS, OrderRow } from './order-row';
+import { OrderRow } from './order-row';
 import { TimeInForceValue } from './order.entity';
-import { OrderStatusValue, statusAfterFill } from './order-status';
+import { statusAfterFill } from './order-status';
 
 /** SQL: the hold of `quantity` units of the page's bid `t` (`holdFor`). */
 const holdOf = (quantity: string) => `ceil((${quantity}) * t.limit_price * (1 + t.tax / 100) * 100) / 100`;
@@ -59,8 +59,9 @@ const FILL_PAGE = `ORDER BY b.limit_price DESC, b.seq LIMIT $3
              resting = true, updated_at = $7
         FROM fills f
        WHERE o.id = f.order_id AND o.id = ANY (ARRAY(SELECT order_id FROM fills))
-      RETURNING ${ORDER_COLUMNS}, f.id AS fill_id, f.quantity AS fill_quantity, f.price AS fill_price, f.amount AS fill_amount,
-                f.hold_amount AS fill_hold_amount
+      RETURNING o.id, o.seq, o.partner_id, o.client_order_id, o.quantity, o.filled_quantity, o.limit_price, o.filled_amount,
+                o.time_in_force, o.expires_at, o.tax_rate_percent, o.hold_amount, o.hold_released, o.created_at,
+                f.id AS fill_id, f.quantity AS fill_quantity, f.amount AS fill_amount, f.hold_amount AS fill_hold_amount
     )
     SELECT * FROM filled ORDER BY limit_price DESC, seq`;
 const FILL_FIRST: PreparedStatement = { name: 'resting-fill', text: `WITH ${PAGE} ${FILL_PAGE}` };
@@ -70,13 +71,28 @@ const FILL_AFTER: PreparedStatement = {
   text: `WITH ${PAGE} AND b.limit_price <= $9 AND (b.limit_price < $9 OR b.seq > $10) ${FILL_PAGE}`,
 };
 
-interface FilledRow extends OrderRow {
-  fill_id: string;
-  fill_quantity: number;
-  fill_price: string;
-  fill_amount: string;
-  fill_hold_amount: string;
-}
+/**
+ * What the statement returns of a filled order and its fill: not what the run wrote itself and
+ * knows already (the order's market, status, reason, `resting` and time; the fill's price, its
+ * order's limit), which `events` puts back.
+ */
+type FilledRow = Pick<
+  OrderRow,
+  | 'id'
+  | 'seq'
+  | 'partner_id'
+  | 'client_order_id'
+  | 'quantity'
+  | 'filled_quantity'
+  | 'limit_price'
+  | 'filled_amount'
+  | 'time_in_force'
+  | 'expires_at'
+  | 'tax_rate_percent'
+  | 'hold_amount'
+  | 'hold_released'
+  | 'created_at'
+> & { fill_id: string; fill_quantity: number; fill_amount: string; fill_hold_amount: string };
 
 const timestamptz = types.getTypeParser(types.builtins.TIMESTAMPTZ) as (text: string) => Date;
 /** A timestamptz as Postgres sent it, as an event carries it (ISO 8601, UTC). */
@@ -131,31 +147,33 @@ export class RestingFills {
    */
   events(page: FilledPage, run: RunOfFills): OrderEventMessage[] {
     const column = Object.fromEntries(page.raw.fields.map((field, index) => [field.name, index])) as Record<keyof FilledRow, number>;
-    const executedAt = run.executedAt.toISOString();
+    // The statement wrote the run's time as the orders' `updated_at` and the fills' `executed_at`.
+    const at = run.executedAt.toISOString();
     return page.raw.rows.map((row): OrderEventMessage => {
       const [quantity, filledQuantity] = [Number(row[column.quantity]), Number(row[column.filled_quantity])];
+      const status = statusAfterFill(filledQuantity, quantity);
       const order: OrderSnapshot = {
         id: row[column.id]!,
         seq: row[column.seq]!,
         partnerId: row[column.partner_id]!,
         clientOrderId: row[column.client_order_id]!,
-        marketId: row[column.market_id]!,
-        skuCode: row[column.sku_code]!,
-        regionCode: row[column.region_code]!,
+        marketId: run.marketId,
+        skuCode: run.skuCode,
+        regionCode: run.regionCode,
         quantity,
         filledQuantity,
         limitPrice: row[column.limit_price]!,
         filledAmount: row[column.filled_amount]!,
         timeInForce: row[column.time_in_force] as TimeInForceValue,
         expiresAt: isoOf(row[column.expires_at]!),
-        status: row[column.status] as OrderStatusValue,
-        statusReason: row[column.status_reason]!,
-        resting: row[column.resting] === 't',
+        status,
+        statusReason: status === 'FILLED' ? null : REASON.capReached,
+        resting: true,
         taxRatePercent: row[column.tax_rate_percent]!,
         holdAmount: row[column.hold_amount]!,
         holdReleased: row[column.hold_released]!,
         createdAt: isoOf(row[column.created_at]!)!,
-        updatedAt: isoOf(row[column.updated_at]!)!,
+        updatedAt: at,
       };
       const fill: FillSnapshot = {
         id: row[column.fill_id]!,
@@ -165,12 +183,12 @@ export class RestingFills {
         skuCode: run.skuCode,
         regionCode: run.regionCode,
         quantity: Number(row[column.fill_quantity]),
-        price: row[column.fill_price]!,
+        price: order.limitPrice,
         amount: row[column.fill_amount]!,
         holdAmount: row[column.fill_hold_amount]!,
-        executedAt,
+        executedAt: at,
       };
-      return { type: statusAfterFill(filledQuantity, quantity), orderId: order.id, partnerId: order.partnerId, order, fill };
+      return { type: status, orderId: order.id, partnerId: order.partnerId, order, fill };
     });
   }
 }
