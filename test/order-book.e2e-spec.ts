@@ -52,6 +52,27 @@ describe('the open book', () => {
       minLimit,
     });
 
+  /** Orders filled whole in plain SQL, as a run writes them. */
+  const fillWhole = (em: EntityManager, ids: string[]) =>
+    em.query(
+      `UPDATE orders SET filled_quantity = quantity, filled_amount = quantity * limit_price, status = 'FILLED', status_reason = NULL,
+              resting = true, updated_at = now()
+        WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+  /**
+   * What this backend did to `table` and has not reported yet (`pg_stat_xact_user_tables`): its
+   * sequential scans, updates and HOT updates. Earlier transactions' may be in it: compare before
+   * and after.
+   */
+  const uncounted = async (em: EntityManager, table: string) =>
+    (
+      await em.query(
+        `SELECT seq_scan::int AS scans, n_tup_upd::int AS updated, n_tup_hot_upd::int AS hot FROM pg_stat_xact_user_tables WHERE relname = $1`,
+        [table],
+      )
+    )[0] as { scans: number; updated: number; hot: number };
+
   /** A market of the SKU in `regionCode`, `units` received, offered at 100,000.00. */
   const offered = async (regionCode: string, units: number) => {
     await pool.receive(SKU, regionCode, units);
@@ -206,21 +227,9 @@ describe('the open book', () => {
     );
     expect(ids.length).toBe(200);
     await rolledBack(stack.dataSource, async (em) => {
-      // The backend's counts not yet reported include its earlier transactions': compare before and after.
-      const counts = async () =>
-        (
-          await em.query(
-            `SELECT n_tup_upd::int AS updated, n_tup_hot_upd::int AS hot FROM pg_stat_xact_user_tables WHERE relname = 'orders'`,
-          )
-        )[0] as { updated: number; hot: number };
-      const before = await counts();
-      await em.query(
-        `UPDATE orders SET filled_quantity = quantity, filled_amount = quantity * limit_price, status = 'FILLED', status_reason = NULL,
-                resting = true, updated_at = now()
-          WHERE id = ANY($1::uuid[])`,
-        [ids],
-      );
-      const after = await counts();
+      const before = await uncounted(em, 'orders');
+      await fillWhole(em, ids);
+      const after = await uncounted(em, 'orders');
       expect({ updated: after.updated - before.updated, hot: after.hot - before.hot }).toEqual({ updated: 200, hot: 200 });
       expect(await em.query('SELECT 1 FROM order_book WHERE order_id = ANY($1::uuid[])', [ids])).toEqual([]);
     });
@@ -236,17 +245,9 @@ describe('the open book', () => {
     ).map((r) => r.id);
     await stack.dataSource.query('ANALYZE order_book');
     await rolledBack(stack.dataSource, async (em) => {
-      // The backend's counts not yet reported include its earlier transactions': compare before and after.
-      const scans = async () =>
-        ((await em.query(`SELECT seq_scan::int AS n FROM pg_stat_xact_user_tables WHERE relname = 'order_book'`))[0] as { n: number }).n;
-      const before = await scans();
-      await em.query(
-        `UPDATE orders SET filled_quantity = quantity, filled_amount = quantity * limit_price, status = 'FILLED', status_reason = NULL,
-                resting = true, updated_at = now()
-          WHERE id = ANY($1::uuid[])`,
-        [ids],
-      );
-      expect((await scans()) - before).toBe(0);
+      const before = await uncounted(em, 'order_book');
+      await fillWhole(em, ids);
+      expect((await uncounted(em, 'order_book')).scans - before.scans).toBe(0);
       expect(await em.query('SELECT 1 FROM order_book WHERE order_id = ANY($1::uuid[])', [ids])).toEqual([]);
       expect(await bookDrift(em)).toEqual([]);
     });

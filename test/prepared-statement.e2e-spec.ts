@@ -32,7 +32,9 @@ describe('prepared statements: rows left as text', () => {
       const raw = await runPreparedRaw(em, EVERY_TYPE, [at, 50]);
       expect(raw.rows.every((row) => row.every((value) => value === null || typeof value === 'string'))).toBe(true);
       const parsed = raw.rows.map((row) =>
-        Object.fromEntries(raw.fields.map((field, i) => [field.name, row[i] === null ? null : types.getTypeParser(field.dataTypeID)(row[i]!)])),
+        Object.fromEntries(
+          raw.fields.map((field, i) => [field.name, row[i] === null ? null : types.getTypeParser(field.dataTypeID)(row[i]!)]),
+        ),
       );
       const { rows } = await runPrepared<Record<string, unknown>>(em, EVERY_TYPE, [at, 50]);
       const comparable = (row: Record<string, unknown>) => ({ ...row, id: typeof row.id });

@@ -18,8 +18,8 @@ const holdOf = (quantity: string) => `ceil((${quantity}) * t.limit_price * (1 + 
  * is left. Postgres reads the page of the open book (`order_book` alone: it holds what is left of
  * each bid and its hold), cuts it where the units run out (a running sum over the page), inserts
  * the fills and writes each filled order back, so no order travels to Node and back before it is
- * written; the statement returns the filled orders as written, each with its fill, best first, for
- * the run's events.
+ * written; the statement returns, best first, what it did not write itself of the filled orders
+ * and their fills, for the run's events (`FilledRow`).
  *
  * - A fill's hold part is the hold of everything filled so far minus that of what was filled before
  *   (`fillHoldPart`, credit-hold.ts): `ceil(q × limit × (1 + tax / 100))` to the fen, as
@@ -165,14 +165,14 @@ export class RestingFills {
         limitPrice: row[column.limit_price]!,
         filledAmount: row[column.filled_amount]!,
         timeInForce: row[column.time_in_force] as TimeInForceValue,
-        expiresAt: isoOf(row[column.expires_at]!),
+        expiresAt: isoOf(row[column.expires_at]),
         status,
         statusReason: status === 'FILLED' ? null : REASON.capReached,
         resting: true,
         taxRatePercent: row[column.tax_rate_percent]!,
         holdAmount: row[column.hold_amount]!,
         holdReleased: row[column.hold_released]!,
-        createdAt: isoOf(row[column.created_at]!)!,
+        createdAt: isoOf(row[column.created_at])!,
         updatedAt: at,
       };
       const fill: FillSnapshot = {
