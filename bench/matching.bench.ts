@@ -16,7 +16,8 @@ import { topStatements } from './support/top-statements';
  * Baseline, in the same database and run: a plain `INSERT INTO fill … SELECT` of N fill rows from
  * those orders (same table, indexes, checks and foreign keys; rolled back), the least any matcher
  * writing N fills must pay. A second baseline does the same writes as the run, set-based in SQL:
- * that insert, every order's state, the market's units sold (rolled back).
+ * that insert, every order's state, the market's units sold (rolled back). Each measurement starts
+ * from a checkpoint (`checkpoint`).
  */
 const SKU = 'ASCEND-910B';
 const REGION = 'cn-beijing';
@@ -113,6 +114,7 @@ export async function run(): Promise<string> {
     `${fmt(count)} resting orders (${fmt(one.units)} units, 100 partners; 100,000 × BENCH_SCALE) filled after one share raise, by one match run ` +
       `(MATCH_RUN_LIMIT=${count}), then on a database of its own by ${limit}, one after another; their seconds are summed. ` +
       'Baseline in the same database and run: `INSERT INTO fill … SELECT` of as many fill rows from those orders (median of 3, rolled back). ' +
+      'Each baseline and each catch-up starts from a `CHECKPOINT`, so each pays the full-page writes of the pages it changes. ' +
       'Second baseline: the same writes as the run, set-based in SQL in one transaction (that insert, one `UPDATE orders` filling every order, ' +
       'one `UPDATE market` of the units sold; median of 3, rolled back). A whole job also queues the settlement of its fills (1,000 a job) and ' +
       'publishes an event for each order it filled.',
