@@ -18,7 +18,8 @@ import {
   SettledRowReader,
   settledRowsCopy,
 } from '@gpupool/reporting';
-import { imageNodeOptions, startWorkerProcess } from '../test/support/processes';
+import { imageNodeOptions } from '../test/support/image';
+import { startWorkerProcess } from '../test/support/processes';
 import { scaled, startBenchStack } from './support/bench-stack';
 import { measured } from './support/measured';
 
@@ -213,7 +214,8 @@ export async function measure(): Promise<{ markdown: string; figures: ReportFigu
     const copy = await measured(() => copyBaseline(url, scope));
     const sample = await sampleRows(url, scope, 10_000);
     const bare = await measured(() => bareXlsx(join(dir, 'bare.xlsx'), sample, rows));
-    const deployed = await xlsxByWorker(imageNodeOptions());
+    const nodeOptions = imageNodeOptions();
+    const deployed = await xlsxByWorker(nodeOptions);
     const uncapped = await xlsxByWorker('');
 
     const figures: ReportFigures = {
@@ -221,7 +223,7 @@ export async function measure(): Promise<{ markdown: string; figures: ReportFigu
       csv: { seconds: csv.seconds, baselineSeconds: copy.seconds, ratio: copy.seconds / csv.seconds, peakRssMb: csv.peakRssMb },
       xlsx: { seconds: xlsx.seconds, baselineSeconds: bare.seconds, ratio: bare.seconds / xlsx.seconds, peakRssMb: xlsx.peakRssMb },
       xlsxWorker: [
-        { nodeOptions: imageNodeOptions(), seconds: deployed.seconds, peakRssMb: deployed.peakRssMb },
+        { nodeOptions, seconds: deployed.seconds, peakRssMb: deployed.peakRssMb },
         { nodeOptions: '', seconds: uncapped.seconds, peakRssMb: uncapped.peakRssMb },
       ],
     };
@@ -245,7 +247,7 @@ export async function measure(): Promise<{ markdown: string; figures: ReportFigu
       '| worker | NODE_OPTIONS | seconds | rows/s | RSS when ready MB | peak RSS MB |',
       '| --- | --- | ---: | ---: | ---: | ---: |',
       ...[
-        { what: "as deployed (the image's NODE_OPTIONS)", options: imageNodeOptions(), r: deployed },
+        { what: "as deployed (the image's NODE_OPTIONS)", options: nodeOptions, r: deployed },
         { what: "with V8's default heap", options: '(none)', r: uncapped },
       ].map(
         ({ what, options, r }) =>

@@ -3,11 +3,12 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Ajv from 'ajv';
-import { Copy, DockerfileParser, Env, Instruction } from 'dockerfile-ast';
+import { Copy, Instruction } from 'dockerfile-ast';
 import { validate as lintDockerfile } from 'dockerfile-utils';
 import { parse, parseAllDocuments } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig } from '@gpupool/platform';
 import { createTestDatabase } from './support/database';
+import { readDockerfile } from './support/image';
 import { startStack, testRedisUrl, TestStack } from './support/stack';
 import { startWorker, TestWorker } from './support/worker';
 
@@ -19,19 +20,9 @@ const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 type Doc = Record<string, any>;
 
 // ---- the image
-const dockerfileText = read('docker/Dockerfile');
-const instructions = DockerfileParser.parse(dockerfileText).getInstructions();
+const { text: dockerfileText, instructions, buildStage, runtimeStage, env: imageEnv } = readDockerfile();
 const args = (i: Instruction) => i.getArgumentsContent() ?? '';
 const argDefaults = new Map(instructions.filter((i) => i.getKeyword() === 'ARG').map((i) => args(i).split('=') as [string, string]));
-const lastFrom = instructions.map((i) => i.getKeyword()).lastIndexOf('FROM');
-const buildStage = instructions.slice(0, lastFrom);
-const runtimeStage = instructions.slice(lastFrom);
-const imageEnv: Record<string, string> = Object.fromEntries(
-  runtimeStage
-    .filter((i): i is Env => i instanceof Env)
-    .flatMap((i) => i.getProperties())
-    .map((p) => [p.getName(), p.getValue() ?? '']),
-);
 const [runtimeUid, runtimeGid] = args(runtimeStage.find((i) => i.getKeyword() === 'USER')!).split(':');
 /** Directories the runtime stage creates, with their owner: `install -d -o UID -g GID … <dirs>`. */
 const createdDirs = runtimeStage

@@ -5,7 +5,8 @@ import { MatchingService, TradingSweep } from '@gpupool/trading';
 import { MatchTrigger } from '../libs/trading/src/match-trigger';
 import { insertRestingOrders } from './support/bulk-orders';
 import { Pool } from './support/pool';
-import { AppProcess, imageNodeOptions, startWorkerProcess } from './support/processes';
+import { imageNodeOptions } from './support/image';
+import { AppProcess, startWorkerProcess } from './support/processes';
 import { startStack, TestStack } from './support/stack';
 import { matchingQueue, matchingQuiet, OPEN_BOOK_DRIFT, tradingViolations } from './support/trading-invariants';
 

@@ -7,7 +7,6 @@ import { processCpuSeconds } from './process-cpu';
 // From test/support, or from dist/test/support when compiled (the chaos campaign, the benchmarks).
 const DIST = __dirname.split(/[\\/]/).includes('dist') ? resolve(__dirname, '../..') : resolve(__dirname, '../../dist');
 const WORKER_MAIN = 'apps/worker/src/main.js';
-const DOCKERFILE = resolve(DIST, '../docker/Dockerfile');
 const API_MAIN = 'apps/api/src/main.js';
 
 /** A process started from the build (an api, a worker, a benchmark's baseline server). */
@@ -103,13 +102,6 @@ function start(script: string, env: Record<string, string>, readiness: Readiness
     };
     void poll();
   });
-}
-
-/** The NODE_OPTIONS the image sets for every process (docker/Dockerfile): a process started with them runs as deployed. */
-export function imageNodeOptions(): string {
-  const options = /NODE_OPTIONS=(\S+)/.exec(readFileSync(DOCKERFILE, 'utf8'))?.[1];
-  if (!options) throw new Error(`${DOCKERFILE} sets no NODE_OPTIONS`);
-  return options;
 }
 
 /** A worker process (`node dist/apps/worker/src/main.js`) on `env`, once it says it is ready. */
