@@ -73,11 +73,10 @@ interface RunFill {
 /**
  * A run's phase 1, its fills and their events. A page comes as Postgres sent it, and its events
  * are built (`describe`) while Postgres writes the next page, or after the commit: never while the
- * run's locks wait on Node alone. It keeps what the run publishes after its commit, the fills' ids
- * and the events.
+ * run's locks wait on Node alone. It keeps what the run publishes after its commit: the events,
+ * each with its fill.
  */
 class RestingRecord {
-  readonly fillIds: string[] = [];
   readonly events: OrderEventMessage[] = [];
   private readonly pages: FilledPage[] = [];
 
@@ -122,10 +121,7 @@ class RestingRecord {
   /** Builds the events of the pages not yet described. */
   async describe(): Promise<void> {
     for (const page of this.pages.splice(0)) {
-      for (const event of this.resting.events(page, this.run)) {
-        this.fillIds.push(event.fill!.id);
-        this.events.push(event);
-      }
+      for (const event of this.resting.events(page, this.run)) this.events.push(event);
       await nextTurn();
     }
   }
@@ -179,7 +175,7 @@ export class MatchingService {
   async run(marketId: string): Promise<MatchRunSummary> {
     const { ended, resting, unitsSold, more, ...outcome } = await transactionWithRetry(this.dataSource, (em) => this.runIn(em, marketId));
     await resting.describe();
-    const fillIds = [...resting.fillIds, ...outcome.fills.map(({ fill }) => fill.id)];
+    const fillIds = [...resting.events.map(({ fill }) => fill!.id), ...outcome.fills.map(({ fill }) => fill.id)];
     // Once the run committed, settlement hears of its fills while its events are published.
     const settling = fillIds.length > 0 ? this.domainEvents.publish(new FillsCommitted(fillIds)) : undefined;
     const events = [
@@ -212,44 +208,43 @@ export class MatchingService {
     let fills: RunFill[] = [];
     let available = market.availableUnits;
 
-    if (!more) {
-      await sent.settledAfter(async () => {
-        // Bids not yet through a run, read now, beside phase 1: a run's writes of resting bids never change them.
-        const incoming = sent.add(this.orders.incoming(em, marketId, limit).then(seen));
-        // Phase 1: supply meets resting bids in SQL; stopped at the run's limit, it leaves phase 2 to the follow-up.
-        if (market.askPrice && available > 0) {
-          const phase1 = await resting.fill(em, sent, market.askPrice, available, limit);
-          available -= phase1.unitsSold;
-          more = phase1.more;
-          if (more) return;
-        }
-        // Phase 2: bids not yet through a run meet the ask, in arrival order.
-        const bids = await incoming;
-        more = bids.length === limit;
-        const result = matchMarket({ askPrice: market.askPrice, availableUnits: available, incoming: bids.map(toBook), blocked });
-        available -= result.unitsSold;
-        fills = this.fillsOf(bids, result.fills, shared);
-        // Every new bid is written back (seen by a run, filled, with its reason); those that end give back the rest.
-        const ends = new Map(result.outcomes.map(({ orderId, cancelRemainder, reason }) => [orderId, { cancelRemainder, reason }]));
-        const ending: Order[] = [];
-        const waiting: Order[] = [];
-        for (const order of bids) {
-          const outcome = ends.get(order.id);
-          if (outcome) order.statusReason = outcome.reason;
-          (outcome?.cancelRemainder ? ending : waiting).push(order);
-        }
-        sent.add(this.end(em, ending, 'CANCELLED', (order) => order.statusReason, now, ended, giveBack));
-        for (const batch of chunk(waiting, RUN_BATCH)) sent.add(this.orders.writeStates(em, batch, now));
-        for (const batch of chunk(fills, RUN_BATCH))
-          sent.add(
-            this.fills.insertMany(
-              em,
-              shared,
-              batch.map(({ fill }) => fill),
-            ),
-          );
-      });
-    }
+    await sent.settledAfter(async () => {
+      if (more) return;
+      // Bids not yet through a run, read now, beside phase 1: a run's writes of resting bids never change them.
+      const incoming = sent.add(this.orders.incoming(em, marketId, limit).then(seen));
+      // Phase 1: supply meets resting bids in SQL; stopped at the run's limit, it leaves phase 2 to the follow-up.
+      if (market.askPrice && available > 0) {
+        const phase1 = await resting.fill(em, sent, market.askPrice, available, limit);
+        available -= phase1.unitsSold;
+        more = phase1.more;
+        if (more) return;
+      }
+      // Phase 2: bids not yet through a run meet the ask, in arrival order.
+      const bids = await incoming;
+      more = bids.length === limit;
+      const result = matchMarket({ askPrice: market.askPrice, availableUnits: available, incoming: bids.map(toBook), blocked });
+      available -= result.unitsSold;
+      fills = this.fillsOf(bids, result.fills, shared);
+      // Every new bid is written back (seen by a run, filled, with its reason); those that end give back the rest.
+      const ends = new Map(result.outcomes.map(({ orderId, cancelRemainder, reason }) => [orderId, { cancelRemainder, reason }]));
+      const ending: Order[] = [];
+      const waiting: Order[] = [];
+      for (const order of bids) {
+        const outcome = ends.get(order.id);
+        if (outcome) order.statusReason = outcome.reason;
+        (outcome?.cancelRemainder ? ending : waiting).push(order);
+      }
+      sent.add(this.end(em, ending, 'CANCELLED', (order) => order.statusReason, now, ended, giveBack));
+      for (const batch of chunk(waiting, RUN_BATCH)) sent.add(this.orders.writeStates(em, batch, now));
+      for (const batch of chunk(fills, RUN_BATCH))
+        sent.add(
+          this.fills.insertMany(
+            em,
+            shared,
+            batch.map(({ fill }) => fill),
+          ),
+        );
+    });
 
     const unitsSold = market.availableUnits - available;
     if (unitsSold > 0) await this.inventory.commitUnits(em, market, unitsSold);
