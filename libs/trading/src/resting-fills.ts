@@ -94,6 +94,10 @@ type FilledRow = Pick<
   | 'created_at'
 > & { fill_id: string; fill_quantity: number; fill_amount: string; fill_hold_amount: string };
 
+/** Where each column of a `FilledRow` stands in the rows as Postgres sent them. */
+const columnsOf = (raw: RawRows) =>
+  Object.fromEntries(raw.fields.map((field, index) => [field.name, index])) as Record<keyof FilledRow, number>;
+
 const timestamptz = types.getTypeParser(types.builtins.TIMESTAMPTZ) as (text: string) => Date;
 /** A timestamptz as Postgres sent it, as an event carries it (ISO 8601, UTC). */
 const isoOf = (text: string | null): string | null => (text === null ? null : timestamptz(text).toISOString());
@@ -129,13 +133,12 @@ export class RestingFills {
     const raw = after
       ? await runPreparedRaw(em, FILL_AFTER, [...values, after.limitPrice, after.seq])
       : await runPreparedRaw(em, FILL_FIRST, values);
-    const column = (name: keyof FilledRow) => raw.fields.findIndex((field) => field.name === name);
-    const [units, price, seq] = [column('fill_quantity'), column('limit_price'), column('seq')];
+    const column = columnsOf(raw);
     const last = raw.rows.at(-1);
     return {
       raw,
-      units: raw.rows.reduce((sum, row) => sum + Number(row[units]), 0),
-      last: last ? { limitPrice: last[price]!, seq: last[seq]! } : null,
+      units: raw.rows.reduce((sum, row) => sum + Number(row[column.fill_quantity]), 0),
+      last: last ? { limitPrice: last[column.limit_price]!, seq: last[column.seq]! } : null,
     };
   }
 
@@ -146,7 +149,7 @@ export class RestingFills {
    * work in Node.
    */
   events(page: FilledPage, run: RunOfFills): OrderEventMessage[] {
-    const column = Object.fromEntries(page.raw.fields.map((field, index) => [field.name, index])) as Record<keyof FilledRow, number>;
+    const column = columnsOf(page.raw);
     // The statement wrote the run's time as the orders' `updated_at` and the fills' `executed_at`.
     const at = run.executedAt.toISOString();
     return page.raw.rows.map((row): OrderEventMessage => {
