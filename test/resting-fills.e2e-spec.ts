@@ -195,6 +195,37 @@ describe('a match run, phase 1: resting bids filled in SQL', () => {
     expect(await tradingViolations(stack.dataSource)).toEqual({});
   });
 
+  it('carries amounts of CNY 10^13 and more exactly in the events of resting fills (promise 3)', async () => {
+    const region = 'cn-guangzhou';
+    const whale = await pool.partner('Phase One Whale', 'SG', '1000000000000000.00');
+    // 20,000,000 received, 5 %: a million units; offered first above the bid, so it rests.
+    await pool.receive(SKU, region, 10_000_000);
+    await pool.receive(SKU, region, 10_000_000);
+    await pool.ask(SKU, region, '100000000.00');
+    const market = await pool.marketId(SKU, region);
+    const placed = await pool.place(whale.key, {
+      clientOrderId: 'whale-1',
+      skuCode: SKU,
+      regionCode: region,
+      quantity: 1_000_000,
+      limitPrice: '99999999.99',
+      timeInForce: 'GTC',
+    });
+    expect(placed.errors).toBeUndefined();
+    const matching = stack.get(MatchingService);
+    expect(await matching.run(market)).toMatchObject({ fills: 0 });
+    await pool.ask(SKU, region, '99999999.99');
+
+    const published = jest.spyOn(stack.get(OrderEvents), 'publish');
+    await matching.run(market);
+    const events = published.mock.calls.flatMap(([batch]) => batch);
+    published.mockRestore();
+    expect(events).toHaveLength(1);
+    expect(events[0]!.fill).toMatchObject({ quantity: 1_000_000, price: '99999999.99', amount: '99999999990000.00' });
+    expect(events[0]!.order).toMatchObject({ status: 'FILLED', filledAmount: '99999999990000.00' });
+    await eventsAgainstTables(events);
+  });
+
   it('runs a run again whole when its second page fails, sent while the first was parsed: every bid filled once, nothing unhandled', async () => {
     const region = 'cn-beijing';
     await pool.receive(SKU, region, 660_000); // 5 %: 33,000 units
