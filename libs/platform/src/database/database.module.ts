@@ -13,14 +13,24 @@ export const API_STATEMENT_TIMEOUT = Symbol('API_STATEMENT_TIMEOUT');
 @Module({ providers: [{ provide: API_STATEMENT_TIMEOUT, useValue: true }], exports: [API_STATEMENT_TIMEOUT] })
 export class ApiStatementTimeoutModule {}
 
+/** The module of each list of migrations, made once (`DatabaseModule.forRoot`). */
+const modules = new WeakMap<readonly Migration[], DynamicModule>();
+
 /**
  * The Postgres data source, migrated at boot with `migrations` (every domain's, listed by the
  * process); entities come from each domain's `TypeOrmModule.forFeature`.
  */
 @Module({})
 export class DatabaseModule {
+  /**
+   * One module per list of migrations: a process that loads both the api's and the worker's
+   * modules (the tests, the benchmarks) declares the default data source once, not twice, which
+   * TypeORM's registry would report as two data sources overriding each other.
+   */
   static forRoot(migrations: readonly Migration[]): DynamicModule {
-    return {
+    const made = modules.get(migrations);
+    if (made) return made;
+    const module: DynamicModule = {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
@@ -42,5 +52,7 @@ export class DatabaseModule {
         }),
       ],
     };
+    modules.set(migrations, module);
+    return module;
   }
 }
