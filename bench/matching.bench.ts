@@ -30,8 +30,8 @@ interface CatchUp {
   whole: number;
   baseline: number;
   sameWrites: number;
-  memory: Measured<unknown>;
-  statements: string[];
+  /** The memory of the process over the runs, and the statements Postgres spent their time on. */
+  memory: Measured<{ statements: string[] }>;
 }
 
 /** Fills a book of `count` resting bids with match runs of `limit` bids at most (the default limit when absent). */
@@ -47,8 +47,6 @@ async function catchUp(count: number, limit?: number): Promise<CatchUp> {
     const { units } = await insertRestingOrders(stack.dataSource, {
       prefix: 'bench-',
       marketId,
-      skuCode: SKU,
-      regionCode: REGION,
       partnerIds,
       count,
       minLimit: 100_000,
@@ -93,7 +91,7 @@ async function catchUp(count: number, limit?: number): Promise<CatchUp> {
     if (fills !== count || check.fills !== count || check.sold !== units || check.unfilled !== 0) {
       throw new Error(`the runs did not fill every order: ${JSON.stringify({ fills, check, count, units })}`);
     }
-    return { runs, units, toCommit, whole, baseline, sameWrites, memory, statements: memory.result.statements };
+    return { runs, units, toCommit, whole, baseline, sameWrites, memory };
   } finally {
     await stack.close();
   }
@@ -132,7 +130,7 @@ export async function run(): Promise<string> {
     `Memory of this process over the runs (a run holds its events until they are published): one run, ${memoryOf(one.memory)}; ` +
       `${limit}, ${memoryOf(inRuns.memory)}.`,
     '',
-    ...one.statements,
+    ...one.memory.result.statements,
     '',
   ].join('\n');
 }

@@ -123,8 +123,6 @@ async function fillsOf(stack: BenchStack, partnerIds: string[], region: string, 
   await insertRestingOrders(stack.dataSource, {
     prefix: `bench-${region}-`,
     marketId,
-    skuCode: 'ASCEND-910B',
-    regionCode: region,
     partnerIds,
     count,
     minLimit: 139_000,

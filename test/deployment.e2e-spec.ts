@@ -8,7 +8,7 @@ import { validate as lintDockerfile } from 'dockerfile-utils';
 import { parse, parseAllDocuments } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig } from '@gpupool/platform';
 import { createTestDatabase } from './support/database';
-import { readDockerfile } from './support/image';
+import { mebibytes, readDockerfile } from './support/image';
 import { startStack, testRedisUrl, TestStack } from './support/stack';
 import { startWorker, TestWorker } from './support/worker';
 
@@ -138,8 +138,7 @@ describe('docker/Dockerfile', () => {
     expect(oldSpaceMb).toBeLessThanOrEqual(256);
     for (const { name, spec } of podSpecs) {
       for (const container of spec.containers) {
-        const limitMi = Number(/^(\d+)Mi$/.exec(container.resources.limits.memory)?.[1]);
-        expect([name, limitMi > oldSpaceMb]).toEqual([name, true]);
+        expect([name, mebibytes(container.resources.limits.memory) > oldSpaceMb]).toEqual([name, true]);
       }
     }
   });

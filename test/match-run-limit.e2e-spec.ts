@@ -5,7 +5,7 @@ import { MatchingService, TradingSweep } from '@gpupool/trading';
 import { MatchTrigger } from '../libs/trading/src/match-trigger';
 import { insertRestingOrders } from './support/bulk-orders';
 import { Pool } from './support/pool';
-import { imageNodeOptions } from './support/image';
+import { imageNodeOptions, mebibytes } from './support/image';
 import { AppProcess, startWorkerProcess } from './support/processes';
 import { startStack, TestStack } from './support/stack';
 import { matchingQueue, matchingQuiet, OPEN_BOOK_DRIFT, tradingViolations } from './support/trading-invariants';
@@ -92,8 +92,6 @@ describe('a match run stops at its limit and asks for a follow-up', () => {
       await insertRestingOrders(stack.dataSource, {
         prefix: 'deep-',
         marketId,
-        skuCode: SKU,
-        regionCode: 'cn-beijing',
         partnerIds: [partner.id],
         count: 60,
         minLimit: 101_000,
@@ -155,8 +153,6 @@ describe('a match run stops at its limit and asks for a follow-up', () => {
         insertRestingOrders(stack.dataSource, {
           prefix,
           marketId: market,
-          skuCode: SKU,
-          regionCode: region,
           partnerIds: [partnerId],
           count,
           minLimit: 100_000,
@@ -214,8 +210,6 @@ describe('a match run stops at its limit and asks for a follow-up', () => {
       await insertRestingOrders(stack.dataSource, {
         prefix: 'lost-',
         marketId: market,
-        skuCode: sku,
-        regionCode: region,
         partnerIds: [partner.id],
         count: 60,
         minLimit: 100_000,
@@ -261,8 +255,6 @@ describe('a match run stops at its limit and asks for a follow-up', () => {
         await insertRestingOrders(stack.dataSource, {
           prefix: 'catch-up-',
           marketId: setup.marketId,
-          skuCode: SKU,
-          regionCode: region,
           partnerIds: [setup.partner.id],
           count: 4 * LIMIT,
           minLimit: 100_000,
@@ -300,7 +292,7 @@ describe('a match run stops at its limit and asks for a follow-up', () => {
       const nodeOptions = imageNodeOptions();
       expect(nodeOptions).toMatch(/--max-old-space-size=\d+/);
       const pod = parse(readFileSync(resolve(__dirname, '../deploy/k8s/worker.yaml'), 'utf8'));
-      const memoryLimitMb = Number(/^(\d+)Mi$/.exec(pod.spec.template.spec.containers[0].resources.limits.memory)![1]);
+      const memoryLimitMb = mebibytes(pod.spec.template.spec.containers[0].resources.limits.memory);
       stack = await startStack();
       const pool = new Pool(stack);
       const region = 'cn-beijing';
@@ -312,8 +304,6 @@ describe('a match run stops at its limit and asks for a follow-up', () => {
       const { units } = await insertRestingOrders(stack.dataSource, {
         prefix: 'deployed-',
         marketId,
-        skuCode: SKU,
-        regionCode: region,
         partnerIds: [partner.id],
         count: 100_000,
         minLimit: 100_000,

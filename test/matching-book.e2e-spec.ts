@@ -46,8 +46,6 @@ describe('a match run over a deep book', () => {
     await insertRestingOrders(stack.dataSource, {
       prefix: 'deep-',
       marketId,
-      skuCode: SKU,
-      regionCode: REGION,
       partnerIds: partners,
       count: 600,
       minLimit: 100_000,

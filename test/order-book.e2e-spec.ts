@@ -45,8 +45,6 @@ describe('the open book', () => {
     insertRestingOrders(stack.dataSource, {
       prefix,
       marketId: market,
-      skuCode: SKU,
-      regionCode,
       partnerIds: [partnerId],
       count,
       minLimit,

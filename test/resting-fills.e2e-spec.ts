@@ -235,8 +235,6 @@ describe('a match run, phase 1: resting bids filled in SQL', () => {
     await insertRestingOrders(stack.dataSource, {
       prefix: 'faulty-',
       marketId: market,
-      skuCode: SKU,
-      regionCode: region,
       partnerIds: partners.map((p) => p.id),
       count: 12_000,
       minLimit: 100_000,

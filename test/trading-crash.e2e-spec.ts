@@ -41,8 +41,6 @@ describe('nothing lost: a worker killed in the middle of a match run, and a flus
     const { units } = await insertRestingOrders(stack.dataSource, {
       prefix: 'crash-',
       marketId,
-      skuCode: SKU,
-      regionCode: REGION,
       partnerIds,
       count: 20_000,
       minLimit: 100_000,

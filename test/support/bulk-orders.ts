@@ -4,8 +4,6 @@ export interface BulkBook {
   /** Prefix of the orders' clientOrderIds, unique per call. */
   prefix: string;
   marketId: string;
-  skuCode: string;
-  regionCode: string;
   partnerIds: string[];
   /** How many resting GTC orders to write. */
   count: number;
@@ -23,13 +21,15 @@ export async function insertRestingOrders(dataSource: DataSource, book: BulkBook
     await em.query(
       `INSERT INTO orders (partner_id, client_order_id, market_id, sku_code, region_code, quantity, limit_price, time_in_force,
                            status, status_reason, resting, tax_rate_percent, hold_amount)
-       SELECT p.id, $7 || g, $1, $2, $3, q.quantity, q.limit_price, 'GTC',
+       SELECT p.id, $5 || g, m.id, s.code, r.code, q.quantity, q.limit_price, 'GTC',
               'OPEN', 'no units available: the sellable share of this market is sold out', true, p.tax_rate_percent,
               ceil(q.quantity * q.limit_price * (1 + p.tax_rate_percent / 100) * 100) / 100
-         FROM generate_series(1, $4::int) AS g
-         CROSS JOIN LATERAL (SELECT 1 + (g * 7) % 5 AS quantity, ($5::numeric + ((g * 7919) % 1000) * 10)::numeric(12, 2) AS limit_price) q
-         JOIN partner p ON p.id = ($6::uuid[])[1 + g % cardinality($6::uuid[])]`,
-      [book.marketId, book.skuCode, book.regionCode, book.count, book.minLimit, book.partnerIds, book.prefix],
+         FROM market m JOIN sku s ON s.id = m.sku_id JOIN region r ON r.id = m.region_id
+         CROSS JOIN generate_series(1, $2::int) AS g
+         CROSS JOIN LATERAL (SELECT 1 + (g * 7) % 5 AS quantity, ($3::numeric + ((g * 7919) % 1000) * 10)::numeric(12, 2) AS limit_price) q
+         JOIN partner p ON p.id = ($4::uuid[])[1 + g % cardinality($4::uuid[])]
+        WHERE m.id = $1`,
+      [book.marketId, book.count, book.minLimit, book.partnerIds, book.prefix],
     );
     await em.query(
       `UPDATE partner p SET credit_held = p.credit_held + o.held

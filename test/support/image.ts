@@ -36,3 +36,12 @@ export function imageNodeOptions(): string {
   if (!options) throw new Error(`${DOCKERFILE} sets no NODE_OPTIONS`);
   return options;
 }
+
+const MIB = { Mi: 1, Gi: 1024 } as const;
+
+/** A memory quantity of a Kubernetes manifest (`512Mi`, `1Gi`) in MiB, the unit of `--max-old-space-size`. */
+export function mebibytes(quantity: string): number {
+  const match = /^(\d+)(Mi|Gi)$/.exec(quantity);
+  if (!match) throw new Error(`not a memory quantity in Mi or Gi: ${quantity}`);
+  return Number(match[1]) * MIB[match[2] as keyof typeof MIB];
+}
