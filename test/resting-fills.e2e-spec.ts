@@ -109,11 +109,11 @@ describe('a match run, phase 1: resting bids filled in SQL', () => {
           Decimal.isDecimal(value) ? value.toFixed(2) : value instanceof Date ? value.toISOString() : value,
         ]),
       );
-    const orders = await stack.dataSource.getRepository(Order).findBy({ id: In(events.map((e) => e.orderId)) });
+    const orders = await stack.dataSource.getRepository(Order).findBy({ id: In(events.map((e) => e.order.id)) });
     const fills = await stack.dataSource.getRepository(Fill).findBy({ id: In(events.map((e) => e.fill!.id)) });
     const byId = new Map<string, object>([...orders, ...fills].map((row) => [row.id, plain(row)]));
     for (const event of events) {
-      expect(plain(orderOfEvent(event))).toEqual(byId.get(event.orderId));
+      expect(plain(orderOfEvent(event))).toEqual(byId.get(event.order.id));
       expect(plain(fillOfEvent(event)!)).toEqual(byId.get(event.fill!.id));
       expect(event.type).toBe(event.order.status);
     }
@@ -182,7 +182,7 @@ describe('a match run, phase 1: resting bids filled in SQL', () => {
       published.mockRestore();
       const want = expected(bids, available);
       expect(await fillsOfRun(marketId, before)).toEqual(want);
-      expect(events.map((event) => event.orderId).sort()).toEqual([...want.keys()].sort());
+      expect(events.map((event) => event.order.id).sort()).toEqual([...want.keys()].sort());
       await eventsAgainstTables(events);
       expect(summary.unitsSold).toBe([...want.values()].reduce((sum, o) => sum + o.quantity, 0));
       soldOutMidBid += [...want.values()].filter((o) => o.status === 'PARTIALLY_FILLED').length;

@@ -39,9 +39,7 @@ function memoryBus() {
 
 const event = (i: number): OrderEventMessage => ({
   type: 'FILLED',
-  orderId: `o${i}`,
-  partnerId: 'p',
-  order: { id: `o${i}` } as OrderSnapshot,
+  order: { id: `o${i}`, partnerId: 'p' } as OrderSnapshot,
 });
 
 describe('OrderEvents', () => {
@@ -128,10 +126,13 @@ describe('OrderEvents', () => {
     const message = orderEventOf('FILLED', order, fill);
     expect(message).toEqual(JSON.parse(JSON.stringify(message)));
     expect(message.order).toStrictEqual(JSON.parse(JSON.stringify(Object.assign({}, order, { partner: undefined, market: undefined }))));
+    // The fill carries only what it adds to its order; its order's ids come back from the order.
+    const ofTheOrder = { orderId: undefined, partnerId: undefined, marketId: undefined, skuCode: undefined, regionCode: undefined };
     expect(message.fill).toStrictEqual(
-      JSON.parse(JSON.stringify(Object.assign({}, fill, { order: undefined, partner: undefined, market: undefined }))),
+      JSON.parse(JSON.stringify(Object.assign({}, fill, { order: undefined, partner: undefined, market: undefined }, ofTheOrder))),
     );
     expect(message.fill).toMatchObject({ price: '0.01', executedAt: '1970-01-01T00:00:00.000Z' });
+    expect({ ...fillOfEvent(message) }).toStrictEqual({ ...fill });
   });
 
   it('publishes nothing for no events', async () => {
@@ -147,7 +148,7 @@ describe('OrderEvents', () => {
     deliver([]);
     deliver([event(3)]);
     const ids = [];
-    for (let i = 0; i < 3; i++) ids.push((await stream.next()).value!.orderId);
+    for (let i = 0; i < 3; i++) ids.push((await stream.next()).value!.order.id);
     expect(ids).toEqual(['o1', 'o2', 'o3']);
   });
 

@@ -95,7 +95,7 @@ export class OrderResolver {
   @Subscription(() => OrderEventModel, {
     description: "a partner gets its own orders' events; ADMIN and OPERATOR get all",
     filter: (message: OrderEventMessage, _args: unknown, context: RequestContext) =>
-      SUBSCRIBERS.has(context.principal.role) || message.partnerId === context.principal.partnerId,
+      SUBSCRIBERS.has(context.principal.role) || message.order.partnerId === context.principal.partnerId,
     resolve: (message: OrderEventMessage) => message,
   })
   @Roles(...ALL)

@@ -180,18 +180,13 @@ export class RestingFills {
       };
       const fill: FillSnapshot = {
         id: row[column.fill_id]!,
-        orderId: order.id,
-        partnerId: order.partnerId,
-        marketId: run.marketId,
-        skuCode: run.skuCode,
-        regionCode: run.regionCode,
         quantity: Number(row[column.fill_quantity]),
         price: order.limitPrice,
         amount: row[column.fill_amount]!,
         holdAmount: row[column.fill_hold_amount]!,
         executedAt: at,
       };
-      return { type: status, orderId: order.id, partnerId: order.partnerId, order, fill };
+      return { type: status, order, fill };
     });
   }
 }
