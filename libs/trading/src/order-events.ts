@@ -19,9 +19,10 @@ type Snapshot<T> = {
   [K in keyof T]: T[K] extends Decimal ? string : T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K];
 };
 export type OrderSnapshot = Snapshot<Omit<Order, 'remainingQuantity' | 'partner' | 'market'>>;
+/** The ids a fill shares with its order. */
+type OfTheOrder = 'orderId' | 'partnerId' | 'marketId' | 'skuCode' | 'regionCode';
 /** What a fill of an event adds to its order: its order, partner and market are the event's order's. */
 export type FillSnapshot = Snapshot<Omit<Fill, 'order' | 'partner' | 'market' | OfTheOrder>>;
-type OfTheOrder = 'orderId' | 'partnerId' | 'marketId' | 'skuCode' | 'regionCode';
 
 /**
  * What travels on the bus: the order (and the fill) as the change left them, so a subscriber
