@@ -3,7 +3,10 @@ import { MatchingService } from '@gpupool/trading';
 import { dataSourceOptions } from '@gpupool/platform';
 import { DataSource, EntityManager } from 'typeorm';
 import { MIGRATIONS } from '../apps/migrations';
+import { OrderBook1796400000000 } from '../libs/trading/src/migrations/1796400000000-OrderBook';
+import { BookHoldsBids1796500000000 } from '../libs/trading/src/migrations/1796500000000-BookHoldsBids';
 import { insertRestingOrders } from './support/bulk-orders';
+import { undoMigrationsThrough } from './support/database';
 import { Pool } from './support/pool';
 import { startStack, TestStack } from './support/stack';
 import { OPEN_BOOK_DRIFT, tradingViolations } from './support/trading-invariants';
@@ -265,9 +268,9 @@ describe('the open book', () => {
       const bookColumns = () =>
         migrations.query(`SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'order_book'`);
       expect(await bookColumns()).toEqual([{ n: 11 }]);
-      await migrations.undoLastMigration({ transaction: 'each' });
+      await undoMigrationsThrough(migrations, BookHoldsBids1796500000000.name);
       expect(await bookColumns()).toEqual([{ n: 7 }]);
-      await migrations.undoLastMigration({ transaction: 'each' });
+      await undoMigrationsThrough(migrations, OrderBook1796400000000.name);
       expect(await migrations.query(`SELECT to_regclass('order_book') AS book`)).toEqual([{ book: null }]);
       expect(await migrations.query(partialIndexes)).toHaveLength(3);
 

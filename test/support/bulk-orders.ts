@@ -23,7 +23,7 @@ export async function insertRestingOrders(dataSource: DataSource, book: BulkBook
                            status, status_reason, resting, tax_rate_percent, hold_amount)
        SELECT p.id, $5 || g, m.id, s.code, r.code, q.quantity, q.limit_price, 'GTC',
               'OPEN', 'no units available: the sellable share of this market is sold out', true, p.tax_rate_percent,
-              ceil(q.quantity * q.limit_price * (1 + p.tax_rate_percent / 100) * 100) / 100
+              order_hold(q.quantity, q.limit_price, p.tax_rate_percent)
          FROM market m JOIN sku s ON s.id = m.sku_id JOIN region r ON r.id = m.region_id
          CROSS JOIN generate_series(1, $2::int) AS g
          CROSS JOIN LATERAL (SELECT 1 + (g * 7) % 5 AS quantity, ($3::numeric + ((g * 7919) % 1000) * 10)::numeric(12, 2) AS limit_price) q

@@ -71,3 +71,9 @@ export async function createDatabase(server: string, name: string, template?: st
 export function createTestDatabase(): Promise<TestDatabase> {
   return createDatabase(serverUrl(), `gpupool_test_${randomBytes(6).toString('hex')}`, TEMPLATE_DATABASE);
 }
+
+/** Undoes the migrations of `dataSource`, newest first, up to and including the one named `name` (its class's name). */
+export async function undoMigrationsThrough(dataSource: DataSource, name: string): Promise<void> {
+  const applied = async () => (await dataSource.query(`SELECT 1 FROM schema_migration WHERE name = $1`, [name])).length > 0;
+  while (await applied()) await dataSource.undoLastMigration({ transaction: 'each' });
+}

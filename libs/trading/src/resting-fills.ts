@@ -9,8 +9,8 @@ import { OrderRow } from './order-row';
 import { TimeInForceValue } from './order.entity';
 import { statusAfterFill } from './order-status';
 
-/** SQL: the hold of `quantity` units of the page's bid `t` (`holdFor`). */
-const holdOf = (quantity: string) => `ceil((${quantity}) * t.limit_price * (1 + t.tax / 100) * 100) / 100`;
+/** SQL: the hold of `quantity` units of the page's bid `t` (`order_hold`, as `place_order` holds it; `holdFor` in Node). */
+const holdOf = (quantity: string) => `order_hold(${quantity}, t.limit_price, t.tax)`;
 
 /**
  * Phase 1 of a match run in one statement per page: supply meets resting bids in price-time
@@ -22,9 +22,9 @@ const holdOf = (quantity: string) => `ceil((${quantity}) * t.limit_price * (1 + 
  * and their fills, for the run's events (`FilledRow`).
  *
  * - A fill's hold part is the hold of everything filled so far minus that of what was filled before
- *   (`fillHoldPart`, credit-hold.ts): `ceil(q × limit × (1 + tax / 100))` to the fen, as
- *   `place_order` holds it. The hold of a whole order is its `hold_amount`, so the usual fill, a
- *   whole order at once, computes nothing.
+ *   (`fillHoldPart`, credit-hold.ts), each by `order_hold`, the function `place_order` holds an
+ *   order's with. The hold of a whole order is its `hold_amount`, so the usual fill, a whole order
+ *   at once, computes nothing.
  * - Its status follows `statusAfterFill` (order-status.ts), which the table's check
  *   `orders_filled_status` pins; a partly filled order rests with the reason of a sold-out cap.
  * - Bids after the one that took the last unit are not written: they keep resting as they were.
