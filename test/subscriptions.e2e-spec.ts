@@ -131,6 +131,27 @@ describe('orderEvents over graphql-ws, across two api processes', () => {
     );
     expect(betaSub.events).toEqual([]);
     expect(betaWarm).toBeDefined();
+
+    // A resting bid filled by a later run (phase 1, whose events are built from Postgres's text)
+    // reaches its owner, and no other partner.
+    for (const listener of [alphaSub, betaSub]) listener.events.length = 0;
+    const restingId = await place(beta, '30000.00'); // below the ask: a run sees it, and it rests
+    await eventually(
+      async () => (await stack.dataSource.query(`SELECT resting FROM orders WHERE id = $1`, [restingId]))[0].resting,
+      (resting) => resting === true,
+    );
+    await pool.ask(SKU, REGION, '30000.00');
+    await eventually(
+      async () => eventsOf(betaSub, restingId),
+      (types) => types.includes('FILLED'),
+    );
+    await new Promise((r) => setTimeout(r, 500)); // time for anything that should not arrive
+    expect(eventsOf(betaSub, restingId)).toEqual(['PLACED', 'FILLED']);
+    expect(betaSub.events.find((e) => e.type === 'FILLED')).toMatchObject({
+      order: { id: restingId, partner: { id: beta.id }, status: 'FILLED', filledQuantity: 2 },
+      fill: { quantity: 2, price: '30000.00' },
+    });
+    expect(alphaSub.events).toEqual([]);
   });
 
   it('refuses a connection without a key or with an unknown key (close 4403)', async () => {
