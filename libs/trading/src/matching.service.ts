@@ -12,7 +12,7 @@ import { FillRepository, RunOfFills } from './fill.repository';
 import { FillsCommitted } from './fills-committed.event';
 import { MatchTrigger } from './match-trigger';
 import { BookOrder, MatchFill, matchMarket } from './matching';
-import { OrderEventMessage, orderEventOf, OrderEvents } from './order-events';
+import { FillEventMessage, orderEventOf, OrderEvents } from './order-events';
 import { GiveBack, OrderEnding } from './order-ending';
 import { Order } from './order.entity';
 import { OrderRepository, RUN_BATCH } from './order.repository';
@@ -77,7 +77,7 @@ interface RunFill {
  * each with its fill.
  */
 class RestingRecord {
-  readonly events: OrderEventMessage[] = [];
+  readonly events: FillEventMessage[] = [];
   private readonly pages: FilledPage[] = [];
 
   constructor(
@@ -175,7 +175,7 @@ export class MatchingService {
   async run(marketId: string): Promise<MatchRunSummary> {
     const { ended, resting, unitsSold, more, ...outcome } = await transactionWithRetry(this.dataSource, (em) => this.runIn(em, marketId));
     await resting.describe();
-    const fillIds = [...resting.events.map(({ fill }) => fill!.id), ...outcome.fills.map(({ fill }) => fill.id)];
+    const fillIds = [...resting.events.map(({ fill }) => fill.id), ...outcome.fills.map(({ fill }) => fill.id)];
     // Once the run committed, settlement hears of its fills while its events are published.
     const settling = fillIds.length > 0 ? this.domainEvents.publish(new FillsCommitted(fillIds)) : undefined;
     const events = [

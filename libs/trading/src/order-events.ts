@@ -89,6 +89,9 @@ export function orderEventOf(type: OrderEventType, order: Order, fill?: Fill): O
   return message;
 }
 
+/** The event of a fill: it always carries its fill. */
+export type FillEventMessage = OrderEventMessage & { fill: FillSnapshot };
+
 /** The order of an event as the entity, from its snapshot. */
 export function orderOfEvent({ order }: OrderEventMessage): Order {
   return Object.assign(new Order(), {

@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { Decimal, PreparedStatement, RawRows, runPreparedRaw } from '@gpupool/platform';
 import { RunOfFills } from './fill.repository';
 import { REASON } from './matching';
-import { FillSnapshot, OrderEventMessage, OrderSnapshot } from './order-events';
+import { FillEventMessage, FillSnapshot, OrderSnapshot } from './order-events';
 import { OrderRow } from './order-row';
 import { TimeInForceValue } from './order.entity';
 import { statusAfterFill } from './order-status';
@@ -148,11 +148,11 @@ export class RestingFills {
    * carry its orders and fills as text anyway, and a page of 10,000 is a run's largest piece of
    * work in Node.
    */
-  events(page: FilledPage, run: RunOfFills): OrderEventMessage[] {
+  events(page: FilledPage, run: RunOfFills): FillEventMessage[] {
     const column = columnsOf(page.raw);
     // The statement wrote the run's time as the orders' `updated_at` and the fills' `executed_at`.
     const at = run.executedAt.toISOString();
-    return page.raw.rows.map((row): OrderEventMessage => {
+    return page.raw.rows.map((row): FillEventMessage => {
       const [quantity, filledQuantity] = [Number(row[column.quantity]), Number(row[column.filled_quantity])];
       const status = statusAfterFill(filledQuantity, quantity);
       const order: OrderSnapshot = {
