@@ -1,10 +1,12 @@
 import { InventoryService } from '@gpupool/inventory';
 import { MatchingService } from '@gpupool/trading';
-import { dataSourceOptions } from '@gpupool/platform';
+import { dataSourceOptions, Decimal } from '@gpupool/platform';
+import { PoolClient } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { MIGRATIONS } from '../apps/migrations';
 import { OrderBook1796400000000 } from '../libs/trading/src/migrations/1796400000000-OrderBook';
 import { BookHoldsBids1796500000000 } from '../libs/trading/src/migrations/1796500000000-BookHoldsBids';
+import { RestingFills } from '../libs/trading/src/resting-fills';
 import { insertRestingOrders } from './support/bulk-orders';
 import { undoMigrationsThrough } from './support/database';
 import { Pool } from './support/pool';
@@ -251,6 +253,50 @@ describe('the open book', () => {
       expect((await uncounted(em, 'order_book')).scans - before.scans).toBe(0);
       expect(await em.query('SELECT 1 FROM order_book WHERE order_id = ANY($1::uuid[])', [ids])).toEqual([]);
       expect(await bookDrift(em)).toEqual([]);
+    });
+  });
+
+  it('plans each page without nested loops, whatever the statistics say: its orders found by one scan of their keys', async () => {
+    // Two pages of bids. With the book's statistics behind it (a bulk load before autovacuum's
+    // ANALYZE), the planner took a page of 10,000 for one bid, and found each fill's order by an
+    // index scan that also tested the page's whole array of keys: 10,000 × 10,000. The page is
+    // planned without nested loops (resting-fills.ts), however the planner counts.
+    const sku = 'A100';
+    await pool.receive(sku, REGION, 1_000);
+    await pool.ask(sku, REGION, '100000.00');
+    const market = await pool.marketId(sku, REGION);
+    await restingBids('two-pages-', market, REGION, 12_010, 100_000);
+
+    await rolledBack(stack.dataSource, async (em) => {
+      // Every top-level plan of this transaction reaches the client as a notice (auto_explain),
+      // with the planner settings it was made under.
+      const client = (await em.queryRunner!.connect()) as PoolClient;
+      const plans: string[] = [];
+      const onNotice = (notice: { message?: string }) => plans.push(notice.message ?? '');
+      client.on('notice', onNotice);
+      try {
+        await em.query(`LOAD 'auto_explain'`);
+        await em.query(
+          'SET LOCAL auto_explain.log_min_duration = 0; SET LOCAL auto_explain.log_level = notice; SET LOCAL auto_explain.log_settings = on',
+        );
+        const resting = stack.get(RestingFills);
+        const run = { marketId: market, skuCode: sku, regionCode: REGION, executedAt: new Date() };
+        const ask = new Decimal('100000.00');
+        const first = await resting.fillPage(em, run, ask, 1_000_000, 10_000, null);
+        const second = await resting.fillPage(em, run, ask, 1_000_000 - first.units, 10_000, first.last);
+        expect([first.raw.rows.length, second.raw.rows.length]).toEqual([10_000, 2_010]);
+      } finally {
+        client.removeListener('notice', onNotice);
+      }
+      const pages = plans.filter((plan) => plan.includes('Insert on fill'));
+      expect(pages).toHaveLength(2);
+      for (const plan of pages) {
+        expect(plan).toContain(`Settings: enable_nestloop = 'off'`);
+        expect(plan).not.toContain('Nested Loop');
+        expect(plan).toMatch(/Bitmap Index Scan on "?PK_[^\n]*\n\s*Index Cond: \(id = ANY/);
+      }
+      // The run's other statements are planned as configured.
+      expect(await em.query(`SELECT current_setting('enable_nestloop') AS setting`)).toEqual([{ setting: 'on' }]);
     });
   });
 

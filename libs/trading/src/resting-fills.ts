@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { types } from 'pg';
 import { EntityManager } from 'typeorm';
-import { Decimal, PreparedStatement, RawRows, runPreparedRaw } from '@gpupool/platform';
+import { Decimal, PreparedStatement, RawRows, runPrepared, runPreparedRaw } from '@gpupool/platform';
 import { RunOfFills } from './fill.repository';
 import { REASON } from './matching';
 import { FillEventMessage, FillSnapshot, OrderSnapshot } from './order-events';
@@ -30,6 +30,7 @@ const holdOf = (quantity: string) => `order_hold(${quantity}, t.limit_price, t.t
  * - Bids after the one that took the last unit are not written: they keep resting as they were.
  * - The orders are found by their keys (`= ANY`, an index scan), never by a scan of `orders`,
  *   which holds the whole history.
+ * - It is planned without nested loops (`PLANNED_WITHOUT_NESTED_LOOPS`).
  *
  * The caller holds the market's lock and ended the expired bids and those of blocked partners
  * first, so every bid of the page may trade.
@@ -70,6 +71,23 @@ const FILL_AFTER: PreparedStatement = {
   name: 'resting-fill-after',
   text: `WITH ${PAGE} AND b.limit_price <= $9 AND (b.limit_price < $9 OR b.seq > $10) ${FILL_PAGE}`,
 };
+
+/**
+ * The page statement is planned with `enable_nestloop` off, for that statement alone. The planner
+ * reads how many bids a page holds off the book's statistics, which lag a book that grew since its
+ * last ANALYZE: it then took a page of 10,000 bids for one, and looked each fill's order up by an
+ * index scan that also tested the page's whole array of keys, 10,000 × 10,000 (a page ran past the
+ * api's 10 s statement timeout). Without nested loops the orders are found by one scan of their
+ * keys and joined to their fills by hash, however wrong the estimate. `SET LOCAL` lasts to the
+ * transaction's end, so each page sets it back after itself. The run's other statements go out on
+ * its connection before the first setting (its read of new bids, queued first) or after the second
+ * (phase 2 waits for phase 1), never between the two.
+ */
+const PLANNED_WITHOUT_NESTED_LOOPS: PreparedStatement = {
+  name: 'resting-fill-no-nested-loops',
+  text: `SELECT set_config('enable_nestloop', 'off', true)`,
+};
+const PLANNED_AS_CONFIGURED = 'SET LOCAL enable_nestloop TO DEFAULT';
 
 /**
  * What the statement returns of a filled order and its fill: not what the run wrote itself and
@@ -130,9 +148,11 @@ export class RestingFills {
     after: FilledPage['last'],
   ): Promise<FilledPage> {
     const values = [run.marketId, ask.toFixed(2), limit, available, run.skuCode, run.regionCode, run.executedAt, REASON.capReached];
+    await runPrepared(em, PLANNED_WITHOUT_NESTED_LOOPS, []);
     const raw = after
       ? await runPreparedRaw(em, FILL_AFTER, [...values, after.limitPrice, after.seq])
       : await runPreparedRaw(em, FILL_FIRST, values);
+    await em.query(PLANNED_AS_CONFIGURED);
     const column = columnsOf(raw);
     const last = raw.rows.at(-1);
     return {
