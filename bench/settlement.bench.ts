@@ -47,7 +47,9 @@ export async function run(): Promise<string> {
 export async function measure(): Promise<{ markdown: string; figures: StageFigures[] }> {
   const count = scaled(100_000, 2_000);
   const sample = Math.min(count, 2_000);
-  const stack = await startBenchStack('settlement', { WORKER_CONCURRENCY: String(CLIENTS) });
+  // One match run fills a whole book (MATCH_RUN_LIMIT raised to the largest), so the fills to settle
+  // are queued by one run, as the matching benchmark's one run makes them.
+  const stack = await startBenchStack('settlement', { WORKER_CONCURRENCY: String(CLIENTS), MATCH_RUN_LIMIT: String(count + sample) });
   try {
     const partnerIds: string[] = [];
     for (let i = 0; i < 100; i++)
