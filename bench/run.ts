@@ -10,12 +10,13 @@ import { StageResult, stagesOf } from './support/results-json';
  * else an embedded Postgres under .data/bench and a redis-server of its own from the PATH),
  * runs every dist/bench/*.bench.js (each exports `run(): Promise<string>`, a markdown section, and
  * creates and drops its own scratch database on BENCH_DATABASE_URL), and prints the sections.
- * BENCH_SCALE (default 1) scales the sizes down for a quick run; BENCH_ONLY=<name> runs one file.
- * It also writes `.data/bench/results.json`: for each benchmark, each stage's figures and ratio
- * (the rows of its tables), so runs can be compared by a program.
+ * BENCH_SCALE (default 1) scales the sizes down for a quick run; BENCH_ONLY=<name> runs one file;
+ * BENCH_DATA_DIR (default .data/bench) holds its services' data and `results.json`: for each
+ * benchmark, each stage's figures and ratio (the rows of its tables), so runs can be compared by a
+ * program.
  */
 async function main(): Promise<void> {
-  const dataDir = '.data/bench';
+  const dataDir = process.env.BENCH_DATA_DIR ?? '.data/bench';
   // pg_stat_statements: a benchmark may say which statements its time went to; commit timestamps:
   // it may time a transaction to its commit by Postgres's clock.
   const postgres = await provisionPostgres(dataDir, Number(process.env.BENCH_PG_PORT ?? 54322), 'postgres', [
