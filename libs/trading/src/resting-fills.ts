@@ -83,11 +83,8 @@ const FILL_AFTER: PreparedStatement = {
  * its connection before the first setting (its read of new bids, queued first) or after the second
  * (phase 2 waits for phase 1), never between the two.
  */
-const PLANNED_WITHOUT_NESTED_LOOPS: PreparedStatement = {
-  name: 'resting-fill-no-nested-loops',
-  text: `SELECT set_config('enable_nestloop', 'off', true)`,
-};
-const PLANNED_AS_CONFIGURED = 'SET LOCAL enable_nestloop TO DEFAULT';
+const PLANNED_WITHOUT_NESTED_LOOPS: PreparedStatement = { name: 'resting-fill-no-nested-loops', text: 'SET LOCAL enable_nestloop = off' };
+const PLANNED_AS_CONFIGURED: PreparedStatement = { name: 'resting-fill-nested-loops-back', text: 'SET LOCAL enable_nestloop TO DEFAULT' };
 
 /**
  * What the statement returns of a filled order and its fill: not what the run wrote itself and
@@ -152,7 +149,7 @@ export class RestingFills {
     const raw = after
       ? await runPreparedRaw(em, FILL_AFTER, [...values, after.limitPrice, after.seq])
       : await runPreparedRaw(em, FILL_FIRST, values);
-    await em.query(PLANNED_AS_CONFIGURED);
+    await runPrepared(em, PLANNED_AS_CONFIGURED, []);
     const column = columnsOf(raw);
     const last = raw.rows.at(-1);
     return {
