@@ -20,8 +20,8 @@ import { topStatements } from './support/top-statements';
  * - in this process, by SettlementService.settle, 4 callers of one fill each (a sample).
  * Baseline, in the same database and run: pgbench-style single-row INSERTs of the same journal
  * entries and postings, one transaction per fill, 4 clients at once (no locks, no reads), with the
- * running-balance trigger of `posting` off (a single-row writer would otherwise queue on the
- * balance rows of the shared accounts), so the baseline is the same work as before that trigger.
+ * running-balance trigger of `posting` off, so the baseline is the same work as before that
+ * trigger, and as in every earlier run of this benchmark.
  */
 const CLIENTS = 4;
 const BATCH = SETTLEMENT_BATCH;

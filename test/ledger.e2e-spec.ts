@@ -341,6 +341,47 @@ describe('ledger: balanced, append-only, exact', () => {
       expect(await stack.dataSource.query('SELECT id FROM journal_entry WHERE source_id = $1', [sourceId])).toEqual([]);
     });
 
+    it('adds lines to an entry posted earlier in the transaction, each addition balanced on its own; refuses one that is not, writing nothing', async () => {
+      const sourceId = randomUUID();
+      const sale = [line(Account.CASH, '11.30'), line(Account.SALES_REVENUE, '-10.00'), line(Account.VAT_PAYABLE, '-1.30')];
+      const cost = [line(Account.COGS, '8.00'), line(Account.INVENTORY, '-8.00')];
+      let pending: unknown;
+      await withRunner(async (runner) => {
+        const [entryId] = await ledger.postMany(runner.manager, [
+          { description: 'a sale, then its cost', sourceType: 'test', sourceId, currency: 'CNY', lines: sale },
+        ]);
+        const postingCount = () => runner.query('SELECT count(*)::int AS n FROM posting');
+        const before = await postingCount();
+        const refused = (lines: JournalLine[], currency = 'CNY') =>
+          ledger.addLines(runner.manager, [{ entryId: entryId!, currency, lines }]);
+        await expect(refused([line(Account.COGS, '8.00'), line(Account.INVENTORY, '-7.99')])).rejects.toThrow(
+          'Journal entry refused: unbalanced: debits exceed credits by 0.01',
+        );
+        await expect(refused([line(Account.COGS, '8.00')])).rejects.toThrow(/at least two lines/);
+        await expect(refused([line(Account.COGS, '8.00'), line('NO_SUCH_ACCOUNT', '-8.00')])).rejects.toThrow(
+          /unknown account NO_SUCH_ACCOUNT/,
+        );
+        await expect(refused(cost, 'cny')).rejects.toThrow(/not an ISO 4217 code/);
+        expect(await postingCount()).toEqual(before);
+        await ledger.addLines(runner.manager, [{ entryId: entryId!, currency: 'CNY', lines: cost }]);
+        pending = await runner.query('SELECT journal_entry_id FROM journal_entry_pending_check');
+      });
+      expect(pending).toEqual([]);
+      const [entry] = await stack.dataSource.query('SELECT id FROM journal_entry WHERE source_id = $1', [sourceId]);
+      const written = await stack.dataSource.query(
+        `SELECT a.code, p.amount FROM posting p JOIN ledger_account a ON a.id = p.account_id WHERE p.journal_entry_id = $1 ORDER BY p.amount DESC`,
+        [entry.id],
+      );
+      expect(written.map((p: { code: string; amount: string }) => [p.code, p.amount])).toEqual([
+        [Account.CASH, '11.30'],
+        [Account.COGS, '8.00'],
+        [Account.VAT_PAYABLE, '-1.30'],
+        [Account.INVENTORY, '-8.00'],
+        [Account.SALES_REVENUE, '-10.00'],
+      ]);
+      expectCommitted([...sale, ...cost]);
+    });
+
     it('fails the commit of a posting added to an entry committed before', async () => {
       const id = await committedCashSale('7.00');
       const outcome = withRunner((runner) => runner.query(POSTING_SQL, [id, Account.VAT_PAYABLE, 'CNY', '-1.00']));
@@ -499,6 +540,52 @@ describe('ledger: balanced, append-only, exact', () => {
       expect(res.data?.trialBalance).toBeUndefined();
     });
 
+    it('adds a transaction’s postings to the running balances at its commit: until then it holds no balance row', async () => {
+      const cash = async (runner?: QueryRunner) =>
+        (
+          await (runner ?? stack.dataSource).query(
+            `SELECT b.debit FROM ledger_balance b JOIN ledger_account a ON a.id = b.account_id WHERE a.code = $1 AND b.currency = 'CNY'`,
+            [Account.CASH],
+          )
+        )[0]?.debit ?? '0';
+      const sale = (amount: string) => ({
+        description: 'at the commit',
+        sourceType: 'test',
+        sourceId: randomUUID(),
+        currency: 'CNY',
+        lines: [line(Account.CASH, amount), line(Account.SALES_REVENUE, `-${amount}`)],
+      });
+      const before = await cash();
+      const runner = stack.dataSource.createQueryRunner();
+      await runner.connect();
+      try {
+        await runner.startTransaction();
+        await ledger.postMany(runner.manager, [sale('5.00')]);
+        await runner.query('SAVEPOINT undone');
+        await ledger.postMany(runner.manager, [sale('100.00')]);
+        await runner.query('ROLLBACK TO SAVEPOINT undone');
+        await ledger.postMany(runner.manager, [sale('0.25')]);
+        expect(await cash(runner)).toBe(before);
+        // Another transaction posts to the same accounts and commits while this one is open, waiting for nothing of it.
+        await stack.dataSource.transaction(async (em) => {
+          await em.query(`SET LOCAL lock_timeout = '5s'`);
+          await ledger.postMany(em, [sale('2.00')]);
+        });
+        expect(await cash()).toBe(new Decimal(before).plus('2.00').toFixed(2));
+        await runner.commitTransaction();
+      } finally {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        await runner.release();
+      }
+      expect(await cash()).toBe(new Decimal(before).plus('7.25').toFixed(2));
+      expectCommitted([...sale('5.00').lines, ...sale('0.25').lines, ...sale('2.00').lines]);
+      expect([await count('ledger_balance_change'), await count('ledger_balance_fold')]).toEqual([0, 0]);
+      const rows = (await stack.gql(keys.FINANCE, TRIAL_BALANCE)).data!.trialBalance as Balance[];
+      expect(rows.map(({ account, currency, debit, credit, balance }) => ({ account, currency, debit, credit, balance }))).toEqual(
+        await resummed(stack),
+      );
+    });
+
     it('answers from running balances equal to a full re-sum after random concurrent postings, some rolled back', async () => {
       const seed = Number(process.env.LEDGER_SEED ?? Date.now() % 2 ** 31);
       let state = seed;
@@ -517,17 +604,29 @@ describe('ledger: balanced, append-only, exact', () => {
         Array.from({ length: 40 }, (_, i) =>
           stack.dataSource.transaction(async (em) => {
             const currency = random() < 0.3 ? 'USD' : 'CNY';
-            // One postMany per transaction, as every writer does: its balance rows are locked in account order.
-            const drafts = Array.from({ length: 1 + Math.floor(random() * 4) }, () => ({
+            const draft = () => ({
               description: `random ${seed}/${i}`,
               sourceType: 'test-random',
               sourceId: randomUUID(),
               currency,
               lines: entry(),
-            }));
-            await ledger.postMany(em, drafts);
+            });
+            // Posted in one to three statements, an addition to the first entry among them, some undone by a savepoint:
+            // the balance rows are only locked at the commit, so no order between the statements matters.
+            const opening = draft();
+            const [first] = await ledger.postMany(em, [opening]);
+            const lines = [...opening.lines];
+            for (let statement = Math.floor(random() * 3); statement > 0; statement--) {
+              const undone = random() < 0.2;
+              if (undone) await em.query('SAVEPOINT undone');
+              const drafts = Array.from({ length: 1 + Math.floor(random() * 3) }, draft);
+              if (random() < 0.5) await ledger.postMany(em, drafts);
+              else await ledger.addLines(em, [{ entryId: first!, currency, lines: drafts.flatMap((d) => d.lines) }]);
+              if (undone) await em.query('ROLLBACK TO SAVEPOINT undone');
+              else lines.push(...drafts.flatMap((d) => d.lines));
+            }
             if (random() < 0.25) throw new Error('rolled back on purpose');
-            written[i] = { currency, lines: drafts.flatMap((d) => d.lines) };
+            written[i] = { currency, lines };
           }),
         ),
       );

@@ -141,7 +141,7 @@ describe(`settlement through a randomized run (seed ${SEED}; replay with SETTLEM
       credit: string;
       balance: string;
     }[];
-    // The running balances, kept with every posting, equal a full re-sum of the postings.
+    // The running balances, updated at every commit that posts, equal a full re-sum of the postings.
     expect(trial).toEqual(await resummed(stack));
     expect(trial.reduce((sum, r) => sum.plus(r.balance), new Decimal(0)).toFixed(2)).toBe('0.00');
     for (const partner of partners) {

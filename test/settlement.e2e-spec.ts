@@ -316,6 +316,58 @@ describe('settlement: every fill becomes money in the ledger, exactly once', () 
     });
   });
 
+  describe('locks', () => {
+    it('writes a batch’s entries before it waits for its market’s lots, holding no balance row: another market’s batch settles meanwhile', async () => {
+      const waitingFills = [
+        ...(await fill(sg, 'MLU370', 'ap-singapore', 1, '0.50')),
+        ...(await fill(sg, 'MLU370', 'ap-singapore', 2, '0.50')),
+      ];
+      const otherFills = await fill(cn, 'MLU370', 'cn-shanghai', 2, '1.50');
+      const holder = stack.dataSource.createQueryRunner();
+      await holder.connect();
+      let settling: Promise<number> | undefined;
+      try {
+        await holder.startTransaction();
+        await holder.query('SELECT id FROM inventory_lot WHERE market_id = $1 FOR UPDATE', [await marketId('MLU370', 'ap-singapore')]);
+        settling = settlements.settleAll(waitingFills);
+        const [waiting] = await eventually(
+          () =>
+            sql<{ pid: number }>(
+              `SELECT pid FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM inventory_lot%FOR UPDATE%'`,
+            ),
+          (rows) => rows.length === 1,
+        );
+        const written = await sql<{ name: string }>(
+          `SELECT relation::regclass::text AS name FROM pg_locks
+            WHERE pid = $1 AND mode = 'RowExclusiveLock' AND relation::regclass::text IN ('journal_entry', 'posting') ORDER BY 1`,
+          [waiting!.pid],
+        );
+        expect(written.map((r) => r.name)).toEqual(['journal_entry', 'posting']);
+        // Its postings name the shared accounts (sales, cost of sales, inventory) another batch posts to as well.
+        await expect(
+          Promise.race([
+            settlements.settleAll(otherFills),
+            new Promise((_, reject) => setTimeout(() => reject(new Error('waited for the batch that waits for its lots')), 10_000)),
+          ]),
+        ).resolves.toBe(otherFills.length);
+        await holder.commitTransaction();
+        await expect(settling).resolves.toBe(waitingFills.length);
+      } finally {
+        if (holder.isTransactionActive) await holder.rollbackTransaction();
+        await holder.release();
+        await settling?.catch(() => undefined);
+      }
+      const entries = await sql<{ n: number }>(
+        `SELECT count(p.id)::int AS n FROM settlement s JOIN posting p ON p.journal_entry_id = s.journal_entry_id
+          WHERE s.fill_id = ANY($1) GROUP BY s.id ORDER BY s.id`,
+        [waitingFills],
+      );
+      // At 0 % VAT: receivable, sales, cost of sales, inventory.
+      expect(entries).toEqual(waitingFills.map(() => ({ n: 4 })));
+    });
+  });
+
   describe('the settle job', () => {
     let worker: INestApplicationContext;
     let queue: Queue;

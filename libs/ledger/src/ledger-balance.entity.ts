@@ -3,9 +3,10 @@ import { Decimal, decimalTransformer } from '@gpupool/platform';
 import { LedgerAccount } from './ledger-account.entity';
 
 /**
- * The running debit and credit totals of one account in one currency. Kept by a statement trigger
- * on `posting` in the same transaction as every posting (rows upserted in account order), so the
- * trial balance reads one row per account instead of summing every posting ever made.
+ * The running debit and credit totals of one account in one currency. Updated at the commit of
+ * every transaction that posts, from the changes the posting trigger noted (rows upserted in
+ * account order; migrations/…-LedgerBalancesAtCommit), so the trial balance reads one row per
+ * account instead of summing every posting ever made.
  */
 @Entity()
 export class LedgerBalance {

@@ -17,6 +17,13 @@ export interface JournalEntryDraft {
   lines: JournalLine[];
 }
 
+/** More lines for an entry posted earlier in the same transaction; they balance on their own. */
+export interface JournalEntryAddition {
+  entryId: string;
+  currency: string;
+  lines: JournalLine[];
+}
+
 /** Debits, credits (as a positive number) and balance (debit − credit) of one account in one currency. */
 export interface AccountBalance {
   account: string;
@@ -47,6 +54,12 @@ const POST_ENTRIES: PreparedStatement = {
                       FROM unnest($5::int[], $6::uuid[], $7::numeric[]) AS l(n, account, amount) JOIN de ON de.n = l.n)
          SELECT id, n FROM de`,
 };
+/** Postings ($2-$4) added to entries ($1) already written in the same transaction. */
+const ADD_POSTINGS: PreparedStatement = {
+  name: 'ledger-add-postings',
+  text: `INSERT INTO posting (journal_entry_id, account_id, currency, amount)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::numeric[])`,
+};
 const OPEN_ACCOUNTS: PreparedStatement = {
   name: 'ledger-open-accounts',
   text: `INSERT INTO ledger_account (code, name, kind, partner_id)
@@ -71,23 +84,15 @@ export class LedgerService {
    * the accounts looked up, then the entries and their postings written together. The database
    * checks their balance at the end of that statement, once for all of them, and leaves nothing to
    * check at the commit (which would run while the caller holds rows others wait for: settlement's
-   * partner rows, last); the posting trigger adds them to the running balances.
+   * partner rows, last); the posting trigger notes them for the running balances, which take
+   * them at the commit (migrations/…-LedgerBalancesAtCommit), so posting locks no shared row.
    * Returns the entries' ids in the order of the drafts. When a source event already has its entry,
    * DuplicateJournalEntryError is thrown: with one draft nothing is written; with several, the
    * others' entries may be written, so the caller rolls back.
    */
   async postMany(em: EntityManager, drafts: readonly JournalEntryDraft[]): Promise<string[]> {
     if (drafts.length === 0) return [];
-    for (const draft of drafts) {
-      assertBalanced(draft.lines);
-      if (!/^[A-Z]{3}$/.test(draft.currency)) throw new InvalidJournalEntryError(`currency "${draft.currency}" is not an ISO 4217 code`);
-    }
-    const codes = [...new Set(drafts.flatMap((draft) => draft.lines.map((line) => line.account)))];
-    const { rows: accounts } = await runPrepared<{ id: string; code: string }>(em, ACCOUNTS_BY_CODE, [codes]);
-    const idOf = new Map(accounts.map((a) => [a.code, a.id]));
-    const unknown = codes.filter((code) => !idOf.has(code));
-    if (unknown.length > 0) throw new InvalidJournalEntryError(`unknown account ${unknown.join(', ')}`);
-
+    const idOf = await this.accountIds(em, drafts);
     const lines = drafts.flatMap((draft, i) =>
       draft.lines.map((line) => ({ draft: i + 1, account: idOf.get(line.account)!, amount: line.amount })),
     );
@@ -105,6 +110,40 @@ export class LedgerService {
     const duplicate = drafts.find((_, i) => !ids[i]);
     if (duplicate) throw new DuplicateJournalEntryError(duplicate.sourceType, duplicate.sourceId);
     return ids as string[];
+  }
+
+  /**
+   * Adds lines to entries posted earlier in the caller's transaction, in one statement, each
+   * addition balanced on its own (checked here and by the database at the statement's end): a
+   * writer posts what it knows first and the rest once it has taken the locks it needs for it.
+   */
+  async addLines(em: EntityManager, additions: readonly JournalEntryAddition[]): Promise<void> {
+    if (additions.length === 0) return;
+    const idOf = await this.accountIds(em, additions);
+    const lines = additions.flatMap((addition) => addition.lines.map((line) => ({ ...addition, line })));
+    await runPrepared(em, ADD_POSTINGS, [
+      lines.map((l) => l.entryId),
+      lines.map((l) => idOf.get(l.line.account)!),
+      lines.map((l) => l.currency),
+      lines.map((l) => l.line.amount.toFixed()),
+    ]);
+  }
+
+  /** Checks each entry's (or addition's) lines and currency, and returns the ids of the accounts they name, by code. */
+  private async accountIds(
+    em: EntityManager,
+    entries: readonly { currency: string; lines: JournalLine[] }[],
+  ): Promise<Map<string, string>> {
+    for (const entry of entries) {
+      assertBalanced(entry.lines);
+      if (!/^[A-Z]{3}$/.test(entry.currency)) throw new InvalidJournalEntryError(`currency "${entry.currency}" is not an ISO 4217 code`);
+    }
+    const codes = [...new Set(entries.flatMap((entry) => entry.lines.map((line) => line.account)))];
+    const { rows: accounts } = await runPrepared<{ id: string; code: string }>(em, ACCOUNTS_BY_CODE, [codes]);
+    const idOf = new Map(accounts.map((a) => [a.code, a.id]));
+    const unknown = codes.filter((code) => !idOf.has(code));
+    if (unknown.length > 0) throw new InvalidJournalEntryError(`unknown account ${unknown.join(', ')}`);
+    return idOf;
   }
 
   /** The receivable account of a partner, created on first use. */
@@ -126,8 +165,8 @@ export class LedgerService {
   }
 
   /**
-   * Per account and currency: debits, credits and balance, from the running balances the posting
-   * trigger keeps in the same transaction as every posting (one row per account, whatever the history).
+   * Per account and currency: debits, credits and balance, from the running balances, which every
+   * transaction that posts updates at its commit (one row per account, whatever the history).
    */
   async trialBalance(): Promise<AccountBalance[]> {
     const rows: Record<'account' | 'name' | 'kind' | 'currency' | 'debit' | 'credit' | 'balance', string>[] = await this.dataSource.query(

@@ -24,7 +24,8 @@ export class PaymentService {
   /**
    * Records money received from a partner, in one transaction: Dr CASH / Cr the partner's
    * receivable is posted, the payment row written, the receivable goes down (never below zero)
-   * and the change is audited. Locks in the global order: ledger rows, then the partner's row.
+   * and the change is audited. Locks in the global order: the entry and receivable account, the
+   * partner's row, and at the commit the ledger's balances.
    */
   async record(actor: AuthPrincipal, input: RecordPaymentInput): Promise<Payment> {
     const receivedAt = input.receivedAt ?? new Date();

@@ -1,6 +1,6 @@
 import { Account } from '@gpupool/ledger';
 import { Decimal } from '@gpupool/platform';
-import { settlementAmounts, settlementLines } from './settlement-amounts';
+import { costLines, saleLines, settlementAmounts } from './settlement-amounts';
 
 const d = (value: string) => new Decimal(value);
 const text = ({ net, tax, gross }: ReturnType<typeof settlementAmounts>) => [net.toFixed(2), tax.toFixed(2), gross.toFixed(2)];
@@ -32,21 +32,28 @@ describe('settlementAmounts', () => {
   });
 });
 
-describe('settlementLines', () => {
-  it('books receivable, sales, VAT, cost of goods and inventory, balanced', () => {
-    const lines = settlementLines('RECEIVABLE:p', settlementAmounts(d('1000.00'), d('13')), d('800.00'));
-    expect(lines.map((l) => [l.account, l.amount.toFixed(2)])).toEqual([
+describe('saleLines and costLines', () => {
+  const sum = (lines: { amount: Decimal }[]) => lines.reduce((total, l) => total.plus(l.amount), d('0'));
+
+  it('book receivable, sales and VAT, then cost of goods and inventory, each balanced on its own', () => {
+    const sale = saleLines('RECEIVABLE:p', settlementAmounts(d('1000.00'), d('13')));
+    const cost = costLines(d('800.00'));
+    expect([...sale, ...cost].map((l) => [l.account, l.amount.toFixed(2)])).toEqual([
       ['RECEIVABLE:p', '1130.00'],
       [Account.SALES_REVENUE, '-1000.00'],
       [Account.VAT_PAYABLE, '-130.00'],
       [Account.COGS, '800.00'],
       [Account.INVENTORY, '-800.00'],
     ]);
-    expect(lines.reduce((sum, l) => sum.plus(l.amount), d('0')).isZero()).toBe(true);
+    expect(sum(sale).isZero()).toBe(true);
+    expect(sum(cost).isZero()).toBe(true);
   });
 
-  it('leaves out the VAT line at 0 % tax', () => {
-    const lines = settlementLines('RECEIVABLE:p', settlementAmounts(d('1000.00'), d('0')), d('800.00'));
-    expect(lines.map((l) => l.account)).toEqual(['RECEIVABLE:p', Account.SALES_REVENUE, Account.COGS, Account.INVENTORY]);
+  it('leave out the VAT line at 0 % tax, and every cost line at zero cost', () => {
+    expect(saleLines('RECEIVABLE:p', settlementAmounts(d('1000.00'), d('0'))).map((l) => l.account)).toEqual([
+      'RECEIVABLE:p',
+      Account.SALES_REVENUE,
+    ]);
+    expect(costLines(d('0'))).toEqual([]);
   });
 });

@@ -14,16 +14,25 @@ export function settlementAmounts(net: Decimal, taxRatePercent: Decimal): Settle
 }
 
 /**
- * The lines of a fill's journal entry: Dr the partner's receivable (gross) / Cr sales (net) /
- * Cr VAT payable (tax); Dr cost of goods sold / Cr inventory (cost). A zero line is left out.
+ * The lines of a fill's journal entry known before its cost: Dr the partner's receivable (gross) /
+ * Cr sales (net) / Cr VAT payable (tax). They balance on their own; a zero line is left out.
  */
-export function settlementLines(receivableAccount: string, amounts: SettlementAmounts, cost: Decimal): JournalLine[] {
-  const lines: JournalLine[] = [
+export function saleLines(receivableAccount: string, amounts: SettlementAmounts): JournalLine[] {
+  return nonZero([
     { account: receivableAccount, amount: amounts.gross },
     { account: Account.SALES_REVENUE, amount: amounts.net.neg() },
     { account: Account.VAT_PAYABLE, amount: amounts.tax.neg() },
+  ]);
+}
+
+/** The lines of a fill's cost, once FIFO relief has found it: Dr cost of goods sold / Cr inventory; none for a zero cost. */
+export function costLines(cost: Decimal): JournalLine[] {
+  return nonZero([
     { account: Account.COGS, amount: cost },
     { account: Account.INVENTORY, amount: cost.neg() },
-  ];
+  ]);
+}
+
+function nonZero(lines: JournalLine[]): JournalLine[] {
   return lines.filter((line) => !line.amount.isZero());
 }

@@ -3,10 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { PartnerCreditService } from '@gpupool/identity';
 import { InventoryService } from '@gpupool/inventory';
-import { DuplicateJournalEntryError, JournalEntryDraft, LedgerService } from '@gpupool/ledger';
+import { DuplicateJournalEntryError, LedgerService } from '@gpupool/ledger';
 import { Decimal, formatDecimal, isUniqueViolation, isUuid, NotFoundError, transactionWithRetry } from '@gpupool/platform';
 import { FillRepository, FillToSettle } from '@gpupool/trading';
-import { settlementAmounts, settlementLines } from './settlement-amounts';
+import { costLines, saleLines, settlementAmounts } from './settlement-amounts';
 import { Settlement } from './settlement.entity';
 import { SettlementRepository } from './settlement.repository';
 
@@ -23,10 +23,10 @@ function alreadySettled(error: unknown): boolean {
 /**
  * Turns fills into money in the ledger, each exactly once, a batch of fills in one transaction
  * of about a dozen statements whatever its size. Locks in the global order (libs/trading/README.md):
- * the lots of each market (FIFO relief), then ledger accounts and balances, then the fills'
- * partners (sorted by id), last.
- * It skips fills already settled, then writes every journal entry, every posting, every
- * settlement row and the credit changes each in one set-based statement. The unique fill of a
+ * the entries' sources and new receivable accounts, the lots of each market (FIFO relief), the
+ * fills' partners (sorted by id), and at the commit the ledger's balances.
+ * It skips fills already settled, then writes the journal entries with their sale postings, the
+ * cost postings, the settlement rows and the credit changes each in one set-based statement. The unique fill of a
  * settlement and the unique source of a journal entry make a second settlement of a fill
  * impossible, whatever runs at the same time.
  */
@@ -100,6 +100,28 @@ export class SettlementService {
   }
 
   private async book(em: EntityManager, todo: FillToSettle[], currencyOf: Map<string, string>): Promise<void> {
+    // What does not depend on cost is written before the lots are locked: a batch of the same
+    // market waiting for them has already written its entries.
+    const receivables = await this.ledger.openReceivableAccounts(
+      em,
+      todo.map((f) => f.partnerId),
+    );
+    const rows = todo.map((fill) => ({
+      fill,
+      currency: currencyOf.get(fill.marketId)!,
+      amounts: settlementAmounts(fill.amount, fill.taxRatePercent),
+    }));
+    const entryIds = await this.ledger.postMany(
+      em,
+      rows.map(({ fill, currency, amounts }, i) => ({
+        description: `Fill ${fill.id}: ${fill.quantity} × ${fill.skuCode} in ${fill.regionCode} at ${formatDecimal(fill.price)}`,
+        sourceType: FILL_SOURCE,
+        sourceId: fill.id,
+        currency,
+        lines: saleLines(receivables[i]!, amounts),
+      })),
+    );
+
     const costs = new Map<string, Decimal>();
     for (const marketId of [...new Set(todo.map((f) => f.marketId))]) {
       const ofMarket = todo.filter((f) => f.marketId === marketId);
@@ -110,28 +132,15 @@ export class SettlementService {
       );
       ofMarket.forEach((f, i) => costs.set(f.id, relieved[i]!));
     }
-
-    const receivables = await this.ledger.openReceivableAccounts(
+    await this.ledger.addLines(
       em,
-      todo.map((f) => f.partnerId),
+      rows
+        .map(({ fill, currency }, i) => ({ entryId: entryIds[i]!, currency, lines: costLines(costs.get(fill.id)!) }))
+        .filter((addition) => addition.lines.length > 0),
     );
-    const rows = todo.map((fill) => ({
-      fill,
-      currency: currencyOf.get(fill.marketId)!,
-      amounts: settlementAmounts(fill.amount, fill.taxRatePercent),
-      cost: costs.get(fill.id)!,
-    }));
-    const drafts: JournalEntryDraft[] = rows.map(({ fill, currency, amounts, cost }, i) => ({
-      description: `Fill ${fill.id}: ${fill.quantity} × ${fill.skuCode} in ${fill.regionCode} at ${formatDecimal(fill.price)}`,
-      sourceType: FILL_SOURCE,
-      sourceId: fill.id,
-      currency,
-      lines: settlementLines(receivables[i]!, amounts, cost),
-    }));
-    const entryIds = await this.ledger.postMany(em, drafts);
     await this.settlements.insertMany(
       em,
-      rows.map(({ fill, currency, amounts, cost }, i) => ({
+      rows.map(({ fill, currency, amounts }, i) => ({
         fillId: fill.id,
         partnerId: fill.partnerId,
         marketId: fill.marketId,
@@ -141,7 +150,7 @@ export class SettlementService {
         taxRatePercent: fill.taxRatePercent,
         taxAmount: amounts.tax,
         grossAmount: amounts.gross,
-        costAmount: cost,
+        costAmount: costs.get(fill.id)!,
         currency,
         journalEntryId: entryIds[i]!,
       })),
