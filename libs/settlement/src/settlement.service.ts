@@ -26,9 +26,9 @@ function alreadySettled(error: unknown): boolean {
  * the entries' sources and new receivable accounts, the lots of each market (FIFO relief), the
  * fills' partners (sorted by id), and at the commit the ledger's balances.
  * It skips fills already settled, then writes the journal entries with their sale postings, the
- * cost postings, the settlement rows and the credit changes each in one set-based statement. The unique fill of a
- * settlement and the unique source of a journal entry make a second settlement of a fill
- * impossible, whatever runs at the same time.
+ * cost postings, the settlement rows and the credit changes each in one set-based statement. The
+ * unique fill of a settlement and the unique source of a journal entry make a second settlement of
+ * a fill impossible, whatever runs at the same time.
  */
 @Injectable()
 export class SettlementService {
@@ -100,8 +100,8 @@ export class SettlementService {
   }
 
   private async book(em: EntityManager, todo: FillToSettle[], currencyOf: Map<string, string>): Promise<void> {
-    // What does not depend on cost is written before the lots are locked: a batch of the same
-    // market waiting for them has already written its entries.
+    // What does not depend on cost is written before the lots are locked, so batches of one market
+    // write their entries side by side and follow each other only from the lots on.
     const receivables = await this.ledger.openReceivableAccounts(
       em,
       todo.map((f) => f.partnerId),
