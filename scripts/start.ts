@@ -76,8 +76,8 @@ async function main(): Promise<void> {
   const demo = await loadDemoData(env);
 
   const api = run('api', 'dist/apps/api/src/main.js', env);
-  // The heap cap of the image: V8 collects before a 10^6-row XLSX report takes the worker past 256 MB.
-  const workerNodeOptions = [process.env.NODE_OPTIONS, '--max-old-space-size=256'].filter(Boolean).join(' ');
+  // The heap sizes of the image (docker/Dockerfile): V8 collects before a 10^6-row XLSX report takes the worker past 256 MB.
+  const workerNodeOptions = [process.env.NODE_OPTIONS, '--max-old-space-size=256 --max-semi-space-size=8'].filter(Boolean).join(' ');
   const worker = run('worker', 'dist/apps/worker/src/main.js', { ...env, NODE_OPTIONS: workerNodeOptions });
   children.push(api, worker);
   for (const child of children)
