@@ -103,19 +103,21 @@ class RestingRecord {
       const size = Math.min(RUN_BATCH, available - unitsSold, left);
       return { size, filled: sent.add(this.resting.fillPage(em, this.run, ask, available - unitsSold, size, after)) };
     };
-    for (let next = fillPage(null); ;) {
-      const page = await next.filled;
-      this.pages.push(page);
-      unitsSold += page.units;
-      left -= page.raw.rows.length;
-      // A short page: the book ran dry or the units ran out.
-      if (page.raw.rows.length < next.size || unitsSold === available) return { unitsSold, more: false };
-      if (left === 0) return { unitsSold, more: true };
-      next = fillPage(page.last);
-      // The next page goes out, and this one is described while Postgres writes it.
-      await nextTurn();
-      await this.describe();
-    }
+    return this.resting.withoutNestedLoops(em, async () => {
+      for (let next = fillPage(null); ;) {
+        const page = await next.filled;
+        this.pages.push(page);
+        unitsSold += page.units;
+        left -= page.raw.rows.length;
+        // A short page: the book ran dry or the units ran out.
+        if (page.raw.rows.length < next.size || unitsSold === available) return { unitsSold, more: false };
+        if (left === 0) return { unitsSold, more: true };
+        // The next page goes out at once, and this one is described while Postgres writes it.
+        next = fillPage(page.last);
+        await nextTurn();
+        await this.describe();
+      }
+    });
   }
 
   /** Builds the events of the pages not yet described. */

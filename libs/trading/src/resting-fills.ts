@@ -30,7 +30,7 @@ const holdOf = (quantity: string) => `order_hold(${quantity}, t.limit_price, t.t
  * - Bids after the one that took the last unit are not written: they keep resting as they were.
  * - The orders are found by their keys (`= ANY`, an index scan), never by a scan of `orders`,
  *   which holds the whole history.
- * - It is planned without nested loops (`PLANNED_WITHOUT_NESTED_LOOPS`).
+ * - It is planned without nested loops: pages go out inside `withoutNestedLoops`.
  *
  * The caller holds the market's lock and ended the expired bids and those of blocked partners
  * first, so every bid of the page may trade.
@@ -73,15 +73,18 @@ const FILL_AFTER: PreparedStatement = {
 };
 
 /**
- * The page statement is planned with `enable_nestloop` off, for that statement alone. The planner
- * reads how many bids a page holds off the book's statistics, which lag a book that grew since its
- * last ANALYZE: it then took a page of 10,000 bids for one, and looked each fill's order up by an
- * index scan that also tested the page's whole array of keys, 10,000 × 10,000 (a page ran past the
- * api's 10 s statement timeout). Without nested loops the orders are found by one scan of their
- * keys and joined to their fills by hash, however wrong the estimate. `SET LOCAL` lasts to the
- * transaction's end, so each page sets it back after itself. The run's other statements go out on
- * its connection before the first setting (its read of new bids, queued first) or after the second
- * (phase 2 waits for phase 1), never between the two.
+ * The page statements are planned with `enable_nestloop` off, for phase 1 alone. The planner reads
+ * how many bids a page holds off the book's statistics, which lag a book that grew since its last
+ * ANALYZE: it then took a page of 10,000 bids for one, and looked each fill's order up by an index
+ * scan that also tested the page's whole array of keys, 10,000 × 10,000 (a page ran past the api's
+ * 10 s statement timeout). Without nested loops the orders are found by one scan of their keys and
+ * joined to their fills by hash, however wrong the estimate. `SET LOCAL` lasts to the transaction's
+ * end, so phase 1 sets it back after its last page. The setting is taken once for all the pages, not
+ * around each: a page's next goes out the moment its answer is in, before Node describes it
+ * (RestingRecord), and a setting of its own in between would wait for that description, Postgres
+ * idle (40-60 ms a page of 10,000). The run's other statements go out on its connection before the
+ * first setting (its read of new bids, queued first) or after the second (phase 2 waits for phase
+ * 1), never between the two.
  */
 const PLANNED_WITHOUT_NESTED_LOOPS: PreparedStatement = { name: 'resting-fill-no-nested-loops', text: 'SET LOCAL enable_nestloop = off' };
 const PLANNED_AS_CONFIGURED: PreparedStatement = { name: 'resting-fill-nested-loops-back', text: 'SET LOCAL enable_nestloop TO DEFAULT' };
@@ -133,6 +136,18 @@ export interface FilledPage {
 @Injectable()
 export class RestingFills {
   /**
+   * Runs `pages`, the page statements of a phase 1 (`fillPage`), planned without nested loops, and
+   * sets the planner back after them. A page that fails leaves the setting to the transaction's
+   * rollback.
+   */
+  async withoutNestedLoops<T>(em: EntityManager, pages: () => Promise<T>): Promise<T> {
+    await runPrepared(em, PLANNED_WITHOUT_NESTED_LOOPS, []);
+    const result = await pages();
+    await runPrepared(em, PLANNED_AS_CONFIGURED, []);
+    return result;
+  }
+
+  /**
    * Fills up to `limit` resting bids at or above `ask` after `after` (best first) with `available`
    * units at most. Fewer than `limit` filled means the book ran dry or the units ran out.
    */
@@ -145,11 +160,9 @@ export class RestingFills {
     after: FilledPage['last'],
   ): Promise<FilledPage> {
     const values = [run.marketId, ask.toFixed(2), limit, available, run.skuCode, run.regionCode, run.executedAt, REASON.capReached];
-    await runPrepared(em, PLANNED_WITHOUT_NESTED_LOOPS, []);
     const raw = after
       ? await runPreparedRaw(em, FILL_AFTER, [...values, after.limitPrice, after.seq])
       : await runPreparedRaw(em, FILL_FIRST, values);
-    await runPrepared(em, PLANNED_AS_CONFIGURED, []);
     const column = columnsOf(raw);
     const last = raw.rows.at(-1);
     return {
