@@ -382,16 +382,54 @@ describe('ledger: balanced, append-only, exact', () => {
       expectCommitted([...sale, ...cost]);
     });
 
-    it('fails the commit of a posting added to an entry committed before', async () => {
+    it('refuses postings added to an entry committed before, balanced or not, at their statement, writing nothing', async () => {
       const id = await committedCashSale('7.00');
-      const outcome = withRunner((runner) => runner.query(POSTING_SQL, [id, Account.VAT_PAYABLE, 'CNY', '-1.00']));
-      await expect(outcome).rejects.toMatchObject({ code: '23514', message: expect.stringMatching(/does not balance.*-1\.00/) });
+      const closed = {
+        code: '23514',
+        message: expect.stringMatching(new RegExp(`journal entry ${id} was committed by an earlier transaction`)),
+      };
+      // One posting by hand; a balanced pair by hand, in one statement; a balanced addition through the service.
+      await expect(withRunner((runner) => runner.query(POSTING_SQL, [id, Account.VAT_PAYABLE, 'CNY', '-1.00']))).rejects.toMatchObject(
+        closed,
+      );
+      const pair = `INSERT INTO posting (journal_entry_id, account_id, currency, amount)
+                    SELECT $1, a.id, 'CNY', CASE WHEN a.code = $2 THEN 1.00 ELSE -1.00 END FROM ledger_account a WHERE a.code IN ($2, $3)`;
+      await expect(withRunner((runner) => runner.query(pair, [id, Account.CASH, Account.SALES_REVENUE]))).rejects.toMatchObject(closed);
+      const addition = [line(Account.COGS, '5.00'), line(Account.INVENTORY, '-5.00')];
+      await expect(
+        withRunner((runner) => ledger.addLines(runner.manager, [{ entryId: id, currency: 'CNY', lines: addition }])),
+      ).rejects.toMatchObject(closed);
       expect(await count(`posting WHERE journal_entry_id = '${id}'`)).toBe(2);
+    });
+
+    it('lets an entry written in a savepoint take lines later in its transaction, in another savepoint or after one rolled back', async () => {
+      const sourceId = randomUUID();
+      const sale = [line(Account.CASH, '20.00'), line(Account.SALES_REVENUE, '-20.00')];
+      const cost = [line(Account.COGS, '12.00'), line(Account.INVENTORY, '-12.00')];
+      await withRunner(async (runner) => {
+        await runner.query('SAVEPOINT written');
+        const [entryId] = await ledger.postMany(runner.manager, [
+          { description: 'a sale in a savepoint', sourceType: 'test', sourceId, currency: 'CNY', lines: sale },
+        ]);
+        await runner.query('RELEASE SAVEPOINT written');
+        await runner.query('SAVEPOINT undone');
+        await ledger.addLines(runner.manager, [{ entryId: entryId!, currency: 'CNY', lines: cost }]);
+        await runner.query('ROLLBACK TO SAVEPOINT undone');
+        await runner.query('SAVEPOINT added');
+        await ledger.addLines(runner.manager, [{ entryId: entryId!, currency: 'CNY', lines: cost }]);
+        await runner.query('RELEASE SAVEPOINT added');
+      });
+      const [{ n }] = await stack.dataSource.query(
+        'SELECT count(*)::int AS n FROM posting p JOIN journal_entry e ON e.id = p.journal_entry_id WHERE e.source_id = $1',
+        [sourceId],
+      );
+      expect(n).toBe(4);
+      expectCommitted([...sale, ...cost]);
     });
 
     it('fails both of two concurrent transactions that each add half of a balanced pair to an entry committed before', async () => {
       const id = await committedCashSale('3.00');
-      // Together the two halves would balance; neither transaction sees the other's, so each commits alone, unbalanced.
+      // Together the two halves would balance, but neither transaction sees the other's; and the entry is closed anyway.
       const halves = await Promise.allSettled([
         withRunner((runner) => runner.query(POSTING_SQL, [id, Account.CASH, 'CNY', '2.00'])),
         withRunner((runner) => runner.query(POSTING_SQL, [id, Account.SALES_REVENUE, 'CNY', '-2.00'])),

@@ -4,7 +4,9 @@ import { Posting } from './posting.entity';
 /**
  * One business event in the books. Append-only, balanced per currency (checked by the database at
  * the end of the statement that writes it, or at the commit if that statement left it unbalanced),
- * and posted at most once per source event.
+ * and posted at most once per source event. Its postings are written by the transaction that wrote
+ * it: the table's `written_in` column (the database's alone, not mapped here) names that
+ * transaction, and a posting to an entry of any other is refused.
  */
 @Entity()
 @Unique('journal_entry_source', ['sourceType', 'sourceId'])

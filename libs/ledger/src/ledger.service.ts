@@ -17,7 +17,7 @@ export interface JournalEntryDraft {
   lines: JournalLine[];
 }
 
-/** More lines for an entry posted earlier in the same transaction; they balance on their own. */
+/** More lines for an entry posted earlier in the same transaction (no other may take any); they balance on their own. */
 export interface JournalEntryAddition {
   entryId: string;
   currency: string;
@@ -115,7 +115,9 @@ export class LedgerService {
   /**
    * Adds lines to entries posted earlier in the caller's transaction, in one statement, each
    * addition balanced on its own (checked here and by the database at the statement's end): a
-   * writer posts what it knows first and the rest once it has taken the locks it needs for it.
+   * writer posts what it knows first and the rest once it has taken the locks it needs for it. An
+   * entry of another transaction is closed: the database refuses the statement
+   * (migrations/…-LedgerEntriesClosedAtCommit).
    */
   async addLines(em: EntityManager, additions: readonly JournalEntryAddition[]): Promise<void> {
     if (additions.length === 0) return;
