@@ -7,7 +7,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Before, the database refused postings only when they left an entry unbalanced, so balanced lines
  * added to an entry committed long ago (`LedgerService.addLines` given an old entry, or the same
  * INSERT by hand) passed. Now `journal_entry.written_in` holds the transaction that wrote the entry
- * (`pg_current_xact_id()`: the top-level transaction's id, also inside a savepoint), and a statement
+ * (`writing_transaction()`: `pg_current_xact_id()`, the top-level transaction's id also inside a
+ * savepoint, as a bigint, which the entity can map where it cannot map xid8), and a statement
  * that inserts postings into an entry of any other transaction is refused at its end. Entries written
  * before this migration have none, so they are closed too. The column is added without a default
  * first, so existing rows are not rewritten.
@@ -17,15 +18,16 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  */
 export class LedgerEntriesClosedAtCommit1796800000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE journal_entry ADD COLUMN written_in xid8`);
-    await q.query(`ALTER TABLE journal_entry ALTER COLUMN written_in SET DEFAULT pg_current_xact_id()`);
+    await q.query(`CREATE FUNCTION writing_transaction() RETURNS bigint LANGUAGE sql AS $$ SELECT pg_current_xact_id()::text::bigint $$`);
+    await q.query(`ALTER TABLE journal_entry ADD COLUMN written_in bigint`);
+    await q.query(`ALTER TABLE journal_entry ALTER COLUMN written_in SET DEFAULT writing_transaction()`);
     await q.query(`CREATE FUNCTION refuse_postings_to_closed_entries() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE
         closed uuid;
       BEGIN
         SELECT e.id INTO closed
           FROM (SELECT DISTINCT journal_entry_id FROM new_rows) n JOIN journal_entry e ON e.id = n.journal_entry_id
-         WHERE e.written_in IS DISTINCT FROM pg_current_xact_id()
+         WHERE e.written_in IS DISTINCT FROM writing_transaction()
          LIMIT 1;
         IF FOUND THEN
           RAISE EXCEPTION 'journal entry % was committed by an earlier transaction: it takes no more postings', closed
@@ -41,5 +43,6 @@ export class LedgerEntriesClosedAtCommit1796800000000 implements MigrationInterf
     await q.query(`DROP TRIGGER posting_entry_open ON posting`);
     await q.query(`DROP FUNCTION refuse_postings_to_closed_entries()`);
     await q.query(`ALTER TABLE journal_entry DROP COLUMN written_in`);
+    await q.query(`DROP FUNCTION writing_transaction()`);
   }
 }
