@@ -438,6 +438,36 @@ describe('ledger: balanced, append-only, exact', () => {
       expect(await count(`posting WHERE journal_entry_id = '${id}'`)).toBe(2);
     });
 
+    it('refuses lines another transaction adds to an entry whose writer is still open, and after it commits', async () => {
+      const sourceId = randomUUID();
+      const sale = [line(Account.CASH, '30.00'), line(Account.SALES_REVENUE, '-30.00')];
+      const cost = [line(Account.COGS, '9.00'), line(Account.INVENTORY, '-9.00')];
+      const addCost = (entryId: string) =>
+        withRunner((runner) => ledger.addLines(runner.manager, [{ entryId, currency: 'CNY', lines: cost }]));
+      const writer = stack.dataSource.createQueryRunner();
+      await writer.connect();
+      let entryId: string | undefined;
+      try {
+        await writer.startTransaction();
+        [entryId] = await ledger.postMany(writer.manager, [
+          { description: 'a sale not yet committed', sourceType: 'test', sourceId, currency: 'CNY', lines: sale },
+        ]);
+        // Uncommitted, the entry does not exist for anyone else: their postings fail its foreign key.
+        await expect(addCost(entryId!)).rejects.toMatchObject({ code: '23503' });
+        await writer.commitTransaction();
+      } finally {
+        if (writer.isTransactionActive) await writer.rollbackTransaction();
+        await writer.release();
+      }
+      expectCommitted(sale);
+      // Committed, it is closed.
+      await expect(addCost(entryId!)).rejects.toMatchObject({
+        code: '23514',
+        message: expect.stringMatching(/committed by an earlier transaction/),
+      });
+      expect(await count(`posting WHERE journal_entry_id = '${entryId}'`)).toBe(2);
+    });
+
     it.each([
       ['off by a fen', `CASE WHEN a.code = 'CASH' THEN 12.50 WHEN e.id = $2 THEN -12.49 ELSE -12.50 END`, '', /does not balance/],
       [
