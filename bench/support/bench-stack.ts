@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { INestApplication, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { createDatabase, migrateDatabase } from '../../test/support/database';
+import { createDatabase, migrateDatabase, TestDatabase } from '../../test/support/database';
 import { Gql, okClient } from '../../test/support/graphql-client';
 import { startApiApp } from '../../test/support/stack';
 
@@ -10,6 +10,7 @@ export const BENCH_CREDIT_LIMIT = '1000000000000000.00';
 
 /** A scratch database of one benchmark, migrated, and the environment of an api or worker on it. */
 export interface BenchDatabase {
+  name: string;
   env: Record<string, string>;
   adminKey: string;
   drop: () => Promise<void>;
@@ -37,8 +38,23 @@ function serverUrl(): string {
 export async function createBenchDatabase(name: string): Promise<BenchDatabase> {
   const database = await createDatabase(serverUrl(), `gpupool_bench_${name}_${randomBytes(4).toString('hex')}`);
   await migrateDatabase(database.url);
-  const adminKey = `bench-admin-${randomBytes(16).toString('hex')}`;
+  return benchDatabase(database, `bench-admin-${randomBytes(16).toString('hex')}`);
+}
+
+/**
+ * A copy of `source`, made by copying its files (`STRATEGY FILE_COPY`), so every copy starts from
+ * the same rows on the same pages: what one measurement writes and leaves behind (rows rolled
+ * back, dead versions) never lies in the way of the next. Nothing may be connected to `source`
+ * meanwhile.
+ */
+export async function copyBenchDatabase(source: BenchDatabase): Promise<BenchDatabase> {
+  const copy = await createDatabase(serverUrl(), `${source.name}_${randomBytes(3).toString('hex')}`, source.name, 'FILE_COPY');
+  return benchDatabase(copy, source.adminKey);
+}
+
+function benchDatabase(database: TestDatabase, adminKey: string): BenchDatabase {
   return {
+    name: database.name,
     adminKey,
     env: {
       NODE_ENV: 'production',
@@ -55,7 +71,11 @@ export async function createBenchDatabase(name: string): Promise<BenchDatabase> 
 
 /** The api in this process on a fresh scratch database (its services at hand through `app`), with `extraEnv` on top. */
 export async function startBenchStack(name: string, extraEnv: Record<string, string> = {}): Promise<BenchStack> {
-  const database = await createBenchDatabase(name);
+  return startBenchApp(await createBenchDatabase(name), extraEnv);
+}
+
+/** The api in this process on `database`, with `extraEnv` on top; `close` stops it and drops the database. */
+export async function startBenchApp(database: BenchDatabase, extraEnv: Record<string, string> = {}): Promise<BenchStack> {
   const env = { ...database.env, PORT: '0', WORKER_HTTP_PORT: '0', ...extraEnv };
   Logger.overrideLogger(['error']);
   const { app, url, restoreEnv } = await startApiApp(env, ['error']);

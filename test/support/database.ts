@@ -46,12 +46,20 @@ export interface TestDatabase {
   drop: () => Promise<void>;
 }
 
-/** Creates database `name` on `server` (a copy of `template`, else empty); `drop` removes it. */
-export async function createDatabase(server: string, name: string, template?: string): Promise<TestDatabase> {
+/**
+ * Creates database `name` on `server` (a copy of `template`, else empty; `strategy`, Postgres's way
+ * of copying, when given); `drop` removes it.
+ */
+export async function createDatabase(
+  server: string,
+  name: string,
+  template?: string,
+  strategy?: 'WAL_LOG' | 'FILE_COPY',
+): Promise<TestDatabase> {
   await withAdminClient(async (client) => {
     for (let attempt = 0; ; attempt++) {
       try {
-        await client.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
+        await client.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}${strategy ? ` STRATEGY ${strategy}` : ''}`);
         return;
       } catch (error) {
         // Two files cloning the template at the same instant: try again shortly.
