@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ApiKeyService } from '@gpupool/identity';
 import { InventoryService, loadDemoFleet } from '@gpupool/inventory';
@@ -9,7 +8,7 @@ import { ownCpuSeconds, postgresCpuSeconds, redisCpuSeconds } from '../test/supp
 import { imageNodeOptions } from '../test/support/image';
 import { AppProcess, startApiProcess, startWorkerProcess } from '../test/support/processes';
 import { seededRandom } from '../test/support/seeded-random';
-import { BENCH_CREDIT_LIMIT, BenchStack, scaled, startBenchStack } from './support/bench-stack';
+import { BENCH_CREDIT_LIMIT, benchPostgresDir, BenchStack, scaled, startBenchStack } from './support/bench-stack';
 import { booksViolations } from './support/books-check';
 import { sql, topStatements } from './support/top-statements';
 import { workersQuiet } from './support/worker-quiet';
@@ -122,7 +121,7 @@ async function day(orders: number): Promise<MarketDayFigures> {
     const api = await startApiProcess(deployed);
     const workers = [await startWorkerProcess(deployed), await startWorkerProcess(deployed)];
     processes.push(api, ...workers);
-    const postgresDir = resolve('.data/bench/postgres');
+    const postgresDir = benchPostgresDir();
     const redisPort = Number(new URL(stack.env.REDIS_URL).port || 6379);
     const cpuAtStart = {
       api: api.cpuSeconds(),

@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 import autocannon from 'autocannon';
-import { resolve } from 'node:path';
 import { Pool } from '../test/support/pool';
 import { startApiProcess, startHttpProcess, startWorkerProcess } from '../test/support/processes';
-import { BENCH_CREDIT_LIMIT, createBenchDatabase, scaled } from './support/bench-stack';
+import { BENCH_CREDIT_LIMIT, benchPostgresDir, createBenchDatabase, scaled } from './support/bench-stack';
 import { ownCpuSeconds, postgresCpuSeconds, redisCpuSeconds } from '../test/support/process-cpu';
 import { sql, topStatements } from './support/top-statements';
 import { workersQuiet } from './support/worker-quiet';
@@ -129,7 +128,7 @@ function measured(runs: readonly Run[]): Measured {
 type CpuReading = Record<'server' | 'worker' | 'postgres' | 'redis' | 'load', number | null>;
 
 function cpuReader(redisUrl: string, server: () => number, worker?: () => number): () => CpuReading {
-  const postgresDir = resolve('.data/bench/postgres');
+  const postgresDir = benchPostgresDir();
   const redisPort = Number(new URL(redisUrl).port || 6379);
   return () => ({
     server: server(),

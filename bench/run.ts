@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { provisionPostgres, provisionRedis } from '../scripts/provision';
+import { benchDataDir } from './support/bench-stack';
 import { StageResult, stagesOf } from './support/results-json';
 
 /**
@@ -16,7 +17,7 @@ import { StageResult, stagesOf } from './support/results-json';
  * program.
  */
 async function main(): Promise<void> {
-  const dataDir = process.env.BENCH_DATA_DIR ?? '.data/bench';
+  const dataDir = benchDataDir();
   // pg_stat_statements: a benchmark may say which statements its time went to; commit timestamps:
   // it may time a transaction to its commit by Postgres's clock.
   const postgres = await provisionPostgres(dataDir, Number(process.env.BENCH_PG_PORT ?? 54322), 'postgres', [

@@ -1,9 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { INestApplication, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createDatabase, migrateDatabase, TestDatabase } from '../../test/support/database';
 import { Gql, okClient } from '../../test/support/graphql-client';
 import { startApiApp } from '../../test/support/stack';
+
+/** Where `npm run bench` keeps its services' data and `results.json`: BENCH_DATA_DIR, default .data/bench. */
+export const benchDataDir = (): string => process.env.BENCH_DATA_DIR ?? '.data/bench';
+
+/** The data folder of the benchmarks' embedded Postgres, by which a benchmark finds its processes to read their CPU. */
+export const benchPostgresDir = (): string => resolve(benchDataDir(), 'postgres');
 
 /** A partner's credit limit in the benchmarks: never the limit of a run. */
 export const BENCH_CREDIT_LIMIT = '1000000000000000.00';
