@@ -94,7 +94,7 @@ async function restingBook(database: BenchDatabase, count: number): Promise<{ ma
     await pool.share('8.00', SKU, 'benchmark: catch-up');
     return { marketId, units };
   } finally {
-    await stack.app.close();
+    await stack.stop();
   }
 }
 

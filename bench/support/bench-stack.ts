@@ -32,6 +32,9 @@ export interface BenchStack {
   dataSource: DataSource;
   app: INestApplication;
   ok: Gql;
+  /** Stops the api and gives the process its environment back; the database stays. */
+  stop: () => Promise<void>;
+  /** Stops the api and drops its database. */
   close: () => Promise<void>;
 }
 
@@ -81,11 +84,15 @@ export async function startBenchStack(name: string, extraEnv: Record<string, str
   return startBenchApp(await createBenchDatabase(name), extraEnv);
 }
 
-/** The api in this process on `database`, with `extraEnv` on top; `close` stops it and drops the database. */
+/** The api in this process on `database`, with `extraEnv` on top. */
 export async function startBenchApp(database: BenchDatabase, extraEnv: Record<string, string> = {}): Promise<BenchStack> {
   const env = { ...database.env, PORT: '0', WORKER_HTTP_PORT: '0', ...extraEnv };
   Logger.overrideLogger(['error']);
   const { app, url, restoreEnv } = await startApiApp(env, ['error']);
+  const stop = async () => {
+    await app.close();
+    restoreEnv();
+  };
   return {
     url,
     adminKey: database.adminKey,
@@ -93,10 +100,10 @@ export async function startBenchApp(database: BenchDatabase, extraEnv: Record<st
     dataSource: app.get(DataSource),
     app,
     ok: okClient(url),
+    stop,
     close: async () => {
-      await app.close();
+      await stop();
       await database.drop();
-      restoreEnv();
     },
   };
 }
