@@ -18,6 +18,9 @@ export interface BulkBook {
  */
 export async function insertRestingOrders(dataSource: DataSource, book: BulkBook): Promise<{ units: number }> {
   return dataSource.transaction(async (em) => {
+    // A book of 100,000 is written in one statement, which may run past the api's statement timeout
+    // (10 s) on a busy machine: that limit is for requests, not for this set-up.
+    await em.query('SET LOCAL statement_timeout = 0');
     await em.query(
       `INSERT INTO orders (partner_id, client_order_id, market_id, sku_code, region_code, quantity, limit_price, time_in_force,
                            status, status_reason, resting, tax_rate_percent, hold_amount)
