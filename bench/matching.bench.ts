@@ -90,7 +90,6 @@ async function restingBook(database: BenchDatabase, count: number): Promise<{ ma
       minLimit: 100_000,
     });
     await stack.dataSource.query('VACUUM ANALYZE orders, order_book');
-    await stack.dataSource.query('CREATE EXTENSION IF NOT EXISTS pg_prewarm');
     await pool.share('8.00', SKU, 'benchmark: catch-up');
     return { marketId, units };
   } finally {
@@ -263,6 +262,7 @@ const WARM = ['orders', 'order_book', 'fill', 'market', 'partner', 'export_usage
  */
 async function startOfMeasurement(query: (sql: string) => Promise<unknown>): Promise<void> {
   const tables = WARM.map((table) => `'${table}'::regclass`).join(', ');
+  await query('CREATE EXTENSION IF NOT EXISTS pg_prewarm');
   await query(`SELECT pg_prewarm(c.oid) FROM pg_class c
                  WHERE c.oid IN (${tables}) OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid IN (${tables}))`);
   await query('CHECKPOINT');
